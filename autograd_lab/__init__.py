@@ -1,0 +1,82 @@
+"""autograd_lab: PyTorch's autograd on NumPy, written to be read, with a graph you can watch.
+
+``import autograd_lab as torch`` and a PyTorch autograd tutorial prints the same thing.
+"""
+from . import _dtype
+from ._dtype import (bool_ as bool, dtype, float16, float32, float64, get_default_dtype, int8, int16,  # noqa: F401
+                     int32, int64, set_default_dtype, uint8)
+from ._printing import get_printoptions, printoptions, set_printoptions  # noqa: F401
+from .factories import (arange, as_tensor, bernoulli, empty, empty_like, eye, from_numpy, full, full_like,  # noqa: F401
+                        linspace, multinomial, normal, ones, ones_like, rand, rand_like, randint, randint_like,
+                        randn, randn_like, randperm, tensor, zeros, zeros_like)
+from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,  # noqa: F401
+                        no_grad, set_grad_enabled)
+from .ops import _methods
+from .ops.api import (abs, add, addmm, all, allclose, amax, amin, any, argmax, argmin, bmm, broadcast_to,  # noqa: F401
+                      cat, chunk, clamp, clamp_max, clamp_min, clip, clone, concat, concatenate, cos, div,
+                      divide, dot, eq, equal, exp, expand, flatten, flip, ge, greater,
+                      gt, isclose, isfinite, isinf, isnan, le, less, log, log_softmax, logical_and, logical_not,
+                      logical_or, logsumexp, lt, masked_fill, matmul, max, maximum, mean, min, minimum, mm, mul,
+                      multiply, mv, narrow, ne, neg, negative, norm, outer, permute, pow, prod, reciprocal, relu,
+                      reshape, rsqrt, select, sigmoid, sign, sin, softmax, split, sqrt, square, squeeze, stack, std,
+                      sub, subtract, sum, swapaxes, t, tanh, transpose, true_divide, unbind, unsqueeze, var, where)
+from .tensor import Size, Tensor, device  # noqa: F401
+from . import autograd  # noqa: F401,E402
+
+_methods.register()
+
+float = float32
+double = float64
+half = float16
+long = int64
+int = int32
+short = int16
+
+__version__ = "0.1.0"
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(t):
+    return t.numel()
+
+
+def manual_seed(seed):
+    from . import random
+    return random.manual_seed(seed)
+
+
+def seed():
+    from . import random
+    return random.seed()
+
+
+def initial_seed():
+    from . import random
+    return random.initial_seed()
+
+
+def get_rng_state():
+    from . import random
+    return tensor(random.get_rng_state(), dtype=uint8)
+
+
+def set_rng_state(state):
+    from . import random
+    random.set_rng_state(state.numpy() if isinstance(state, Tensor) else state)
+
+
+def __getattr__(name):
+    # nn, optim and friends load on first use: ``import autograd_lab`` stays light
+    import importlib
+    if name in ("nn", "optim", "random", "utils", "testing"):
+        return importlib.import_module("." + name, __name__)
+    if name == "Generator":
+        from .random import Generator
+        return Generator
+    if name == "default_generator":
+        from .random import default_generator
+        return default_generator
+    raise AttributeError(f"module 'autograd_lab' has no attribute '{name}'")

@@ -1,0 +1,128 @@
+"""``torch.autograd``: backward, grad, custom Functions, gradcheck, functional transforms."""
+import numpy as np
+
+from .. import engine
+from ..grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: F401
+from ..node import Node as _Node
+from ..tensor import Tensor, _edge_of
+
+
+def _as_tuple(x):
+    if x is None:
+        return None
+    if isinstance(x, Tensor):
+        return (x,)
+    return tuple(x)
+
+
+def _make_grads(outputs, grads):
+    out = []
+    for i, (o, g) in enumerate(zip(outputs, grads)):
+        if g is None:
+            if o.requires_grad and o.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            g = Tensor._make(np.ones(o.shape, o.dtype.np))
+        else:
+            if not isinstance(g, Tensor):
+                g = Tensor._make(np.asarray(g, o.dtype.np))
+            if g.shape != o.shape:
+                raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
+                                   f"has a shape of {o.shape}.")
+        out.append(g)
+    return out
+
+
+def _roots(outputs):
+    for i, o in enumerate(outputs):
+        if not o.requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+    return [_edge_of(o) for o in outputs]
+
+
+def backward_steps(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """The engine generator for ``tensors.backward(...)``: one ``Step`` per node, for steppers."""
+    tensors = _as_tuple(tensors)
+    grads = _as_tuple(grad_tensors) or (None,) * len(tensors)
+    if len(grads) != len(tensors):
+        raise RuntimeError(f"got {len(grads)} tensors and {len(tensors)} gradients")
+    grads = _make_grads(tensors, grads)
+    roots = _roots(tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    edges = None
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        if not inputs:
+            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        for t in inputs:
+            if not t.requires_grad:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+        for t in inputs:
+            if t.grad_fn is not None:
+                t.retain_grad()
+        edges = [_edge_of(t) for t in inputs]
+    return engine.run(roots, grads, retain_graph=retain_graph, create_graph=create_graph, inputs=edges)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad``. If it fails, no ``.grad`` changes."""
+    for _ in backward_steps(tensors, grad_tensors, retain_graph, create_graph, inputs):
+        pass
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Return d(outputs)/d(inputs) without touching any ``.grad``."""
+    outputs = _as_tuple(outputs)
+    single = isinstance(inputs, Tensor)
+    inputs = _as_tuple(inputs)
+    grads = _as_tuple(grad_outputs) or (None,) * len(outputs)
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    grads = _make_grads(outputs, grads)
+    roots = _roots(outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    captured = [None] * len(inputs)
+    edges = [_edge_of(t) for t in inputs]
+    for _ in engine.run(roots, grads, retain_graph=retain_graph, create_graph=create_graph, inputs=edges,
+                        accumulate=False, captured=captured):
+        pass
+    result = []
+    for i, (t, g) in enumerate(zip(inputs, captured)):
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
+                                   "graph. Set allow_unused=True if this is the desired behavior.")
+            if materialize_grads:
+                g = Tensor._make(np.zeros(t.shape, t.dtype.np))
+        elif g.dtype is not t.dtype:
+            g = g.to(t.dtype)
+        result.append(g)
+    return tuple(result)
+
+
+def __getattr__(name):
+    # the heavier pieces load on first use, so ``import autograd_lab`` stays fast
+    import importlib
+    if name in ("Function", "function"):
+        mod = importlib.import_module(".function", __name__)
+        return mod if name == "function" else mod.Function
+    if name in ("gradcheck", "gradgradcheck"):
+        return getattr(importlib.import_module(".gradcheck", __name__), name)
+    if name == "functional":
+        return importlib.import_module(".functional", __name__)
+    raise AttributeError(f"module 'autograd_lab.autograd' has no attribute '{name}'")
+
+
+graph = None  # namespace placeholder replaced below
+
+
+class _GraphNS:
+    Node = _Node
+
+
+graph = _GraphNS

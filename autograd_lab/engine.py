@@ -1,0 +1,316 @@
+"""The backward engine, written as a generator: one node per step.
+
+It is the classic topological loop (count how many edges point at each node; a node is ready when
+all of them have delivered their gradient), made iterative, with PyTorch's choice among ready
+nodes: the one created last runs first (``AccumulateGrad`` sinks run as soon as they are ready).
+Each step yields a ``Step`` record. ``Tensor.backward`` and ``autograd.grad`` simply drain it; the
+stepper widget pulls it one step per click, so what a student steps through is the real engine.
+
+A backward that raises part-way puts every ``.grad`` it touched back as it was (PyTorch leaves
+partial writes; we promise better).
+"""
+import heapq
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import grad_mode
+from .node import AccumulateGrad
+
+# ---- observers: with none registered the engine pays one falsy check per event ----
+_listeners = []
+
+
+def add_listener(fn):
+    """``fn(event, payload)`` for events 'step', 'accumulate', 'error', 'done'. Returns a remover."""
+    _listeners.append(fn)
+    return lambda: _listeners.remove(fn) if fn in _listeners else None
+
+
+def _emit(event, payload):
+    for fn in list(_listeners):
+        fn(event, payload)
+
+
+@dataclass
+class Step:
+    """What one engine step did."""
+    index: int
+    node: object
+    grad_in: tuple            # gradients that arrived, one per output of the node
+    grad_out: tuple = ()      # gradient sent along each edge of next_functions (None where none)
+    accumulated: list = field(default_factory=list)  # [(tensor, grad added)] for AccumulateGrad
+    freed: list = field(default_factory=list)        # names of saved tensors released
+    captured: list = field(default_factory=list)     # input indices whose grad autograd.grad took here
+
+
+class GraphError(RuntimeError):
+    """Not raised directly: engine errors keep PyTorch's type and get ``.autograd_node`` attached."""
+
+
+def _shape_str(shape):
+    return "[" + ", ".join(str(s) for s in shape) + "]"
+
+
+def sum_to(grad, shape):
+    """Undo broadcasting: sum ``grad`` down to ``shape`` (the one shared place this happens)."""
+    lead = grad.dim() - len(shape)
+    dims = list(range(lead)) + [lead + i for i, s in enumerate(shape) if s == 1 and grad.shape[lead + i] != 1]
+    if dims:
+        grad = grad.sum(dim=dims, keepdim=True)
+    if lead:
+        grad = grad.reshape(shape)
+    return grad
+
+
+def _expandable(shape, to):
+    if len(shape) > len(to):
+        return False
+    return all(s == 1 or s == t for s, t in zip(reversed(shape), reversed(to)))
+
+
+def _validate(node, grads):
+    """Check each outgoing gradient against its input's shape and dtype; reduce broadcast grads."""
+    from .tensor import Tensor
+    edges = node.next_functions
+    if len(grads) != len(edges):
+        raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                           f"(expected {len(edges)}, got {len(grads)})")
+    out = []
+    for i, (g, (nxt, _)) in enumerate(zip(grads, edges)):
+        if g is None or nxt is None:
+            out.append(None if nxt is None else g)
+            continue
+        if not isinstance(g, Tensor):
+            raise TypeError(f"function {node.name()} returned a gradient of type {type(g).__name__} at index {i}")
+        shape, dt = node._input_meta[i]
+        if g.shape != shape:
+            if not _expandable(shape, g.shape):
+                raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                                   f"{_shape_str(g.shape)} but expected shape compatible with {_shape_str(shape)}")
+            g = sum_to(g, shape)
+        if g.dtype is not dt:
+            g = g.to(dt)
+        out.append(g)
+    return tuple(out)
+
+
+def _call_hooks(hooks, grad):
+    for fn in list(hooks.values()):
+        r = fn(grad)
+        if r is not None:
+            grad = r
+    return grad
+
+
+class _UndoLog:
+    """Remembers each .grad before the engine changes it, so a failed backward can put it back."""
+
+    def __init__(self):
+        self.entries = []
+
+    def set_grad(self, tensor, new_grad_tensor=None, new_array=None):
+        old = tensor._grad
+        self.entries.append((tensor, old, None if old is None else old._data))
+        if new_array is not None:
+            old._data = new_array
+        else:
+            tensor._grad = new_grad_tensor
+
+    def rollback(self):
+        for tensor, old, old_data in reversed(self.entries):
+            tensor._grad = old
+            if old is not None:
+                old._data = old_data
+
+
+def _graph_order(roots):
+    """Dependency counts for every node reachable from ``roots`` (iterative, no recursion)."""
+    deps = {}
+    seen = set()
+    stack = [n for n in roots if n is not None]
+    for n in stack:
+        seen.add(n)
+    while stack:
+        node = stack.pop()
+        for nxt, _ in node.next_functions:
+            if nxt is None:
+                continue
+            deps[nxt] = deps.get(nxt, 0) + 1
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return deps, seen
+
+
+def _needed(seen, targets):
+    """Nodes from which some target is reachable (only these run when ``inputs`` are given)."""
+    parents = {}
+    for node in seen:
+        for nxt, _ in node.next_functions:
+            if nxt is not None:
+                parents.setdefault(nxt, []).append(node)
+    needed = set()
+    stack = [t for t in targets if t in seen]
+    while stack:
+        n = stack.pop()
+        if n in needed:
+            continue
+        needed.add(n)
+        stack.extend(parents.get(n, ()))
+    return needed
+
+
+def run(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None, accumulate=True,
+        captured=None):
+    """Generator over the backward pass.
+
+    roots: list of (node, output_nr) edges; grad_roots: matching gradient tensors.
+    inputs: optional list of (node, output_nr) edges whose gradient is wanted; with
+    ``accumulate=False`` (autograd.grad) their gradients go into ``captured`` instead of ``.grad``.
+    """
+    undo = _UndoLog()
+    deps, seen = _graph_order([n for n, _ in roots])
+    targets = None
+    if inputs is not None:
+        targets = {}
+        for i, (n, nr) in enumerate(inputs):
+            targets.setdefault(n, []).append((i, nr))
+        needed = _needed(seen, targets)
+    buffers = {}
+    for (node, nr), g in zip(roots, grad_roots):
+        if node is None:
+            continue
+        buf = buffers.setdefault(node, [None] * node.num_outputs)
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+    ready, tie = [], 0
+    for node in buffers:
+        if deps.get(node, 0) == 0:
+            heapq.heappush(ready, (-node._sequence_nr, tie, node))
+            tie += 1
+    index = 0
+    node = None
+    try:
+        while ready:
+            _, _, node = heapq.heappop(ready)
+            grads = buffers.pop(node)
+            step = Step(index, node, tuple(grads))
+            # grad mode is set per step, never across a yield: the stepper's user code runs between
+            with grad_mode.set_grad_enabled(create_graph):
+                if targets is None or node in needed:
+                    _execute(node, grads, step, undo, retain_graph, create_graph, targets, accumulate,
+                             captured)
+                for i, (nxt, nr) in enumerate(node.next_functions):
+                    if nxt is None:
+                        continue
+                    g = step.grad_out[i] if i < len(step.grad_out) else None
+                    if g is not None:
+                        buf = buffers.setdefault(nxt, [None] * nxt.num_outputs)
+                        buf[nr] = g if buf[nr] is None else buf[nr] + g
+                    deps[nxt] -= 1
+                    if deps[nxt] == 0:
+                        if nxt in buffers and (targets is None or nxt in needed):
+                            heapq.heappush(ready, (-nxt._sequence_nr, tie, nxt))
+                            tie += 1
+                        else:
+                            buffers.pop(nxt, None)
+            index += 1
+            if _listeners:
+                _emit("step", step)
+            yield step
+    except GeneratorExit:
+        raise
+    except BaseException as exc:
+        undo.rollback()
+        if node is not None and getattr(exc, "autograd_node", None) is None:
+            try:
+                exc.autograd_node = node
+            except AttributeError:
+                pass
+        if _listeners:
+            _emit("error", (node, exc))
+        raise
+    if _listeners:
+        _emit("done", index)
+
+
+def _execute(node, grads, step, undo, retain_graph, create_graph, targets, accumulate, captured):
+    # hooks registered on the tensors this node produced, then retain_grad, then node pre-hooks
+    if node._tensor_pre_hooks:
+        for nr, hooks in node._tensor_pre_hooks.items():
+            if grads[nr] is not None and hooks:
+                grads[nr] = _call_hooks(hooks, grads[nr])
+    if node._retains_grad:
+        for nr, ref in node._retains_grad.items():
+            t = ref()
+            if t is not None and grads[nr] is not None:
+                _accumulate_into(t, grads[nr], undo, create_graph, retained=True)
+    if node._pre_hooks:
+        for fn in list(node._pre_hooks.values()):
+            r = fn(tuple(grads))
+            if r is not None:
+                grads[:] = list(r)
+    if targets is not None and node in targets:
+        for i, nr in targets[node]:
+            if accumulate:
+                if not isinstance(node, AccumulateGrad):
+                    t = _output_tensor(node, nr)
+                    if t is not None:
+                        _accumulate_into(t, grads[nr], undo, create_graph, retained=True)
+            else:
+                captured[i] = grads[nr]
+                step.captured.append(i)
+    if isinstance(node, AccumulateGrad):
+        g = grads[0]
+        var = node.variable
+        if var._backward_hooks:
+            g = _call_hooks(var._backward_hooks, g)
+        if accumulate or targets is None:
+            if targets is None or node in targets:
+                if g is not None:
+                    if g.shape != var.shape:
+                        raise RuntimeError(f"Function AccumulateGrad returned an invalid gradient at index 0 - got "
+                                           f"{_shape_str(g.shape)} but expected shape compatible with {_shape_str(var.shape)}")
+                    _accumulate_into(var, g, undo, create_graph)
+                    step.accumulated.append((var, g))
+        if node._post_hooks:
+            for fn in list(node._post_hooks.values()):
+                fn((), tuple(grads))
+        return
+    if any(g is None for g in grads):
+        from .tensor import Tensor
+        grads = [g if g is not None else Tensor._make(np.zeros(s, d.np)) for g, (s, d)
+                 in zip(grads, node._output_meta)]
+    out = node.backward(*grads)
+    if not isinstance(out, tuple):
+        out = (out,)
+    out = _validate(node, out)
+    if node._post_hooks:
+        for fn in list(node._post_hooks.values()):
+            r = fn(out, tuple(grads))
+            if r is not None:
+                out = tuple(r)
+    step.grad_out = out
+    if not retain_graph:
+        step.freed = node.release()
+
+
+def _output_tensor(node, nr):
+    ref = (node._retains_grad or {}).get(nr)
+    return ref() if ref else None
+
+
+def _accumulate_into(tensor, grad, undo, create_graph, retained=False):
+    from .tensor import Tensor
+    if grad.dtype is not tensor.dtype:
+        grad = grad.to(tensor.dtype)
+    old = tensor._grad
+    if old is None:
+        new = grad if create_graph else Tensor._make(np.array(grad._data, copy=True))
+        undo.set_grad(tensor, new)
+    elif create_graph or grad.requires_grad or old.requires_grad:
+        undo.set_grad(tensor, old + grad)
+    else:
+        undo.set_grad(tensor, new_array=old._data + grad._data)
+    if _listeners:
+        _emit("accumulate", (tensor, grad))

@@ -1,0 +1,288 @@
+"""Graph nodes: the backward side of every operation.
+
+A ``Node`` is created by an op's forward and remembers what its backward will need: the edges to
+the nodes that produced its inputs (``next_functions``) and the tensors it saved. Each op is one
+subclass, named as PyTorch names it (``MulBackward0``), with ``forward`` (NumPy in, NumPy out) and
+``backward`` (the vector-Jacobian product, written with tensor operations so that
+``create_graph=True`` can differentiate it again) side by side.
+"""
+import itertools
+import re
+import sys
+import weakref
+
+import numpy as np
+
+from . import grad_mode
+
+_sequence = itertools.count()
+
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+    "graph a second time or if you need to access saved tensors after calling backward.")
+
+
+class RemovableHandle:
+    """Returned by every ``register_*hook``; ``remove()`` takes the hook out again."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks_dict):
+        self.id = next(RemovableHandle._ids)
+        self._hooks = weakref.ref(hooks_dict) if hooks_dict is not None else None
+
+    def remove(self):
+        hooks = self._hooks() if self._hooks else None
+        if hooks is not None:
+            hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class _Hooks(dict):
+    """A dict of hooks that a RemovableHandle can point to weakly."""
+
+
+def _add_hook(store, fn):
+    handle = RemovableHandle(store)
+    store[handle.id] = fn
+    return handle
+
+
+class SavedTensor:
+    """A tensor saved for backward: remembers its version, and knows when it was freed.
+
+    An op's own output is kept as raw data plus the node (not as the Tensor, which would point back
+    at the node and make a reference cycle); it is rebuilt on unpack, as PyTorch does.
+    """
+
+    __slots__ = ("name", "_tensor", "_data", "_version_box", "saved_version", "_node", "is_output",
+                 "freed", "shape", "dtype", "_output_nr", "_requires_grad")
+
+    def __init__(self, name, tensor, node, is_output=False):
+        self.name = name
+        self.is_output = is_output
+        self.freed = False
+        self.shape = tensor.shape
+        self.dtype = tensor.dtype
+        self._version_box = tensor._version_box
+        self.saved_version = tensor._version_box[0]
+        if is_output:
+            self._tensor = None
+            self._data = tensor._data
+            self._node = weakref.ref(node)
+            self._output_nr = tensor._output_nr
+            self._requires_grad = tensor.requires_grad
+        else:
+            self._tensor = tensor
+            self._data = None
+            self._node = None
+
+    @property
+    def version(self):
+        """The tensor's version now (the one saved is ``saved_version``)."""
+        return self._version_box[0]
+
+    @property
+    def is_stale(self):
+        return self._version_box[0] != self.saved_version
+
+    def peek(self):
+        """The saved value as a NumPy array, for display only: no checks, None once freed."""
+        if self.freed:
+            return None
+        return self._data if self.is_output else self._tensor._data
+
+    def unpack(self, owner=None):
+        if self.freed:
+            raise RuntimeError(FREED_MESSAGE)
+        if self.is_stale:
+            raise RuntimeError(self.stale_message())
+        if not self.is_output:
+            return self._tensor
+        from .tensor import Tensor
+        node = self._node()
+        t = Tensor._make(self._data, requires_grad=self._requires_grad)
+        t._version_box = self._version_box
+        if self._requires_grad and node is not None:
+            t.grad_fn = node
+            t._output_nr = self._output_nr
+        return t
+
+    def stale_message(self):
+        kind = f"torch.{self.dtype._legacy}"
+        shape = "[" + ", ".join(str(s) for s in self.shape) + "]"
+        producer = self._node() if self.is_output else self._tensor.grad_fn
+        where = ""
+        if producer is not None:
+            out_nr = self._output_nr if self.is_output else self._tensor._output_nr
+            op = re.sub(r"Backward\d*$", "", producer.name())
+            where = f", which is output {out_nr} of {op}"
+        return ("one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [{kind} {shape}]{where}, is at version {self.version}; expected "
+                f"version {self.saved_version} instead. Hint: enable anomaly detection to find the "
+                "operation that failed to compute its gradient, with "
+                "torch.autograd.set_detect_anomaly(True, check_nan=False).")
+
+    def free(self):
+        self.freed = True
+        self._tensor = None
+        self._data = None
+
+
+class Node:
+    """One step of backward. Subclasses implement ``forward`` and ``backward``.
+
+    ``next_functions`` is a tuple of ``(node, output_nr)`` per input, ``(None, 0)`` for inputs that
+    need no gradient, exactly as PyTorch exposes it.
+    """
+
+    is_view = False  # views share memory and the version counter with their input
+    save_result = False  # ops whose backward reuses their output (exp, tanh, sigmoid) set this
+    num_outputs = 1
+
+    def __init__(self):
+        self._sequence_nr = next(_sequence)
+        self.next_functions = ()
+        self._saved = {}
+        self._input_meta = ()  # (shape, dtype) per input, for the engine's shape check
+        self._pre_hooks = None
+        self._post_hooks = None
+        self._tensor_pre_hooks = None  # {output_nr: _Hooks} from Tensor.register_hook
+        self._retains_grad = None  # {output_nr: weakref to tensor}
+        self._metadata = None
+        self._needs_input_grad = ()
+
+    # ---- the public graph view (what viz reads) ----
+    def name(self):
+        return type(self).__name__
+
+    @property
+    def metadata(self):
+        if self._metadata is None:
+            self._metadata = {}
+        return self._metadata
+
+    def saved_tensors_info(self):
+        """The SavedTensor holders by name (PyTorch shows them as ``_saved_<name>``)."""
+        return dict(self._saved)
+
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` runs after this node; may return new grad_inputs."""
+        if self._post_hooks is None:
+            self._post_hooks = _Hooks()
+        return _add_hook(self._post_hooks, fn)
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` runs before this node; may return new grad_outputs."""
+        if self._pre_hooks is None:
+            self._pre_hooks = _Hooks()
+        return _add_hook(self._pre_hooks, fn)
+
+    def _register_tensor_hook(self, output_nr, fn):
+        if self._tensor_pre_hooks is None:
+            self._tensor_pre_hooks = {}
+        return _add_hook(self._tensor_pre_hooks.setdefault(output_nr, _Hooks()), fn)
+
+    def __getattr__(self, attr):
+        # grad_fn._saved_self and friends, as PyTorch exposes them
+        if attr.startswith("_saved_"):
+            saved = self.__dict__.get("_saved", {})
+            key = attr[len("_saved_"):]
+            if key in saved:
+                return saved[key].unpack()
+            if key == "result" and "result" in saved:
+                return saved["result"].unpack()
+        if attr.startswith("_raw_saved_"):
+            saved = self.__dict__.get("_saved", {})
+            if attr[len("_raw_saved_"):] in saved:
+                return saved[attr[len("_raw_saved_"):]]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    # ---- used by ops ----
+    def save(self, /, **tensors):
+        """Keep input tensors for backward, under PyTorch's names (self, other, ...)."""
+        if self._needs_input_grad:
+            for name, t in tensors.items():
+                if t is not None:
+                    self._saved[name] = SavedTensor(name, t, self)
+
+    def saved(self, name):
+        return self._saved[name].unpack()
+
+    @property
+    def result(self):
+        return self._saved["result"].unpack()
+
+    def needs_input_grad(self, i):
+        return self._needs_input_grad[i]
+
+    def release(self):
+        """Free saved tensors (called by the engine unless retain_graph); returns the names freed."""
+        freed = [name for name, s in self._saved.items() if not s.freed]
+        for s in self._saved.values():
+            s.free()
+        return freed
+
+    # ---- subclass API ----
+    def forward(self, *inputs, **attrs):
+        raise NotImplementedError
+
+    def backward(self, *grads):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs, **attrs):
+        """Run forward; when grad mode is on and an input requires grad, record this node."""
+        from .tensor import Tensor, _edge_of
+        node = cls()
+        needs = grad_mode.is_grad_enabled() and any(t is not None and t.requires_grad for t in inputs)
+        if needs:
+            node._needs_input_grad = tuple(t is not None and t.requires_grad for t in inputs)
+        n_out = attrs.pop("_num_outputs", None)
+        if n_out is not None:
+            node.num_outputs = n_out
+        out = node.forward(*inputs, **attrs)
+        if n_out is None and cls.num_outputs == 1:
+            result = Tensor._make(out, requires_grad=needs)
+            outs = (result,)
+        else:
+            outs = result = tuple(Tensor._make(o, requires_grad=needs) for o in out)
+        if cls.is_view:
+            base = inputs[0]
+            for o in outs:
+                o._version_box = base._version_box
+                o._base = base._base if base._base is not None else base
+        if needs:
+            node.next_functions = tuple(_edge_of(t) if t is not None and t.requires_grad else (None, 0)
+                                        for t in inputs)
+            node._input_meta = tuple((t.shape, t.dtype) if t is not None else None for t in inputs)
+            node._output_meta = tuple((o.shape, o.dtype) for o in outs)
+            for i, o in enumerate(outs):
+                o.grad_fn = node
+                o._output_nr = i
+            if cls.save_result:
+                node._saved["result"] = SavedTensor("result", outs[0], node, is_output=True)
+        return result
+
+
+class AccumulateGrad(Node):
+    """The sink for a leaf tensor: adds the incoming gradient into ``variable.grad``."""
+
+    def __init__(self, variable):
+        super().__init__()
+        self._sequence_nr = sys.maxsize  # runs as soon as it is ready, as in PyTorch
+        self.variable = variable
+        self._input_meta = ((variable.shape, variable.dtype),)
+
+    def backward(self, grad):  # the engine performs the accumulation itself (undoable)
+        return ()

@@ -1,0 +1,644 @@
+"""The functions users call (``torch.add``, ``x.sum(dim=1)``): argument handling in PyTorch's
+words, then one op class each. Method forms on Tensor are bound in ``_methods.py``."""
+import numbers
+
+import numpy as np
+
+from .. import _dtype, grad_mode
+from ..tensor import Tensor
+from . import activations as A, arithmetic as M, linalg as L, reductions as R, shapes as S
+from ._util import as_tensor, binary, normalize_dims, result_type
+
+where = M.where
+matmul = L.matmul
+
+
+def _t(x):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"expected Tensor as element 0 in argument 0, but got {type(x).__name__}")
+    return x
+
+
+# ---- arithmetic ----
+def add(a, b, *, alpha=1):
+    return binary(M.AddBackward0, a, b, alpha=alpha)
+
+
+def sub(a, b, *, alpha=1):
+    if isinstance(a, Tensor) and a.dtype is _dtype.bool_ and isinstance(b, Tensor) and b.dtype is _dtype.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    return binary(M.SubBackward0, a, b, alpha=alpha)
+
+
+def rsub(a, b):
+    """``b - a`` for a Python number b: PyTorch records it as RsubBackward1."""
+    dt = result_type(a, b)
+    return M.RsubBackward1.apply(a.to(dt) if a.dtype is not dt else a, c=b)
+
+
+def mul(a, b):
+    return binary(M.MulBackward0, a, b)
+
+
+def div(a, b, *, rounding_mode=None):
+    if rounding_mode is not None:
+        with grad_mode.no_grad():
+            q = binary(M.DivBackward0, a, b, float_result=True)
+            q = Tensor._make(np.floor(q._data) if rounding_mode == "floor" else np.trunc(q._data))
+            dt = result_type(a, b)
+            return q.to(dt)
+    return binary(M.DivBackward0, a, b, float_result=True)
+
+
+true_divide = divide = div
+multiply, subtract = mul, sub
+
+
+def rdiv(a, b):
+    """``b / a`` for a Python number b: PyTorch computes it as reciprocal(a) * b."""
+    if not a.dtype.is_floating_point:
+        a = a.to(_dtype.get_default_dtype())
+    return mul(M.ReciprocalBackward0.apply(a), b)
+
+
+def neg(a):
+    if a.dtype is _dtype.bool_:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    return M.NegBackward0.apply(a)
+
+
+negative = neg
+
+
+def pow(a, exponent):
+    if isinstance(a, Tensor) and isinstance(exponent, Tensor):
+        return binary(M.PowBackward1, a, exponent)
+    if isinstance(a, Tensor):
+        if isinstance(exponent, float) and not a.dtype.is_floating_point:
+            a = a.to(_dtype.get_default_dtype())
+        if isinstance(exponent, numbers.Integral) and exponent < 0 and not a.dtype.is_floating_point:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        return M.PowBackward0.apply(a, exponent=exponent)
+    # number ** tensor
+    if isinstance(a, float) and not exponent.dtype.is_floating_point:
+        exponent = exponent.to(_dtype.get_default_dtype())
+    return M.PowBackward2.apply(exponent, base=a)
+
+
+def square(a):
+    return pow(a, 2)
+
+
+def _float_unary(cls):
+    def fn(a):
+        a = _t(a)
+        if not a.dtype.is_floating_point:
+            a = a.to(_dtype.get_default_dtype())
+        return cls.apply(a)
+    fn.__name__ = cls.__name__.replace("Backward0", "").lower()
+    fn.__doc__ = cls.__doc__
+    return fn
+
+
+exp = _float_unary(M.ExpBackward0)
+log = _float_unary(M.LogBackward0)
+sqrt = _float_unary(M.SqrtBackward0)
+rsqrt = _float_unary(M.RsqrtBackward0)
+sin = _float_unary(M.SinBackward0)
+cos = _float_unary(M.CosBackward0)
+tanh = _float_unary(A.TanhBackward0)
+sigmoid = _float_unary(A.SigmoidBackward0)
+reciprocal = _float_unary(M.ReciprocalBackward0)
+
+
+def abs(a):
+    return M.AbsBackward0.apply(_t(a))
+
+
+def sign(a):
+    return M.SignBackward0.apply(_t(a))
+
+
+def relu(a):
+    return A.ReluBackward0.apply(_t(a))
+
+
+def clamp(a, min=None, max=None):
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = a
+        if min is not None:
+            out = where(out < min, min, out) if not isinstance(min, Tensor) else maximum(out, min)
+        if max is not None:
+            out = minimum(out, max) if isinstance(max, Tensor) else where(out > max, max, out)
+        return out
+    if isinstance(min, float) or isinstance(max, float):
+        if not a.dtype.is_floating_point:
+            a = a.to(_dtype.get_default_dtype())
+    return M.ClampBackward1.apply(a, min=min, max=max)
+
+
+clip = clamp
+
+
+def clamp_min(a, min):
+    return M.ClampMinBackward0.apply(a, min=min)
+
+
+def clamp_max(a, max):
+    return M.ClampMaxBackward0.apply(a, max=max)
+
+
+def maximum(a, b):
+    return where(a >= b, a, b)
+
+
+def minimum(a, b):
+    return where(a <= b, a, b)
+
+
+# ---- reductions ----
+def sum(a, dim=None, keepdim=False, *, dtype=None):
+    dtype = _dtype.to_dtype(dtype, "sum")
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0 and False):
+        return R.SumBackward0.apply(a, dtype=dtype)
+    return R.SumBackward1.apply(a, dims=normalize_dims(dim, a.dim()), keepdim=keepdim, dtype=dtype)
+
+
+def _need_float(a, fn):
+    if not (a.dtype.is_floating_point or a.dtype.is_complex):
+        names = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+        raise RuntimeError(f"{fn}(): could not infer output dtype. Input dtype must be either a floating point or "
+                           f"complex dtype. Got: {names.get(a.dtype.name, a.dtype.name)}")
+
+
+def mean(a, dim=None, keepdim=False, *, dtype=None):
+    dtype = _dtype.to_dtype(dtype, "mean")
+    if dtype is not None:
+        a = a.to(dtype)
+    _need_float(a, "mean")
+    if dim is None:
+        return R.MeanBackward0.apply(a)
+    return R.MeanBackward1.apply(a, dims=normalize_dims(dim, a.dim()), keepdim=keepdim)
+
+
+class _ValuesIndices(tuple):
+    """What ``max(dim=...)`` returns: a (values, indices) pair with names, like torch.return_types."""
+
+    def __new__(cls, values, indices, name):
+        t = tuple.__new__(cls, (values, indices))
+        t._name = name
+        return t
+
+    values = property(lambda self: self[0])
+    indices = property(lambda self: self[1])
+
+    def __repr__(self):
+        return f"torch.return_types.{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+
+
+def _select_reduce(cls_all, cls_dim, name, a, dim=None, keepdim=False):
+    if isinstance(dim, Tensor):
+        return (maximum if name == "max" else minimum)(a, dim)
+    if dim is None:
+        return cls_all.apply(a)
+    d = a._wrap_dim(dim) if a.dim() else 0
+    values = cls_dim.apply(a, dim=d, keepdim=keepdim)
+    node = values.grad_fn
+    if node is not None:
+        idx = node.indices_out
+    else:
+        x = a._data
+        idx = (np.argmax if name == "max" else np.argmin)(x, axis=d, keepdims=keepdim) if x.ndim else np.zeros((), np.int64)
+    return _ValuesIndices(values, Tensor._make(np.asarray(idx, np.int64)), name)
+
+
+def max(a, dim=None, keepdim=False):
+    return _select_reduce(R.MaxBackward1, R.MaxBackward0, "max", a, dim, keepdim)
+
+
+def min(a, dim=None, keepdim=False):
+    return _select_reduce(R.MinBackward1, R.MinBackward0, "min", a, dim, keepdim)
+
+
+def amax(a, dim=(), keepdim=False):
+    return R.AmaxBackward0.apply(a, dims=normalize_dims(dim if dim != () else None, a.dim()), keepdim=keepdim)
+
+
+def amin(a, dim=(), keepdim=False):
+    return R.AminBackward0.apply(a, dims=normalize_dims(dim if dim != () else None, a.dim()), keepdim=keepdim)
+
+
+def argmax(a, dim=None, keepdim=False):
+    x = a._data
+    if dim is None:
+        return Tensor._make(np.asarray(np.argmax(x), np.int64))
+    return Tensor._make(np.asarray(np.argmax(x, axis=a._wrap_dim(dim), keepdims=keepdim), np.int64))
+
+
+def argmin(a, dim=None, keepdim=False):
+    x = a._data
+    if dim is None:
+        return Tensor._make(np.asarray(np.argmin(x), np.int64))
+    return Tensor._make(np.asarray(np.argmin(x, axis=a._wrap_dim(dim), keepdims=keepdim), np.int64))
+
+
+def norm(a, p="fro", dim=None, keepdim=False, dtype=None):
+    ord = 2 if p in ("fro", None) else p
+    dims = normalize_dims(dim, a.dim()) if dim is not None else None
+    return R.LinalgVectorNormBackward0.apply(a, ord=float(ord), dims=dims, keepdim=keepdim)
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    return 1 if unbiased in (None, True) else 0
+
+
+def var(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    if isinstance(dim, bool):
+        unbiased, dim = dim, None
+    return R.VarBackward0.apply(a, dims=normalize_dims(dim, a.dim()), correction=_correction(unbiased, correction),
+                                keepdim=keepdim)
+
+
+def std(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    if isinstance(dim, bool):
+        unbiased, dim = dim, None
+    return R.StdBackward0.apply(a, dims=normalize_dims(dim, a.dim()), correction=_correction(unbiased, correction),
+                                keepdim=keepdim)
+
+
+def logsumexp(a, dim, keepdim=False):
+    return R.LogsumexpBackward0.apply(a, dims=normalize_dims(dim, a.dim()), keepdim=keepdim)
+
+
+def prod(a, dim=None, keepdim=False):
+    if dim is not None:
+        raise NotImplementedError("prod(dim=...) is not implemented in autograd_lab; use prod() or a loop")
+    return R.ProdBackward0.apply(a)
+
+
+def softmax(a, dim, dtype=None):
+    if dtype is not None:
+        a = a.to(dtype)
+    return A.SoftmaxBackward0.apply(a, dim=a._wrap_dim(dim) if a.dim() else 0)
+
+
+def log_softmax(a, dim, dtype=None):
+    if dtype is not None:
+        a = a.to(dtype)
+    return A.LogSoftmaxBackward0.apply(a, dim=a._wrap_dim(dim) if a.dim() else 0)
+
+
+# ---- comparisons and logic (no gradient) ----
+def _compare(np_fn):
+    def fn(a, b):
+        dt = result_type(a, b)
+        a, b = as_tensor(a, dt), as_tensor(b, dt)
+        from ._util import check_broadcast
+        check_broadcast(a, b)
+        return Tensor._make(np.asarray(np_fn(a._data, b._data)))
+    fn.__name__ = np_fn.__name__
+    return fn
+
+
+eq, ne, lt, le, gt, ge = (_compare(f) for f in (np.equal, np.not_equal, np.less, np.less_equal, np.greater,
+                                                np.greater_equal))
+greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
+
+
+def logical_not(a):
+    return Tensor._make(np.logical_not(a._data))
+
+
+def logical_and(a, b):
+    return Tensor._make(np.logical_and(a._data, as_tensor(b, _dtype.bool_)._data))
+
+
+def logical_or(a, b):
+    return Tensor._make(np.logical_or(a._data, as_tensor(b, _dtype.bool_)._data))
+
+
+def all(a, dim=None, keepdim=False):
+    if dim is None:
+        return Tensor._make(np.asarray(np.all(a._data)))
+    return Tensor._make(np.all(a._data, axis=a._wrap_dim(dim), keepdims=keepdim))
+
+
+def any(a, dim=None, keepdim=False):
+    if dim is None:
+        return Tensor._make(np.asarray(np.any(a._data)))
+    return Tensor._make(np.any(a._data, axis=a._wrap_dim(dim), keepdims=keepdim))
+
+
+def equal(a, b):
+    return a.shape == b.shape and bool(np.array_equal(a._data, b._data))
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(np.allclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return Tensor._make(np.isclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def isnan(a):
+    return Tensor._make(np.isnan(a._data))
+
+
+def isinf(a):
+    return Tensor._make(np.isinf(a._data))
+
+
+def isfinite(a):
+    return Tensor._make(np.isfinite(a._data))
+
+
+# ---- shapes ----
+def _sizes(args):
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        return tuple(args[0])
+    return tuple(args)
+
+
+def view(a, *shape):
+    shape = _sizes(shape)
+    if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
+        raise NotImplementedError("view(dtype) is not supported")
+    return S.ViewBackward0.apply(a, shape=S.infer_shape(shape, a.numel()))
+
+
+def reshape(a, *shape):
+    shape = S.infer_shape(_sizes(shape), a.numel())
+    probe = a._data.view()
+    try:
+        probe.shape = shape
+    except AttributeError:
+        # not expressible as a view: PyTorch copies first, then views the copy
+        return S.UnsafeViewBackward0.apply(M.CloneBackward0.apply(a), shape=shape)
+    return S.ViewBackward0.apply(a, shape=shape)
+
+
+def flatten(a, start_dim=0, end_dim=-1):
+    if a.dim() == 0:
+        return reshape(a, 1)
+    s, e = a._wrap_dim(start_dim), a._wrap_dim(end_dim)
+    if s == e:
+        return a
+    shape = tuple(a.shape[:s]) + (-1,) + tuple(a.shape[e + 1:])
+    return reshape(a, shape)
+
+
+def t(a):
+    if a.dim() > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {a.dim()}D")
+    return S.TBackward0.apply(a)
+
+
+def transpose(a, dim0, dim1):
+    return S.TransposeBackward0.apply(a, dim0=a._wrap_dim(dim0), dim1=a._wrap_dim(dim1))
+
+
+swapaxes = swapdims = transpose
+
+
+def permute(a, *dims):
+    dims = tuple(a._wrap_dim(d) for d in _sizes(dims))
+    if len(dims) != a.dim():
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the length "
+                           f"of the desired ordering of dimensions i.e. input.dim() = {a.dim()} is not equal to "
+                           f"len(dims) = {len(dims)}")
+    return S.PermuteBackward0.apply(a, dims=dims)
+
+
+def squeeze(a, dim=None):
+    if dim is None:
+        return S.SqueezeBackward0.apply(a)
+    if isinstance(dim, (tuple, list)):
+        dims = tuple(d for d in (a._wrap_dim(x) for x in dim) if a.shape[d] == 1)
+        return S.SqueezeBackward2.apply(a, dims=dims)
+    d = a._wrap_dim(dim) if a.dim() else None
+    return S.SqueezeBackward1.apply(a, dims=d if d is not None and a.shape[d] == 1 else ())
+
+
+def unsqueeze(a, dim):
+    return S.UnsqueezeBackward0.apply(a, dim=a._wrap_dim(dim, a.dim() + 1))
+
+
+def expand(a, *sizes):
+    sizes = _sizes(sizes)
+    if len(sizes) < a.dim():
+        raise RuntimeError(f"expand(torch.FloatTensor{{[{', '.join(map(str, a.shape))}]}}, size=[{', '.join(map(str, sizes))}]): "
+                           "the number of sizes provided ({}) must be greater or equal to the number of dimensions in "
+                           "the tensor ({})".format(len(sizes), a.dim()))
+    lead = len(sizes) - a.dim()
+    shape = []
+    for i, s in enumerate(sizes):
+        if i < lead:
+            if s < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a leading, non-existing dimension {i}")
+            shape.append(s)
+            continue
+        cur = a.shape[i - lead]
+        if s == -1:
+            s = cur
+        if cur != 1 and s != cur:
+            raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
+                               f"non-singleton dimension {i}.  Target sizes: [{', '.join(map(str, sizes))}].  "
+                               f"Tensor sizes: [{', '.join(map(str, a.shape))}]")
+        shape.append(s)
+    return S.ExpandBackward0.apply(a, shape=tuple(shape))
+
+
+def expand_as(a, other):
+    return expand(a, other.shape)
+
+
+def broadcast_to(a, shape):
+    return expand(a, shape)
+
+
+def select(a, dim, index):
+    d = a._wrap_dim(dim)
+    n = a.shape[d]
+    if index < -n or index >= n:
+        raise IndexError(f"index {index} is out of bounds for dimension {d} with size {n}")
+    return S.SelectBackward0.apply(a, dim=d, index=index % n)
+
+
+def narrow(a, dim, start, length):
+    d = a._wrap_dim(dim)
+    return S.SliceBackward0.apply(a, dim=d, sl=slice(start, start + length))
+
+
+def cat(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    ref = next((t for t in tensors if not (t.dim() == 1 and t.shape[0] == 0)), tensors[0])
+    d = ref._wrap_dim(dim)
+    for i, t in enumerate(tensors):
+        if t.dim() == 1 and t.shape[0] == 0:
+            continue
+        if t.dim() != ref.dim():
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.dim()} and {t.dim()}")
+        for k in range(ref.dim()):
+            if k != d and t.shape[k] != ref.shape[k]:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size "
+                                   f"{ref.shape[k]} but got size {t.shape[k]} for tensor number {i} in the list.")
+    return S.CatBackward0.apply(*tensors, dim=d)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got [{', '.join(map(str, tensors[0].shape))}] "
+                               f"at entry 0 and [{', '.join(map(str, t.shape))}] at entry {i}")
+    d = tensors[0]._wrap_dim(dim, tensors[0].dim() + 1)
+    return S.StackBackward0.apply(*tensors, dim=d)
+
+
+def split(a, split_size_or_sections, dim=0):
+    d = a._wrap_dim(dim)
+    n = a.shape[d]
+    if isinstance(split_size_or_sections, numbers.Integral):
+        s = split_size_or_sections
+        sizes = [s] * (n // s) + ([n % s] if n % s else [])
+    else:
+        sizes = list(split_size_or_sections)
+    return S.SplitBackward0.apply(a, dim=d, sizes=sizes, _num_outputs=len(sizes))
+
+
+def chunk(a, chunks, dim=0):
+    d = a._wrap_dim(dim)
+    size = -(-a.shape[d] // chunks)
+    return split(a, size, d)
+
+
+def unbind(a, dim=0):
+    d = a._wrap_dim(dim)
+    return S.UnbindBackward0.apply(a, dim=d, _num_outputs=a.shape[d])
+
+
+def masked_fill(a, mask, value):
+    if isinstance(value, Tensor):
+        value = value.item()
+    return S.MaskedFillBackward0.apply(a, mask=mask, value=value)
+
+
+def flip(a, dims):
+    dims = (dims,) if isinstance(dims, numbers.Integral) else tuple(dims)
+    return S.FlipBackward0.apply(a, dims=tuple(a._wrap_dim(d) for d in dims))
+
+
+def repeat(a, *sizes):
+    return S.RepeatBackward0.apply(a, repeats=_sizes(sizes))
+
+
+def clone(a, memory_format=None):
+    return M.CloneBackward0.apply(a)
+
+
+def mm(a, b):
+    return L.MmBackward0.apply(a, b)
+
+
+def mv(a, b):
+    if a.dim() != 2 or b.dim() != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {a.dim()}, {a.dim()}, {b.dim()}")
+    return L.MvBackward0.apply(a, b)
+
+
+def dot(a, b):
+    return L.DotBackward0.apply(a, b)
+
+
+def bmm(a, b):
+    return L.BmmBackward0.apply(a, b)
+
+
+def addmm(bias, a, b):
+    return L.AddmmBackward0.apply(bias, a, b)
+
+
+def outer(a, b):
+    return a.unsqueeze(1) * b
+
+
+# ---- indexing ----
+def _is_advanced(k):
+    return isinstance(k, (list, np.ndarray, Tensor)) or (isinstance(k, bool))
+
+
+def getitem(a, key):
+    """Basic indexing becomes a chain of select / slice / unsqueeze views, as in PyTorch;
+    integer or boolean arrays become one IndexBackward0 (a copy)."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    if builtins_any(_is_advanced(k) for k in key):
+        return _advanced(a, key)
+    if builtins_sum(1 for k in key if k is Ellipsis) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    n_real = builtins_sum(1 for k in key if k is not None and k is not Ellipsis)
+    if n_real > a.dim():
+        raise IndexError(f"too many indices for tensor of dimension {a.dim()}")
+    out, dim = a, 0
+    only_slice = len(key) == 1 and isinstance(key[0], slice)
+    for k in key:
+        if k is Ellipsis:
+            dim += a.dim() - n_real
+        elif k is None:
+            out = S.UnsqueezeBackward0.apply(out, dim=dim)
+            dim += 1
+        elif isinstance(k, slice):
+            size = out.shape[dim]
+            start, stop, step = k.indices(size)
+            if step <= 0:
+                raise ValueError("step must be greater than zero")
+            if only_slice or not (start == 0 and stop == size and step == 1):
+                out = S.SliceBackward0.apply(out, dim=dim, sl=slice(start, builtins_max(stop, start), step))
+            dim += 1
+        elif isinstance(k, (numbers.Integral, np.integer)):
+            size = out.shape[dim]
+            if k < -size or k >= size:
+                raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {size}")
+            out = S.SelectBackward0.apply(out, dim=dim, index=int(k) % size)
+        else:
+            raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
+                             "valid indices (got " + type(k).__name__ + ")")
+    if out is a:
+        out = S.SliceBackward0.apply(a, dim=0, sl=slice(None)) if a.dim() else S.ViewBackward0.apply(a, shape=())
+    return out
+
+
+def _advanced(a, key):
+    np_key = []
+    for k in key:
+        if isinstance(k, Tensor):
+            k = k._data
+            if k.dtype != np.bool_ and not np.issubdtype(k.dtype, np.integer):
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        elif isinstance(k, list):
+            k = np.asarray(k)
+        np_key.append(k)
+    np_key = tuple(np_key)
+    try:
+        a._data[np_key]
+    except IndexError as e:
+        raise IndexError(str(e)) from None
+    return S.IndexBackward0.apply(a, index=np_key)
+
+
+import builtins as _builtins  # noqa: E402  (the names above shadow any/all/sum/max on purpose)
+builtins_any, builtins_sum, builtins_max = _builtins.any, _builtins.sum, _builtins.max

@@ -1,0 +1,265 @@
+"""Reductions. Their backward spreads the incoming gradient back over the reduced dimensions."""
+import numpy as np
+
+from ..node import Node
+
+
+def _unsqueeze_dims(g, dims, keepdim):
+    """Put back the reduced dims (size 1) so ``g`` broadcasts against the input."""
+    if keepdim:
+        return g
+    for d in dims:
+        g = g.unsqueeze(d)
+    return g
+
+
+class SumBackward0(Node):
+    """out = Σ a        ∂a = g broadcast to a's shape"""
+
+    def forward(self, a, dtype=None):
+        self.shape = a.shape
+        return np.asarray(np.sum(a._data, dtype=dtype.np if dtype else _sum_dtype(a)))
+
+    def backward(self, g):
+        return g.expand(self.shape)
+
+
+class SumBackward1(Node):
+    """out = Σ a over dims        ∂a = g, with the summed dims put back, broadcast to a's shape"""
+
+    def forward(self, a, dims, keepdim=False, dtype=None):
+        self.shape, self.dims, self.keepdim = a.shape, dims, keepdim
+        return np.asarray(np.sum(a._data, axis=dims, keepdims=keepdim,
+                                 dtype=dtype.np if dtype else _sum_dtype(a)))
+
+    def backward(self, g):
+        return _unsqueeze_dims(g, self.dims, self.keepdim).expand(self.shape)
+
+
+def _sum_dtype(a):
+    return np.int64 if not a._dtype.is_floating_point else a._data.dtype
+
+
+class MeanBackward0(Node):
+    """out = Σ a / N        ∂a = g / N everywhere"""
+
+    def forward(self, a):
+        self.shape, self.n = a.shape, a._data.size
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(np.mean(a._data, dtype=a._data.dtype))
+
+    def backward(self, g):
+        return g.expand(self.shape) / self.n
+
+
+class MeanBackward1(Node):
+    """out = mean of a over dims        ∂a = g / (number of elements averaged)"""
+
+    def forward(self, a, dims, keepdim=False):
+        self.shape, self.dims, self.keepdim = a.shape, dims, keepdim
+        self.n = int(np.prod([a.shape[d] for d in dims])) if dims else 1
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(np.mean(a._data, axis=dims, keepdims=keepdim, dtype=a._data.dtype))
+
+    def backward(self, g):
+        return _unsqueeze_dims(g, self.dims, self.keepdim).expand(self.shape) / self.n
+
+
+class _EvenlyDistributed(Node):
+    """max/min of everything: the gradient is shared equally among the tied extreme elements."""
+    save_result = True
+
+    def forward(self, a):
+        if a._data.size == 0:
+            raise RuntimeError(f"{self._fn}(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        self.save(self=a)
+        return np.asarray(self._np(a._data))
+
+    def backward(self, g):
+        mask = (self.saved("self") == self.result)
+        return mask * (g / mask.sum())
+
+
+class MaxBackward1(_EvenlyDistributed):
+    """out = max a        ∂a = g / k at each of the k maximal elements"""
+    _np, _fn = staticmethod(np.max), "max"
+
+
+class MinBackward1(_EvenlyDistributed):
+    """out = min a        ∂a = g / k at each of the k minimal elements"""
+    _np, _fn = staticmethod(np.min), "min"
+
+
+class _ValueSelecting(Node):
+    """max/min along a dim: the gradient goes to the selected index only."""
+
+    def forward(self, a, dim, keepdim=False):
+        if a._data.ndim and a._data.shape[dim] == 0:
+            raise IndexError(f"{self._fn}(): Expected reduction dim {dim} to have non-zero size.")
+        self.shape, self.dim, self.keepdim = a.shape, dim, keepdim
+        x = a._data
+        idx = self._arg(x, axis=dim, keepdims=True) if x.ndim else np.zeros((), np.int64)
+        self.indices = idx
+        values = np.take_along_axis(x, idx, axis=dim) if x.ndim else x.copy()
+        if not keepdim and x.ndim:
+            values, idx = values.squeeze(dim), idx.squeeze(dim)
+        self.indices_out = idx.astype(np.int64)
+        return values
+
+    def backward(self, g):
+        from ..tensor import Tensor
+        if not len(self.shape):
+            return g
+        onehot = np.zeros(self.shape, dtype=bool)
+        np.put_along_axis(onehot, self.indices, True, axis=self.dim)
+        g = g if self.keepdim else g.unsqueeze(self.dim)
+        return Tensor._make(onehot) * g
+
+
+def _argmax_first(x, axis, keepdims):
+    # NaN wins, as in PyTorch
+    return np.nanargmax(np.where(np.isnan(x), np.inf, x), axis=axis, keepdims=keepdims) if np.isnan(x).any() \
+        else np.argmax(x, axis=axis, keepdims=keepdims)
+
+
+class MaxBackward0(_ValueSelecting):
+    """values = max of a along dim        ∂a = g at the argmax, 0 elsewhere"""
+    _arg, _fn = staticmethod(_argmax_first), "max"
+
+
+class MinBackward0(_ValueSelecting):
+    """values = min of a along dim        ∂a = g at the argmin, 0 elsewhere"""
+    _arg, _fn = staticmethod(np.argmin), "min"
+
+
+class AmaxBackward0(Node):
+    """out = max over dims        ∂a = g shared equally among the tied maxima"""
+    save_result = True
+    _np = staticmethod(np.max)
+
+    def forward(self, a, dims, keepdim=False):
+        self.dims, self.keepdim = dims, keepdim
+        self.save(self=a)
+        return np.asarray(self._np(a._data, axis=dims, keepdims=keepdim))
+
+    def backward(self, g):
+        r = _unsqueeze_dims(self.result, self.dims, self.keepdim)
+        mask = self.saved("self") == r
+        g = _unsqueeze_dims(g, self.dims, self.keepdim)
+        return mask * (g / mask.sum(self.dims, keepdim=True))
+
+
+class AminBackward0(AmaxBackward0):
+    """out = min over dims        ∂a = g shared equally among the tied minima"""
+    _np = staticmethod(np.min)
+
+
+class LinalgVectorNormBackward0(Node):
+    """out = (Σ |a|ᵖ)^(1/p)        ∂a = g·a·|a|ᵖ⁻² / outᵖ⁻¹   (p = 2: g·a / out; 0 where out = 0)"""
+    save_result = True
+
+    def forward(self, a, ord=2, dims=None, keepdim=False):
+        self.ord, self.dims, self.keepdim = ord, dims, keepdim
+        self.save(self=a)
+        x = np.abs(a._data)
+        axis = dims
+        if ord == float("inf"):
+            r = np.max(x, axis=axis, keepdims=keepdim)
+        elif ord == 2:
+            r = np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdim))
+        elif ord == 1:
+            r = np.sum(x, axis=axis, keepdims=keepdim)
+        elif ord == 0:
+            r = np.sum(x != 0, axis=axis, keepdims=keepdim).astype(x.dtype)
+        else:
+            r = np.sum(x ** ord, axis=axis, keepdims=keepdim) ** (1.0 / ord)
+        return np.asarray(r, dtype=a._data.dtype)
+
+    def backward(self, g):
+        from .arithmetic import where
+        a = self.saved("self")
+        r = _unsqueeze_dims(self.result, self.dims or (), self.keepdim or self.dims is None)
+        g = _unsqueeze_dims(g, self.dims or (), self.keepdim or self.dims is None)
+        p = self.ord
+        if p == 0:
+            return a * 0
+        if p == 1:
+            return a.sign() * g
+        if p == 2:
+            return where(r == 0, 0.0, a * (g / r))
+        if p == float("inf"):
+            mask = a.abs() == r
+            return a.sign() * mask * (g / mask.sum(self.dims, keepdim=True))
+        return where(r == 0, 0.0, a * a.abs() ** (p - 2) * g / r ** (p - 1))
+
+
+class VarBackward0(Node):
+    """out = Σ (a - mean)² / (N - correction)        ∂a = g·2·(a - mean) / (N - correction)"""
+
+    def forward(self, a, dims, correction=1, keepdim=False):
+        self.dims, self.keepdim, self.correction = dims, keepdim, correction
+        self.save(self=a)
+        n = int(np.prod([a.shape[d] for d in dims])) if dims else 1
+        self.dof = n - correction
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.asarray(np.var(a._data, axis=dims, ddof=correction, keepdims=keepdim),
+                              dtype=a._data.dtype)
+
+    def backward(self, g):
+        a = self.saved("self")
+        g = _unsqueeze_dims(g, self.dims, self.keepdim)
+        return g * 2 * (a - a.mean(self.dims, keepdim=True)) / self.dof
+
+
+class StdBackward0(VarBackward0):
+    """out = √var(a)        ∂a = g·(a - mean) / ((N - correction)·out)"""
+    save_result = True
+
+    def forward(self, a, dims, correction=1, keepdim=False):
+        v = super().forward(a, dims, correction, keepdim)
+        return np.sqrt(v)
+
+    def backward(self, g):
+        a = self.saved("self")
+        g = _unsqueeze_dims(g, self.dims, self.keepdim)
+        r = _unsqueeze_dims(self.result, self.dims, self.keepdim)
+        return g * (a - a.mean(self.dims, keepdim=True)) / (self.dof * r)
+
+
+class LogsumexpBackward0(Node):
+    """out = log Σ eᵃ        ∂a = g·e^(a - out)"""
+    save_result = True
+
+    def forward(self, a, dims, keepdim=False):
+        self.dims, self.keepdim = dims, keepdim
+        self.save(self=a)
+        x = a._data
+        m = np.max(x, axis=dims, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        r = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True)) + m
+        return (r if keepdim else np.squeeze(r, axis=dims)).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        r = _unsqueeze_dims(self.result, self.dims, self.keepdim)
+        g = _unsqueeze_dims(g, self.dims, self.keepdim)
+        return g * (self.saved("self") - r).exp()
+
+
+class ProdBackward0(Node):
+    """out = Π a        ∂a = g·Π of the other elements"""
+
+    def forward(self, a):
+        self.save(self=a)
+        return np.asarray(np.prod(a._data))
+
+    def backward(self, g):
+        from ..tensor import Tensor
+        x = self.saved("self")
+        flat = x.reshape(-1)
+        n = flat.shape[0]
+        # product of all others without dividing (works with zeros): exclusive prefix × suffix
+        data = flat._data
+        before = np.concatenate([[1], np.cumprod(data[:-1])]).astype(data.dtype)
+        after = np.concatenate([np.cumprod(data[::-1][:-1])[::-1], [1]]).astype(data.dtype)
+        return (g * Tensor._make(before * after)).reshape(x.shape) if n else g * x

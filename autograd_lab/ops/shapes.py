@@ -1,0 +1,303 @@
+"""Shape and indexing ops. Views share memory and the version counter with their base."""
+import numpy as np
+
+from ..node import Node
+from ..engine import sum_to
+
+
+class _View(Node):
+    is_view = True
+
+
+def _shape_list(shape):
+    return "[" + ", ".join(str(s) for s in shape) + "]"
+
+
+def infer_shape(shape, numel):
+    shape = list(shape)
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{_shape_list(shape)}' is invalid for input of size {numel}")
+        shape[shape.index(-1)] = numel // known
+    elif known != numel:
+        raise RuntimeError(f"shape '{_shape_list(shape)}' is invalid for input of size {numel}")
+    return tuple(shape)
+
+
+class ViewBackward0(_View):
+    """out = a with a new shape (same memory)        ∂a = g reshaped back"""
+
+    def forward(self, a, shape):
+        self.shape = a.shape
+        out = a._data.view()
+        try:
+            out.shape = shape
+        except AttributeError:
+            raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
+                               "dimension spans across two contiguous subspaces). Use .reshape(...) instead.") from None
+        return out
+
+    def backward(self, g):
+        return g.reshape(self.shape)
+
+
+class UnsafeViewBackward0(Node):
+    """out = a (already a fresh copy) with a new shape        ∂a = g reshaped back"""
+
+    def forward(self, a, shape):
+        self.shape = a.shape
+        return a._data.reshape(shape)
+
+    def backward(self, g):
+        return g.reshape(self.shape)
+
+
+class TBackward0(_View):
+    """out = aᵀ (2-d or less)        ∂a = gᵀ"""
+
+    def forward(self, a):
+        return a._data.T
+
+    def backward(self, g):
+        return g.t()
+
+
+class TransposeBackward0(_View):
+    """out = a with dims d0 and d1 swapped        ∂a = g with them swapped back"""
+
+    def forward(self, a, dim0, dim1):
+        self.dim0, self.dim1 = dim0, dim1
+        return np.swapaxes(a._data, dim0, dim1)
+
+    def backward(self, g):
+        return g.transpose(self.dim0, self.dim1)
+
+
+class PermuteBackward0(_View):
+    """out = a with dims reordered        ∂a = g with the inverse order"""
+
+    def forward(self, a, dims):
+        self.inverse = tuple(np.argsort(dims))
+        return np.transpose(a._data, dims)
+
+    def backward(self, g):
+        return g.permute(*self.inverse)
+
+
+class SqueezeBackward0(_View):
+    """out = a without its size-1 dims        ∂a = g reshaped back"""
+
+    def forward(self, a, dims=None):
+        self.shape = a.shape
+        return np.squeeze(a._data, axis=dims)
+
+    def backward(self, g):
+        return g.reshape(self.shape)
+
+
+class SqueezeBackward1(SqueezeBackward0):
+    """out = a without dim d (when it has size 1)        ∂a = g reshaped back"""
+
+
+class SqueezeBackward2(SqueezeBackward0):
+    """out = a without the listed size-1 dims        ∂a = g reshaped back"""
+
+
+class SqueezeBackward4(SqueezeBackward0):
+    """(the squeeze inside matmul of a vector)        ∂a = g reshaped back"""
+
+
+class UnsqueezeBackward0(_View):
+    """out = a with a new size-1 dim at d        ∂a = g squeezed at d"""
+
+    def forward(self, a, dim):
+        self.dim = dim
+        return np.expand_dims(a._data, dim)
+
+    def backward(self, g):
+        return g.squeeze(self.dim)
+
+
+class ExpandBackward0(_View):
+    """out = a broadcast to a larger shape (no copy)        ∂a = g summed back to a's shape"""
+
+    def forward(self, a, shape):
+        self.shape = a.shape
+        return np.broadcast_to(a._data, shape)
+
+    def backward(self, g):
+        return sum_to(g, self.shape)
+
+
+class _Embed(Node):
+    """Scatter g into zeros of the input's shape at an index: the backward of indexing ops."""
+
+    def forward(self, g, shape, index, accumulate=False):
+        self.index = index
+        out = np.zeros(shape, dtype=g._data.dtype)
+        if accumulate:
+            np.add.at(out, index, g._data)
+        else:
+            out[index] = g._data
+        return out
+
+    def backward(self, gg):
+        return gg[_as_key(self.index)]
+
+
+class SelectBackwardBackward0(_Embed):
+    """out = zeros with g written at [.., i, ..]        ∂g = gg[.., i, ..]"""
+
+
+class SliceBackwardBackward0(_Embed):
+    """out = zeros with g written into a slice        ∂g = gg[slice]"""
+
+
+class IndexBackwardBackward0(_Embed):
+    """out = zeros with g added at an advanced index        ∂g = gg[index]"""
+
+
+def _as_key(index):
+    from ..tensor import Tensor
+    return tuple(Tensor._make(np.asarray(i)) if isinstance(i, np.ndarray) else i for i in index) \
+        if isinstance(index, tuple) else index
+
+
+class SelectBackward0(_View):
+    """out = a[.., i, ..] along dim        ∂a = zeros with g written back at i"""
+
+    def forward(self, a, dim, index):
+        self.shape = a.shape
+        self.key = (slice(None),) * dim + (index,)
+        return a._data[self.key]
+
+    def backward(self, g):
+        return SelectBackwardBackward0.apply(g, shape=self.shape, index=self.key)
+
+
+class SliceBackward0(_View):
+    """out = a[start:stop:step] along dim        ∂a = zeros with g written back into the slice"""
+
+    def forward(self, a, dim, sl):
+        self.shape = a.shape
+        self.key = (slice(None),) * dim + (sl,)
+        return a._data[self.key]
+
+    def backward(self, g):
+        return SliceBackwardBackward0.apply(g, shape=self.shape, index=self.key)
+
+
+class IndexBackward0(Node):
+    """out = a[index] (advanced: integer or boolean arrays; a copy)        ∂a = zeros + g added at index"""
+
+    def forward(self, a, index):
+        self.shape = a.shape
+        self.index = index
+        return a._data[index]
+
+    def backward(self, g):
+        return IndexBackwardBackward0.apply(g, shape=self.shape, index=self.index, accumulate=True)
+
+
+class CatBackward0(Node):
+    """out = the inputs joined along dim        ∂(input k) = g's slice for input k"""
+
+    def forward(self, *tensors, dim):
+        self.dim = dim
+        self.sizes = [t.shape[dim] if t._data.ndim else 0 for t in tensors]
+        self.skip = [t._data.ndim == 1 and t._data.shape[0] == 0 for t in tensors]
+        from ._util import result_type
+        dt = result_type(*tensors)
+        return np.concatenate([t._data.astype(dt.np, copy=False) for t, s in zip(tensors, self.skip) if not s],
+                              axis=dim)
+
+    def backward(self, g):
+        out, start = [], 0
+        for size, skip in zip(self.sizes, self.skip):
+            if skip:
+                out.append(None)
+                continue
+            out.append(g.narrow(self.dim, start, size))
+            start += size
+        return tuple(out)
+
+
+class StackBackward0(Node):
+    """out = the inputs stacked along a new dim        ∂(input k) = g.select(dim, k)"""
+
+    def forward(self, *tensors, dim):
+        self.dim = dim
+        from ._util import result_type
+        dt = result_type(*tensors)
+        return np.stack([t._data.astype(dt.np, copy=False) for t in tensors], axis=dim)
+
+    def backward(self, g):
+        return tuple(g.select(self.dim, i) for i in range(g.shape[self.dim]))
+
+
+class SplitBackward0(Node):
+    """outs = consecutive pieces of a along dim        ∂a = the pieces' grads joined again"""
+    is_view = True
+
+    def forward(self, a, dim, sizes):
+        self.dim = dim
+        bounds = np.cumsum(sizes)[:-1]
+        return tuple(np.split(a._data, bounds, axis=dim))
+
+    def backward(self, *grads):
+        from . import api as F
+        return F.cat(list(grads), self.dim)
+
+
+class UnbindBackward0(Node):
+    """outs = a.select(dim, k) for every k        ∂a = the grads stacked again"""
+    is_view = True
+
+    def forward(self, a, dim):
+        self.dim = dim
+        return tuple(np.moveaxis(a._data, dim, 0))
+
+    def backward(self, *grads):
+        from . import api as F
+        return F.stack(list(grads), self.dim)
+
+
+class MaskedFillBackward0(Node):
+    """out = a with value where mask        ∂a = g where not mask"""
+
+    def forward(self, a, mask, value):
+        self.mask = mask
+        return np.where(mask._data, np.asarray(value, a._data.dtype), a._data)
+
+    def backward(self, g):
+        return g.masked_fill(self.mask, 0)
+
+
+class FlipBackward0(Node):
+    """out = a reversed along dims        ∂a = g reversed along the same dims"""
+
+    def forward(self, a, dims):
+        self.dims = dims
+        return np.flip(a._data, dims).copy()
+
+    def backward(self, g):
+        return g.flip(self.dims)
+
+
+class RepeatBackward0(Node):
+    """out = a tiled        ∂a = g's tiles summed"""
+
+    def forward(self, a, repeats):
+        self.shape, self.repeats = a.shape, repeats
+        return np.tile(a._data, repeats)
+
+    def backward(self, g):
+        lead = len(self.repeats) - len(self.shape)
+        shape = (1,) * lead + tuple(self.shape)
+        split = []
+        for r, s in zip(self.repeats, shape):
+            split += [r, s]
+        return g.reshape(*split).sum(tuple(range(0, 2 * len(shape), 2))).reshape(self.shape)

@@ -1,0 +1,400 @@
+"""The Tensor: a NumPy array plus what autograd needs (requires_grad, grad, grad_fn, version)."""
+import numbers
+import warnings
+import weakref
+
+import numpy as np
+
+from . import _dtype, grad_mode
+from ._dtype import dtype as _dtype_cls
+from .node import AccumulateGrad, _add_hook, _Hooks
+
+NON_LEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
+    "won't be populated during autograd.backward(). If you indeed want the .grad field to be populated "
+    "for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor "
+    "by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 "
+    "for more information. (Triggered internally at /__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)")
+
+
+class Size(tuple):
+    """``torch.Size``: a tuple that prints as ``torch.Size([2, 3])``."""
+
+    def __repr__(self):
+        return f"torch.Size([{', '.join(str(int(s)) for s in self)}])"
+
+    __str__ = __repr__
+
+    def numel(self):
+        return int(np.prod(self, dtype=np.int64))
+
+    def __getitem__(self, item):
+        r = tuple.__getitem__(self, item)
+        return Size(r) if isinstance(item, slice) else r
+
+
+class device:
+    """Only the CPU exists here; ``device('cpu')`` and ``tensor.device`` print as PyTorch's."""
+
+    def __init__(self, type="cpu", index=None):
+        if isinstance(type, device):
+            type = type.type
+        if type != "cpu":
+            raise RuntimeError(f"autograd_lab runs on the CPU only; got device '{type}'")
+        self.type = type
+        self.index = index
+
+    def __repr__(self):
+        return "device(type='cpu')"
+
+    def __str__(self):
+        return "cpu"
+
+    def __eq__(self, other):
+        return str(other) == "cpu" or isinstance(other, device)
+
+    def __hash__(self):
+        return hash("cpu")
+
+
+_CPU = device()
+
+
+def _edge_of(t):
+    """The (node, output_nr) a gradient for ``t`` must be sent to."""
+    if t.grad_fn is not None:
+        return (t.grad_fn, t._output_nr)
+    return (t._grad_accumulator(), 0)
+
+
+class Tensor:
+    """A multi-dimensional array that can record the operations applied to it."""
+
+    __array_priority__ = 1000  # so numpy scalars on the left defer to our operators
+
+    def __init__(self, *args, **kwargs):
+        raise TypeError("create tensors with autograd_lab.tensor(...), ones(...), zeros(...) ...")
+
+    @classmethod
+    def _make(cls, array, requires_grad=False, dtype=None):
+        t = object.__new__(cls)
+        t._data = array
+        t._dtype = dtype if dtype is not None else _dtype.from_numpy_dtype(array.dtype)
+        t._requires_grad = requires_grad
+        t.grad_fn = None
+        t._grad = None
+        t._output_nr = 0
+        t._version_box = [0]
+        t._base = None
+        t._accumulator = None
+        t._backward_hooks = None
+        t._retains_grad = False
+        return t
+
+    # ---- basic properties ----
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return self.shape
+        return self._data.shape[self._wrap_dim(dim)]
+
+    def dim(self):
+        return self._data.ndim
+
+    ndim = property(dim)
+    ndimension = dim
+
+    def numel(self):
+        return int(self._data.size)
+
+    nelement = numel
+
+    @property
+    def device(self):
+        return _CPU
+
+    @property
+    def is_cuda(self):
+        return False
+
+    def is_floating_point(self):
+        return self._dtype.is_floating_point
+
+    def is_complex(self):
+        return self._dtype.is_complex
+
+    def element_size(self):
+        return self._dtype.itemsize
+
+    def _wrap_dim(self, dim, ndim=None):
+        n = self._data.ndim if ndim is None else ndim
+        lo, hi = (-n, n - 1) if n > 0 else (-1, 0)
+        if not isinstance(dim, numbers.Integral):
+            raise TypeError(f"dim must be an int, not {type(dim).__name__}")
+        if dim < lo or dim > hi:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})")
+        return dim % n if n > 0 else 0
+
+    # ---- autograd state ----
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach().")
+        if value and not (self._dtype.is_floating_point or self._dtype.is_complex):
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad=True):
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def grad(self):
+        if self.grad_fn is not None and not self._retains_grad:
+            warnings.warn(NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '[{', '.join(map(str, value.shape))}]' to a tensor of "
+                    f"size '[{', '.join(map(str, self.shape))}]'. Please ensure that the gradient and the tensor are the same size")
+            if value.dtype is not self.dtype:
+                raise RuntimeError("attempting to assign a gradient with dtype "
+                                   f"'{_ctype(value.dtype)}' to a tensor with dtype '{_ctype(self.dtype)}'. "
+                                   "Please ensure that the gradient and the tensor have the same dtype")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    @property
+    def output_nr(self):
+        return self._output_nr
+
+    @property
+    def _version(self):
+        return self._version_box[0]
+
+    def _bump_version(self):
+        self._version_box[0] += 1
+
+    def _grad_accumulator(self):
+        acc = self._accumulator() if self._accumulator is not None else None
+        if acc is None:
+            acc = AccumulateGrad(self)
+            self._accumulator = weakref.ref(acc)
+        return acc
+
+    def retain_grad(self):
+        """Keep ``.grad`` for this non-leaf tensor after backward (leaves keep it anyway)."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self._retains_grad:
+            return
+        self._retains_grad = True
+        self.grad_fn._retains_grad = self.grad_fn._retains_grad or {}
+        self.grad_fn._retains_grad[self._output_nr] = weakref.ref(self)
+
+    def register_hook(self, hook):
+        """``hook(grad)`` runs when this tensor's gradient is computed; it may return a new one."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            return self.grad_fn._register_tensor_hook(self._output_nr, hook)
+        if self._backward_hooks is None:
+            self._backward_hooks = _Hooks()
+        return _add_hook(self._backward_hooks, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Compute the gradient of this tensor w.r.t. the graph leaves; see ``autograd.backward``."""
+        from .autograd import backward
+        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
+
+    def detach(self):
+        """The same data, cut from the graph (shares memory and version counter)."""
+        t = Tensor._make(self._data, dtype=self._dtype)
+        t._version_box = self._version_box
+        return t
+
+    def detach_(self):
+        if self._base is not None and self._base.requires_grad:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead. If you are using "
+                               "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view "
+                               "is set as True, gradients are views of DDP buckets, and hence detach_() "
+                               "cannot be called on these gradients. To fix this error, please refer to "
+                               "the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    @property
+    def data(self):
+        """The values without history: shares memory but not the version counter (so edits are unchecked)."""
+        return Tensor._make(self._data, dtype=self._dtype)
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data
+        self._dtype = value._dtype
+
+    # ---- conversion ----
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def numpy(self, force=False):
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        if self._requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._data.reshape(()))
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._dtype.is_floating_point or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __hash__(self):
+        return id(self)
+
+    def __repr__(self, *, tensor_contents=None):
+        from ._printing import tensor_repr
+        return tensor_repr(self._data, dtype_name=self._dtype.name,
+                           default_float=_dtype.get_default_dtype().name,
+                           requires_grad=self._requires_grad,
+                           grad_fn_name=self.grad_fn.name() if self.grad_fn is not None else None,
+                           is_leaf=self.grad_fn is None)
+
+    __str__ = __repr__
+
+    def __format__(self, spec):
+        if self._data.ndim == 0 and spec:
+            return self.item().__format__(spec)
+        return str(self)
+
+    def __reduce_ex__(self, proto):
+        return (_rebuild, (self._data, self._requires_grad))
+
+    def __deepcopy__(self, memo):
+        if self.grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the "
+                               "deepcopy protocol at the moment.  If you were attempting to deepcopy a "
+                               "module, this may be because of a torch.nn.utils.weight_norm usage, see "
+                               "https://github.com/pytorch/pytorch/pull/103001")
+        t = type(self)._make(self._data.copy(), requires_grad=self._requires_grad, dtype=self._dtype)
+        if self._grad is not None:
+            t._grad = Tensor._make(self._grad._data.copy())
+        memo[id(self)] = t
+        return t
+
+    # ---- type conversion (differentiable casts) ----
+    def to(self, *args, **kwargs):
+        target = kwargs.get("dtype")
+        for a in args:
+            if isinstance(a, _dtype_cls):
+                target = a
+            elif isinstance(a, Tensor):
+                target = a.dtype
+        if target is None or target is self._dtype:
+            return self
+        from .ops.arithmetic import ToCopyBackward0
+        return ToCopyBackward0.apply(self, dtype=target)
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return f"torch.{self._dtype._legacy}"
+        return self.to(dtype)
+
+    def float(self):
+        return self.to(_dtype.float32)
+
+    def double(self):
+        return self.to(_dtype.float64)
+
+    def long(self):
+        return self.to(_dtype.int64)
+
+    def int(self):
+        return self.to(_dtype.int32)
+
+    def bool(self):
+        return self.to(_dtype.bool_)
+
+    def half(self):
+        return self.to(_dtype.float16)
+
+    def cpu(self):
+        return self
+
+    def contiguous(self, memory_format=None):
+        return self
+
+    def is_contiguous(self, memory_format=None):
+        return self._data.flags.c_contiguous
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+
+def _ctype(d):
+    return {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "bool": "bool"}.get(d.name, d.name)
+
+
+def _rebuild(data, requires_grad):
+    return Tensor._make(data, requires_grad=requires_grad)
