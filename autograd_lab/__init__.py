@@ -80,3 +80,14 @@ def __getattr__(name):
         from .random import default_generator
         return default_generator
     raise AttributeError(f"module 'autograd_lab' has no attribute '{name}'")
+
+
+def load_ipython_extension(ip):
+    """``%load_ext autograd_lab``: rich display of tensors and graphs, engine errors drawn on the graph."""
+    from .ipython import load_ipython_extension as load
+    load(ip)
+
+
+def unload_ipython_extension(ip):
+    from .ipython import unload_ipython_extension as unload
+    unload(ip)

@@ -284,5 +284,8 @@ class AccumulateGrad(Node):
         self.variable = variable
         self._input_meta = ((variable.shape, variable.dtype),)
 
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
+
     def backward(self, grad):  # the engine performs the accumulation itself (undoable)
         return ()
