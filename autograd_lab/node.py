@@ -147,17 +147,21 @@ class Node:
     save_result = False  # ops whose backward reuses their output (exp, tanh, sigmoid) set this
     num_outputs = 1
 
+    # Defaults live on the class so that a node costs one attribute until it needs more:
+    # ops run at Python speed and most nodes never get hooks, metadata or retained grads.
+    next_functions = ()
+    _saved = {}  # replaced by a per-node dict on first save (never mutated on the class)
+    _input_meta = ()  # (shape, dtype) per input, for the engine's shape check
+    _output_meta = ()
+    _pre_hooks = None
+    _post_hooks = None
+    _tensor_pre_hooks = None  # {output_nr: _Hooks} from Tensor.register_hook
+    _retains_grad = None  # {output_nr: weakref to tensor}
+    _metadata = None
+    _needs_input_grad = ()
+
     def __init__(self):
         self._sequence_nr = next(_sequence)
-        self.next_functions = ()
-        self._saved = {}
-        self._input_meta = ()  # (shape, dtype) per input, for the engine's shape check
-        self._pre_hooks = None
-        self._post_hooks = None
-        self._tensor_pre_hooks = None  # {output_nr: _Hooks} from Tensor.register_hook
-        self._retains_grad = None  # {output_nr: weakref to tensor}
-        self._metadata = None
-        self._needs_input_grad = ()
 
     # ---- the public graph view (what viz reads) ----
     def name(self):
@@ -212,9 +216,12 @@ class Node:
     def save(self, /, **tensors):
         """Keep input tensors for backward, under PyTorch's names (self, other, ...)."""
         if self._needs_input_grad:
+            saved = self.__dict__.get("_saved")
+            if saved is None:
+                saved = self._saved = {}
             for name, t in tensors.items():
                 if t is not None:
-                    self._saved[name] = SavedTensor(name, t, self)
+                    saved[name] = SavedTensor(name, t, self)
 
     def saved(self, name):
         return self._saved[name].unpack()
@@ -243,36 +250,62 @@ class Node:
     @classmethod
     def apply(cls, *inputs, **attrs):
         """Run forward; when grad mode is on and an input requires grad, record this node."""
-        from .tensor import Tensor, _edge_of
         node = cls()
-        needs = grad_mode.is_grad_enabled() and any(t is not None and t.requires_grad for t in inputs)
+        needs = False
+        if grad_mode.is_grad_enabled():
+            for t in inputs:
+                if t is not None and t._requires_grad:
+                    needs = True
+                    break
         if needs:
-            node._needs_input_grad = tuple(t is not None and t.requires_grad for t in inputs)
+            node._needs_input_grad = tuple(t is not None and t._requires_grad for t in inputs)
         n_out = attrs.pop("_num_outputs", None)
         if n_out is not None:
             node.num_outputs = n_out
         out = node.forward(*inputs, **attrs)
+        make = _tensor_cls()._make
         if n_out is None and cls.num_outputs == 1:
-            result = Tensor._make(out, requires_grad=needs)
+            result = make(out, requires_grad=needs)
             outs = (result,)
         else:
-            outs = result = tuple(Tensor._make(o, requires_grad=needs) for o in out)
+            outs = result = tuple(make(o, requires_grad=needs) for o in out)
         if cls.is_view:
             base = inputs[0]
             for o in outs:
                 o._version_box = base._version_box
                 o._base = base._base if base._base is not None else base
         if needs:
-            node.next_functions = tuple(_edge_of(t) if t is not None and t.requires_grad else (None, 0)
-                                        for t in inputs)
-            node._input_meta = tuple((t.shape, t.dtype) if t is not None else None for t in inputs)
-            node._output_meta = tuple((o.shape, o.dtype) for o in outs)
+            node.next_functions = tuple(_edge(t) for t in inputs)
+            node._input_meta = tuple((t._data.shape, t._dtype) if t is not None else None for t in inputs)
+            node._output_meta = tuple((o._data.shape, o._dtype) for o in outs)
             for i, o in enumerate(outs):
                 o.grad_fn = node
                 o._output_nr = i
             if cls.save_result:
+                if "_saved" not in node.__dict__:
+                    node._saved = {}
                 node._saved["result"] = SavedTensor("result", outs[0], node, is_output=True)
         return result
+
+
+def _edge(t):
+    """The (node, output_nr) a gradient for input ``t`` goes to; (None, 0) if it needs none."""
+    if t is None or not t._requires_grad:
+        return (None, 0)
+    if t.grad_fn is not None:
+        return (t.grad_fn, t._output_nr)
+    return (t._grad_accumulator(), 0)
+
+
+_TENSOR = []
+
+
+def _tensor_cls():
+    # node.py sits below tensor.py; look Tensor up once instead of importing per op
+    if not _TENSOR:
+        from .tensor import Tensor
+        _TENSOR.append(Tensor)
+    return _TENSOR[0]
 
 
 class AccumulateGrad(Node):
@@ -282,7 +315,7 @@ class AccumulateGrad(Node):
         super().__init__()
         self._sequence_nr = sys.maxsize  # runs as soon as it is ready, as in PyTorch
         self.variable = variable
-        self._input_meta = ((variable.shape, variable.dtype),)
+        self._input_meta = ((variable._data.shape, variable._dtype),)
 
     def name(self):
         return "torch::autograd::AccumulateGrad"

@@ -63,9 +63,17 @@ def check_broadcast(a, b):
 
 def binary(cls, a, b, float_result=False, **attrs):
     """Apply a two-input op with PyTorch's promotion; Python scalars become 0-d tensors."""
-    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+    # fast paths first: most calls are same-dtype tensors, or a float tensor and a Python number
+    ta, tb = type(a), type(b)
+    if isinstance(a, Tensor) and (isinstance(b, Tensor) and a._dtype is b._dtype
+                                  or tb is float and a._dtype.is_floating_point):
+        dt = a._dtype
+    elif isinstance(b, Tensor) and ta is float and b._dtype.is_floating_point:
+        dt = b._dtype
+    elif not isinstance(a, Tensor) and not isinstance(b, Tensor):
         raise TypeError("at least one operand must be a Tensor")
-    dt = result_type(a, b)
+    else:
+        dt = result_type(a, b)
     if float_result and not dt.is_floating_point:
         dt = _dtype.get_default_dtype()
     a, b = as_tensor(a, dt), as_tensor(b, dt)
