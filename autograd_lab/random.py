@@ -4,7 +4,7 @@
 ``torch`` gives on the CPU for the same seed::
 
     torch.manual_seed(0); torch.randn(3)          # tensor([ 1.5410, -0.2934, -2.1788])
-    agr.manual_seed(0);   agr.normal((3,))        # array([ 1.5410, -0.2934, -2.1788], dtype=float32)
+    agr.manual_seed(0);   agr.normal((3,))        # array([ 1.5409961, -0.2934289, -2.1787894], dtype=float32)
 
 This docstring explains, in plain words, how those numbers are made.
 
@@ -59,8 +59,10 @@ round, so the angle is uniform.)  PyTorch uses this in two different ways:
   float32, with an emulated FMA wherever the compiler fused a multiply and an
   add.  The cache is neither read nor written on this path.
 
-So ``randn(15)`` and ``randn(16)[:15]`` are unrelated numbers, and the
-first 15 values of ``randn(17)`` are not those of ``randn(16)``.
+So ``randn(15)`` and ``randn(16)[:15]`` are unrelated numbers, and values
+2..16 of ``randn(17)`` are not those of ``randn(16)``.  (float16 computes in
+float32 and rounds at the end; it draws block by block, so it skips the
+``n % 16`` uniforms that float32 draws and then overwrites.)
 
 4. Integers and permutations
 ----------------------------
@@ -86,18 +88,23 @@ looks it up in the cumulative distribution.
 
 Fidelity notes
 --------------
-Matches torch 2.x CPU on x86-64 (AVX2 / AVX-512 machines) bit for bit.  On
-ARM machines, or x86 machines without AVX2, torch's float32 16+ normals use a
-different kernel (the C library's logf/sinf/cosf), and uniform_ with bounds
-may not use an FMA, so small differences are expected there.  The float64
-16+ path and the scalar path call the C library's ``log``/``log1p``/``sin``/
-``cos`` (through Python's ``math`` module, the same libm as torch).
+Checked bit for bit (values, dtype, and the generator state bytes after every
+call) against torch 2.13 on an x86-64 AVX-512 machine, which runs torch's
+AVX2 normal kernel.  On ARM machines, or x86 machines without AVX2, torch's
+float32 16+ normals use another kernel (the C library's logf/sinf/cosf) and
+``uniform_`` with bounds may not be fused, so small differences are expected
+there.  The float64 16+ path, the scalar path, and the exponential numbers
+call the C library's ``log``/``log1p``/``sin``/``cos`` through Python's
+``math`` module (the same libm torch uses; NumPy's own ``np.log`` differs in
+the last bit for about 0.4% of inputs, so it is only used when a probe shows
+it agrees with libm), which makes those paths slower than the float32 one.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import sys
 import threading
 from typing import Iterable, Optional, Union
 
@@ -384,14 +391,21 @@ def set_rng_state(new_state) -> None:
 # bits -> uniform floats
 # --------------------------------------------------------------------------
 
-_MASK24 = _U64((1 << 24) - 1)
+_MASK24 = _U32((1 << 24) - 1)
 _MASK53 = _U64((1 << 53) - 1)
+_LITTLE = sys.byteorder == "little"
+
+
+def _low_words(raw: np.ndarray) -> np.ndarray:
+    """uint32 view of the 32-bit words held in a uint64 array (no copy)."""
+    w = raw.view(_U32)
+    return w[0::2] if _LITTLE else w[1::2]
 
 
 def _u24(raw: np.ndarray) -> np.ndarray:
     """float32 uniforms in [0, 1): low 24 bits of each 32-bit word times 2**-24."""
-    raw &= _MASK24
-    out = raw.astype(_F32)
+    k = np.bitwise_and(_low_words(raw), _MASK24).view(np.int32)
+    out = k.astype(_F32)
     out *= _F32(2.0 ** -24)
     return out
 
@@ -437,12 +451,7 @@ def _round_to_odd(s: np.ndarray, err: np.ndarray) -> np.ndarray:
     return s
 
 
-def _fma64(a, b, c) -> np.ndarray:
-    """Correctly rounded float64 a*b + c (Boldo & Melquiond's emulation with
-    round-to-odd: a*b = uh + ul exactly, c + uh = th + tl exactly, then
-    RN(th + RO(tl + ul)))."""
-    a, b, c = np.broadcast_arrays(np.asarray(a, _F64), np.asarray(b, _F64), np.asarray(c, _F64))
-    a, b, c = (np.array(v, dtype=_F64) for v in (a, b, c))
+def _fma64_block(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     with np.errstate(all="ignore"):
         uh, ul = _two_prod(a, b)
         th, tl = _two_sum(c, uh)
@@ -450,26 +459,40 @@ def _fma64(a, b, c) -> np.ndarray:
         out = th + _round_to_odd(s, err)
         # the error-free transforms need no overflow in the splits and no
         # underflow in the product; fall back to exact rationals elsewhere.
-        aa, ab = np.abs(a), np.abs(b)
-        bad = ~(np.isfinite(out) & (aa < 2.0 ** 995) & (ab < 2.0 ** 995)
+        bad = ~(np.isfinite(out) & (np.abs(a) < 2.0 ** 995) & (np.abs(b) < 2.0 ** 995)
                 & ((uh == 0) | (np.abs(uh) > 2.0 ** -960)))
     if bad.any():
         from fractions import Fraction
 
-        for i in zip(*np.nonzero(bad)):
+        for i in np.flatnonzero(bad):
             x, y, z = float(a[i]), float(b[i]), float(c[i])
-            if all(map(math.isfinite, (x, y, z))):
-                try:
-                    out[i] = float(Fraction(x) * Fraction(y) + Fraction(z))
-                except OverflowError:
-                    out[i] = x * y + z
-            else:
+            if not (math.isfinite(x) and math.isfinite(y)):
                 out[i] = x * y + z
+            elif not math.isfinite(z):
+                out[i] = z  # the exact product is finite
+            else:
+                exact = Fraction(x) * Fraction(y) + Fraction(z)
+                try:
+                    out[i] = float(exact)
+                except OverflowError:
+                    out[i] = math.inf if exact > 0 else -math.inf
     return out
 
 
-_MID_MASK = _U64((1 << 29) - 1)
-_MID_VAL = _U64(1 << 28)
+def _fma64(a, b, c) -> np.ndarray:
+    """Correctly rounded float64 a*b + c.
+
+    Boldo & Melquiond's emulation: a*b = uh + ul exactly (Dekker), c + uh =
+    th + tl exactly (TwoSum), result = RN(th + RO(tl + ul)) where RO rounds to
+    odd.  Works in cache-sized chunks."""
+    a, b, c = np.broadcast_arrays(np.asarray(a, _F64), np.asarray(b, _F64), np.asarray(c, _F64))
+    shape = a.shape
+    a, b, c = (np.ascontiguousarray(v).reshape(-1) for v in (a, b, c))
+    out = np.empty(a.size, _F64)
+    for s in range(0, a.size, 1 << 15):
+        e = s + (1 << 15)
+        out[s:e] = _fma64_block(a[s:e], b[s:e], c[s:e])
+    return out.reshape(shape)
 
 
 def _fma32_exact(a, b, c) -> np.ndarray:
@@ -483,50 +506,77 @@ def _fma32_exact(a, b, c) -> np.ndarray:
     return _round_to_odd(np.array(s), np.array(err)).astype(_F32)
 
 
-def _fma32(a, b, c) -> np.ndarray:
-    """float32 fma(a, b, c) for float32 values: fast float64 evaluation, with the
-    rare double-rounding cases (exact float32 midpoints, tiny results) redone exactly."""
-    a32 = np.asarray(a, _F32)
-    t = np.multiply(a32, np.asarray(b, _F32), dtype=_F64)
-    t += np.asarray(c, _F32)
-    out = t.astype(_F32)
-    suspicious = ((t.view(_U64) & _MID_MASK) == _MID_VAL) | (np.abs(t) < 2.0 ** -125)
-    if suspicious.any():
-        a_, b_, c_ = np.broadcast_arrays(a32, np.asarray(b, _F32), np.asarray(c, _F32))
-        out = np.array(out, dtype=_F32)
-        out[suspicious] = _fma32_exact(a_[suspicious], b_[suspicious], c_[suspicious])
-    return out
+# A float32 fma of float32 inputs can be evaluated in float64: the product is
+# exact (24 + 24 bits), so t = RN64(a*b + c) has one rounding, and rounding t
+# to float32 is then correct *unless* t lies exactly halfway between two
+# float32 numbers (double rounding).  That shows as the low 29 bits of t's
+# significand being exactly 1000...0; those rare elements are recomputed
+# exactly (round-to-odd), everything else is a plain cast.
+_SHIFT35 = _U64(35)
+_INT64_MIN = np.iinfo(np.int64).min
 
 
-class _Fma32Workspace:
-    """Preallocated buffers for the hot fma32 loop of the vectorized normal."""
+class _Fma32:
+    """Workspace (preallocated float64 buffers) for runs of exact float32 FMAs."""
 
     def __init__(self, n: int):
+        self.n = n
         self.t = np.empty(n, _F64)
-        self.u = np.empty(n, _U64)
-        self.b = np.empty(n, np.bool_)
+        self.bits = np.empty(n, _U64)
+        self.y64 = np.empty(n, _F64)
 
-    def fma(self, out, a, b64, c, b32=None, c_arr=None):
-        """out[:] = fma32(a, b, c).
+    def _store(self, out32, a, b, c) -> None:
+        # out32 = float32(t), fixing exact-midpoint double roundings
+        bits = self.bits
+        np.left_shift(self.t.view(_U64), _SHIFT35, out=bits)  # low 29 bits -> top
+        if bits.view(np.int64).min() == _INT64_MIN:  # some t == midpoint pattern
+            idx = np.flatnonzero(bits.view(np.int64) == _INT64_MIN)
 
-        a: float32 array; b64: float64 array holding float32 values, or a Python
-        float; c: Python float (a float32 value) or float32 array.  ``out`` may
-        alias ``a``.  b32/c_arr: float32 versions used only in the rare exact fix.
-        """
-        t = self.t
-        np.multiply(a, b64, out=t)
-        np.add(t, c, out=t)
-        np.bitwise_and(t.view(_U64), _MID_MASK, out=self.u)
-        np.equal(self.u, _MID_VAL, out=self.b)
-        if self.b.any():
-            idx = np.flatnonzero(self.b)
-            bb = b64[idx] if isinstance(b64, np.ndarray) else b64
-            cc = c[idx] if isinstance(c, np.ndarray) else c
-            fixed = _fma32_exact(a[idx], bb, cc)
-            out[...] = t
-            out[idx] = fixed
+            def pick(v):
+                return v[idx] if isinstance(v, np.ndarray) else v
+
+            fixed = _fma32_exact(pick(a), pick(b), pick(c))
+            out32[...] = self.t
+            out32[idx] = fixed
         else:
-            out[...] = t
+            out32[...] = self.t
+
+    def fma(self, out32, a64, b64, c, exact: bool = False) -> None:
+        """out32[:] = fma32(a, b, c); a64/b64 are float64 arrays (or floats)
+        holding float32 values, c a float32 value or float32 array.  ``exact``:
+        the caller has proven a*b + c is representable in float64."""
+        t = self.t
+        np.multiply(a64, b64, out=t)
+        np.add(t, c, out=t)
+        if exact:
+            out32[...] = t
+        else:
+            self._store(out32, a64, b64, c)
+
+    def horner(self, x64, coeffs, out32) -> None:
+        """y = c0; y = fma(y, x, ck) for k = 1.. (float32 rounding each step)."""
+        t, y64 = self.t, self.y64
+        np.multiply(x64, coeffs[0], out=t)
+        t += coeffs[1]
+        self._store(out32, coeffs[0], x64, coeffs[1])
+        for ck in coeffs[2:]:
+            y64[...] = out32
+            np.multiply(y64, x64, out=t)
+            t += ck
+            self._store(out32, y64, x64, ck)
+
+
+def _fma32(a, b, c) -> np.ndarray:
+    """Correctly rounded float32 fma(a, b, c) of float32 values (see _Fma32 for
+    the method); tiny results (float32 subnormal range) are also redone exactly."""
+    a32, b32, c32 = np.broadcast_arrays(np.asarray(a, _F32), np.asarray(b, _F32), np.asarray(c, _F32))
+    t = np.multiply(a32, b32, dtype=_F64)
+    t += c32
+    out = np.array(t.astype(_F32), dtype=_F32)
+    suspicious = ((t.view(_U64) << _SHIFT35).view(np.int64) == _INT64_MIN) | (np.abs(t) < 2.0 ** -125)
+    if suspicious.any():
+        out[suspicious] = _fma32_exact(a32[suspicious], b32[suspicious], c32[suspicious])
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -539,7 +589,8 @@ def _f(v) -> float:
     return float(_F32(v))
 
 
-_SQRTHF = _F32(0.707106781186547524)
+# avx_mathfun.h constants (Cephes), rounded to float32 as the C arrays are
+_SQRTHF_MANT = _U32(int(np.array([0.707106781186547524], _F32).view(_U32)[0]) & 0x7FFFFF)
 _LOG_P = [_f(v) for v in (7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1,
                           -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1,
                           2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1)]
@@ -550,93 +601,118 @@ _DP2 = _F32(-2.4187564849853515625e-4)
 _DP3 = _f(-3.77489497744594108e-8)
 _SIN_P = [_f(v) for v in (-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1)]
 _COS_P = [_f(v) for v in (2.443315711809948e-005, -1.388731625493765e-003, 4.166664568298827e-002)]
-_FOPI = _F32(1.27323954473516)
-_TWO_PI_F32 = _F32(2.0 * math.pi)
+_FOPI = _F32(1.27323954473516)  # 4 / pi
+_TWO_PI_F32 = _F32(2.0 * math.pi)  # torch: _mm256_set1_ps(2.0f * c10::pi<double>)
+_TWO_PI_2M24 = _TWO_PI_F32 * _F32(2.0 ** -24)  # exact rescaling
 
 
-def _log256(x: np.ndarray, ws: _Fma32Workspace) -> np.ndarray:
-    """Replay of avx_mathfun's log256_ps (with the FMAs GCC forms) for x in (0, 1]."""
+def _log256(x: np.ndarray, ws: _Fma32) -> np.ndarray:
+    """avx_mathfun's log256_ps, operation by operation, for x in (0, 1].
+
+    GCC contracts every ``mul`` whose only use is an ``add``/``sub`` into an FMA
+    (-ffp-contract=fast, -mfma): the Horner steps, ``y*z + e*q1`` and the last
+    two updates.  Where the product is exact (z*0.5, e*q2) the FMA equals the
+    plain float32 operations used here.
+    """
     bits = x.view(_U32)
-    e = (bits >> _U32(23)).view(np.int32)
-    e = e.astype(_F32)
-    e -= _F32(126.0)  # (exponent - 127) + 1
-    m = ((bits & _U32(0x807FFFFF)) | _U32(0x3F000000)).view(_F32)
-    small = m < _SQRTHF
-    xr = m - _F32(1.0)
-    xr += np.where(small, m, _F32(0.0))
+    mant = bits & _U32(0x7FFFFF)
+    small = mant < _SQRTHF_MANT  # mantissa m in [0.5, 1) below sqrt(1/2)
+    e = (bits >> _U32(23)).view(np.int32).astype(_F32)
+    e -= _F32(126.0)  # (exponent field - 127) + 1
     e -= small
+    # x = m - 1, or 2m - 1 when m < sqrt(1/2): build m or 2m from the bits
+    mb = mant | _U32(0x3F000000)
+    mb += small.astype(_U32) << _U32(23)
+    xr = mb.view(_F32) - _F32(1.0)
     z = xr * xr
-    x64 = xr.astype(_F64)
     y = np.empty_like(xr)
-    ws.fma(y, np.full_like(xr, _LOG_P[0]), x64, _LOG_P[1])
-    for p in _LOG_P[2:]:
-        ws.fma(y, y, x64, p)
+    ws.horner(xr.astype(_F64), _LOG_P, y)
     y *= xr
-    ws.fma(y, y, z.astype(_F64), e * _LOG_Q1)
-    y -= z * _F32(0.5)  # fnmadd with an exact product
+    ws.fma(y, y.astype(_F64), z.astype(_F64), e * _LOG_Q1)
+    y -= z * _F32(0.5)
     xr += y
-    xr += e * _LOG_Q2  # exact product (small integer * 9-bit constant)
+    xr += e * _LOG_Q2  # exact product: small integer times a 9-bit constant
     return xr
 
 
-def _sincos256(x: np.ndarray, ws: _Fma32Workspace):
-    """Replay of avx_mathfun's sincos256_ps for x >= 0; returns (sin, cos)."""
-    y = x * _FOPI
-    j = y.astype(np.int32)  # truncation, like cvttps
-    j += 1
-    j &= ~1
-    yf = j.astype(_F32)
-    xr = x + yf * _DP1  # exact products
+def _sincos256(x: np.ndarray, ws: _Fma32):
+    """avx_mathfun's sincos256_ps for 0 <= x < 2*pi; returns (sin, cos)."""
+    q = (x * _FOPI).astype(np.int32)  # cvttps: truncation
+    q += 1
+    q >>= 1  # j = (trunc + 1) & ~1 = 2q
+    yf = q.astype(_F32)
+    yf *= _F32(2.0)
+    xr = x + yf * _DP1  # DP1, DP2 have few bits: exact products, FMA = mul+add
     xr += yf * _DP2
-    ws.fma(xr, yf, _DP3, xr)  # inexact product: fused
-    swap_sin = ((j & 4) << 29).view(_U32)
-    sign_cos = ((~(j - 2) & 4) << 29).view(_U32)
-    use_sin_poly = (j & 2) == 0
+    # yf * DP3 is inexact but yf*DP3 + xr always fits in 47 bits: exact in float64
+    ws.fma(xr, yf.astype(_F64), _DP3, xr, exact=True)
     z = xr * xr
     z64 = z.astype(_F64)
     yc = np.empty_like(xr)
-    ws.fma(yc, np.full_like(xr, _COS_P[0]), z64, _COS_P[1])
-    ws.fma(yc, yc, z64, _COS_P[2])
-    yc *= z
-    ws.fma(yc, yc, z64, -(z * _F32(0.5)))
+    ws.horner(z64, _COS_P, yc)
+    ws.fma(yc, (yc * z).astype(_F64), z64, -(z * _F32(0.5)))
     yc += _F32(1.0)
     ys = np.empty_like(xr)
-    ws.fma(ys, np.full_like(xr, _SIN_P[0]), z64, _SIN_P[1])
-    ws.fma(ys, ys, z64, _SIN_P[2])
+    ws.horner(z64, _SIN_P, ys)
     ys *= z
-    ws.fma(ys, ys, xr.astype(_F64), xr)
-    s = np.where(use_sin_poly, ys, yc)
-    c = np.where(use_sin_poly, yc, ys)
-    s.view(_U32)[...] ^= swap_sin
-    c.view(_U32)[...] ^= sign_cos
-    return s, c
+    ws.fma(ys, ys.astype(_F64), xr.astype(_F64), xr)
+    # quadrant q in 0..4: even q -> (sin, cos) = (ys, yc), odd q -> (yc, ys);
+    # sin is negated for q in {2, 3}, cos for q in {1, 2}.  Done on the bits.
+    m = q & 1
+    m -= 1  # all ones when q is even
+    ycb, ysb = yc.view(np.int32), ys.view(np.int32)
+    d = ycb ^ ysb
+    d &= m
+    sb = ycb ^ d
+    cb = ysb ^ d
+    sg = q & 2
+    sg <<= 30
+    sb ^= sg
+    q += 1
+    q &= 2
+    q <<= 30
+    cb ^= q
+    return sb.view(_F32), cb.view(_F32)
 
 
-_CHUNK_ROWS = 2048  # blocks of 16 per chunk (keeps the work set in cache)
+_CHUNK_ROWS = 2048  # blocks of 16 per chunk: keeps the working set in L2 cache
 
 
-def _box_muller16_f32(u: np.ndarray) -> np.ndarray:
-    """u: (m, 16) float32 uniforms -> (m, 16) float32 standard normals (no mean/std)."""
-    m = u.shape[0]
-    out = np.empty_like(u)
-    ws = _Fma32Workspace(min(m, _CHUNK_ROWS) * 8)
+def _box_muller16_f32(words: np.ndarray, out: np.ndarray, mean: float, std: float) -> None:
+    """words: (m, 16) uint32 raw words -> out: (m, 16) float32 normals.
+
+    Row layout as in torch: uniforms u = (w & 0xFFFFFF) * 2**-24; the first 8
+    give u1 = 1 - u (the radius), the last 8 give theta = 2*pi*u; the result is
+    fma(radius * cos(theta), std, mean) and fma(radius * sin(theta), std, mean).
+    """
+    m = words.shape[0]
+    ws = None
+    plain = mean == 0.0 and std == 1.0
     for s in range(0, m, _CHUNK_ROWS):
         e = min(m, s + _CHUNK_ROWS)
-        k = (e - s) * 8
-        if k != ws.t.size:
-            ws = _Fma32Workspace(k)
-        blk = u[s:e]
-        u1 = _F32(1.0) - blk[:, :8]  # [0,1) -> (0,1]
+        if ws is None or ws.n != (e - s) * 8:
+            ws = _Fma32((e - s) * 8)
+        blk = words[s:e]
+        k1 = np.bitwise_and(blk[:, :8], _MASK24).view(np.int32)
+        np.subtract(1 << 24, k1, out=k1)  # 1 - u is exact: (2**24 - k) * 2**-24
+        u1 = k1.astype(_F32)
+        u1 *= _F32(2.0 ** -24)
         radius = _log256(u1.reshape(-1), ws)
         radius *= _F32(-2.0)
         np.sqrt(radius, out=radius)
-        theta = _TWO_PI_F32 * blk[:, 8:]
+        k2 = np.bitwise_and(blk[:, 8:], _MASK24).view(np.int32)
+        theta = k2.astype(_F32)
+        theta *= _TWO_PI_2M24  # == float32(2*pi) * u, exactly
         sn, cs = _sincos256(theta.reshape(-1), ws)
-        np.multiply(radius, cs, out=cs)
-        np.multiply(radius, sn, out=sn)
-        out[s:e, :8] = cs.reshape(-1, 8)
-        out[s:e, 8:] = sn.reshape(-1, 8)
-    return out
+        radius = radius.reshape(-1, 8)
+        o = out[s:e]
+        np.multiply(radius, cs.reshape(-1, 8), out=o[:, :8])
+        np.multiply(radius, sn.reshape(-1, 8), out=o[:, 8:])
+        if plain:
+            if not radius.all():  # fma(-0.0, 1, 0) is +0.0
+                o += _F32(0.0)
+        else:
+            o[...] = _apply_mean_std(o, mean, std, f32=True)
 
 
 # --------------------------------------------------------------------------
@@ -771,23 +847,22 @@ def _normal_impl(gen: Generator, n: int, dt: np.dtype, mean: float, std: float) 
             return v.astype(_F32).astype(np.float16)  # c10::Half is built from a float
         return v.astype(dt)
     tail = n % 16
+    full = n - tail
     if dt == np.dtype(_F64):
         u = _u53(gen._random64(n))
-        t = _u53(gen._random64(16)) if tail else None
-        bm = _box_muller16_f64
-        f32 = False
-    else:
-        u = _u24(gen._random(n))
-        t = _u24(gen._random(16)) if tail else None
-        bm = _box_muller16_f32
-        f32 = True
-    full = n - tail
-    out = np.empty(n, dtype=u.dtype)
-    out[:full] = bm(u[:full].reshape(-1, 16)).reshape(-1)
-    if tail:
-        # torch redraws 16 uniforms and recomputes the last 16 outputs
-        out[n - 16:] = bm(t.reshape(1, 16)).reshape(-1)
-    out = _apply_mean_std(out, mean, std, f32=f32)
+        out = np.empty(n, dtype=_F64)
+        out[:full] = _box_muller16_f64(u[:full].reshape(-1, 16)).reshape(-1)
+        if tail:  # torch redraws 16 uniforms and recomputes the last 16 outputs
+            out[n - 16:] = _box_muller16_f64(_u53(gen._random64(16)).reshape(1, 16)).reshape(-1)
+        return _apply_mean_std(out, mean, std, f32=False)
+    # float32, and float16 (computed in float32, its opmath type, then cast).
+    # float32 first fills all n elements with uniforms (the tail ones are then
+    # overwritten); float16 draws block by block and so skips those n % 16 draws.
+    words = _low_words(gen._random(n if dt == np.dtype(_F32) else full))
+    out = np.empty(n, dtype=_F32)
+    _box_muller16_f32(words[:full].reshape(-1, 16), out[:full].reshape(-1, 16), mean, std)
+    if tail:  # torch redraws 16 uniforms and recomputes the last 16 outputs
+        _box_muller16_f32(_low_words(gen._random(16)).reshape(1, 16), out[n - 16:].reshape(1, 16), mean, std)
     if dt == np.dtype(np.float16):
         return out.astype(np.float16)
     return out
@@ -871,7 +946,7 @@ def randint(low: int, high: Optional[int] = None, shape: ShapeLike = (), dtype=n
     low, high = int(low), int(high)
     if not low < high:
         raise ValueError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    if not (-(1 << 63) <= low and high <= (1 << 63)):
+    if not (-(1 << 63) <= low and high < (1 << 63)):
         raise ValueError("randint bounds must fit in int64")
     shp = _shape(shape)
     dt = np.dtype(dtype)
@@ -884,70 +959,57 @@ def randint(low: int, high: Optional[int] = None, shape: ShapeLike = (), dtype=n
     gen = _gen(generator)
     with gen._lock:
         raw = gen._random64(n) if rng_ >= _RANDOM64_RANGE else gen._random(n)
-    if rng_ == 1 << 64:  # pragma: no cover - excluded by the bounds check
-        v = raw.view(np.int64)
-    else:
-        v = (raw % _U64(rng_)).astype(np.int64)
-        v += np.int64(low) if -(1 << 63) <= low < (1 << 63) else low
+    v = (raw % _U64(rng_)).astype(np.int64)  # rng_ < 2**64 by the bounds check
+    v += np.int64(low)  # wraps like the C++ uint64 arithmetic
     return v.astype(dt, copy=False).reshape(shp)
 
 
 def _randperm_fisher_yates(z: np.ndarray) -> np.ndarray:
-    """Result of: r = arange(n); for i < n-1: swap(r[i], r[i + z[i]]), without a loop.
+    """Result of ``r = arange(n); for i < n-1: swap(r[i], r[i + z[i]])``, without a loop.
 
-    Step i finalises position i, taking the value sitting at j_i = i + z_i.
-    The value at position p just before step i is the value moved there by
-    the last earlier step k with j_k == p (that value is W[k], what position k
-    held just before step k), or p itself if no step touched it.  W follows
-    the same rule, so it is a forest of "last writer" links resolved by
-    pointer doubling; everything else is a stable sort.
+    Step i finalises position i with the value sitting at j_i = i + z_i.  The
+    value at a position p just before step i is the value moved there by the
+    last earlier step k with j_k == p, or p itself if no step targeted it.
+    That moved value is W[k], "what position k held just before step k", and
+    W obeys the same rule: W[p] = W[last k < p with j_k == p], else p.  So:
+    sort the steps by (target, step) once to find, for every step, the
+    previous step with the same target, and resolve the W links (always
+    pointing to smaller indices) by pointer jumping.
     """
-    m = z.size  # = n - 1
+    m = z.size  # = n - 1 swaps
     n = m + 1
+    if m == 0:
+        return np.zeros(1, dtype=np.int64)
     idx = np.arange(m, dtype=np.int64)
-    j = idx + z.astype(np.int64)
-    # prev_same[i]: last k < i with j_k == j_i (or -1)
-    order = np.argsort(j, kind="stable")
-    js = j[order]
-    prev_same = np.full(m, -1, dtype=np.int64)
-    same = js[1:] == js[:-1]
-    prev_same[order[1:][same]] = order[:-1][same]
-    # writer[p]: last k < p with j_k == p, k != p (or -1), for p in [0, n)
-    moved = j != idx
-    writer = np.full(n, -1, dtype=np.int64)
-    # among equal targets the stably sorted order is increasing k, so the
-    # last occurrence of each target wins with a plain fancy assignment on
-    # unique positions:
-    km = idx[moved]
-    jm = j[moved]
-    o = np.argsort(jm, kind="stable")
-    jm_s, km_s = jm[o], km[o]
-    last = np.ones(jm_s.size, dtype=bool)
-    last[:-1] = jm_s[1:] != jm_s[:-1]
-    writer[jm_s[last]] = km_s[last]
-    # W[p] = W[writer[p]] if writer[p] >= 0 else p  (pointer doubling)
-    root = np.where(writer >= 0, writer, np.arange(n, dtype=np.int64))
-    while True:
-        nxt = root[root]
-        if np.array_equal(nxt, root):
-            break
-        root = nxt
-    W = root  # roots are positions never written before their own step
+    j = z.astype(np.int64)
+    j += idx
+    key = j * n
+    key += idx  # unique keys: sorting them = stable sort by target
+    key.sort()
+    js, ks = np.divmod(key, n)  # target and step, grouped by target
+    same = js[1:] == js[:-1]  # sorted t and t+1 share a target
+    # last writer of each target p, ignoring a self-swap at step p itself
+    lastpos = np.flatnonzero(np.append(~same, True))
+    cand = ks[lastpos]
+    selfsw = cand == js[lastpos]
+    if selfsw.any():
+        sp = lastpos[selfsw]
+        ok = sp > 0
+        ok[ok] = same[sp[ok] - 1]
+        cand[selfsw] = np.where(ok, ks[np.maximum(sp - 1, 0)], -1)
+    W = np.arange(n, dtype=np.int64)
+    has = cand >= 0
+    active = js[lastpos][has]
+    W[active] = cand[has]
+    while active.size:  # pointer jumping on the unresolved entries only
+        r = W[active]
+        rr = W[r]
+        W[active] = rr
+        active = active[rr != r]
     out = np.empty(n, dtype=np.int64)
-    has_prev = prev_same >= 0
-    out[:m] = np.where(has_prev, W[np.maximum(prev_same, 0)], 0)
-    # no earlier writer to j_i: the value is W[j_i] restricted to steps < i.
-    # Since every writer of j_i is < i here iff it is a previous step with the
-    # same target, "no prev" means j_i was untouched: value j_i itself
-    # (or W[i] when j_i == i, which is the same rule applied to position i).
-    untouched = ~has_prev
-    ji = j[untouched]
-    stay = ji == idx[untouched]
-    vals = ji.copy()
-    vals[stay] = W[ji[stay]]
-    out[:m][untouched] = vals
-    # the last position holds what is left: the value at n-1 before step n-1
-    out[m] = W[n - 1] if writer[n - 1] >= 0 else n - 1
+    out[ks[0]] = js[0]
+    out[ks[1:]] = np.where(same, W[ks[:-1]], js[1:])
+    out[m] = W[m]  # the last position keeps what is left there
     return out
 
 
@@ -971,15 +1033,27 @@ def randperm(n: int, dtype=np.int64, generator: Optional[Generator] = None) -> n
             return np.arange(n, dtype=np.int64).astype(dt)
         z = raw % (n - np.arange(n - 1, dtype=_U64))
         return _randperm_fisher_yates(z).astype(dt)
-    # huge n: torch's "inside-out" shuffle with 64-bit draws (sequential)
+    # huge n (>= 214748364): torch's "inside-out" shuffle with 64-bit draws
     with gen._lock:
         raw = gen._random64(n)
+    return _randperm_inside_out(raw % (np.arange(n, dtype=_U64) + _U64(1))).astype(dt)
+
+
+def _randperm_inside_out(z: np.ndarray) -> np.ndarray:
+    """torch's randperm for huge n: ``r[i] = r[z_i]; r[z_i] = i`` with z_i <= i.
+
+    A sequential Python loop (about a second per 5 million elements): the
+    vectorized trick of _randperm_fisher_yates is not worked out for this
+    variant, and torch only takes this path above 214 million elements.
+    """
+    n = z.size
     r = np.empty(n, dtype=np.int64)
-    zs = (raw % (np.arange(n, dtype=_U64) + _U64(1))).tolist()
-    for i, zi in enumerate(zs):  # pragma: no cover - needs > 1.7 GB
-        r[i] = r[zi]
-        r[zi] = i
-    return r.astype(dt)
+    rl = r.tolist()
+    for i, zi in enumerate(z.tolist()):
+        rl[i] = rl[zi] if zi != i else i
+        rl[zi] = i
+    r[:] = rl
+    return r
 
 
 def bernoulli(p, shape: Optional[ShapeLike] = None, dtype=None,

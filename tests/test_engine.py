@@ -8,7 +8,7 @@ import pytest
 
 import autograd_lab as lab
 from autograd_lab.autograd import backward_steps
-from conftest import import_torch
+from oracle import import_torch
 
 torch = import_torch()
 
