@@ -173,6 +173,11 @@ class Node:
             self._metadata = {}
         return self._metadata
 
+    @property
+    def output_meta(self):
+        """(shape, dtype) of each output this node produced, for drawings and checks."""
+        return self._output_meta
+
     def saved_tensors_info(self):
         """The SavedTensor holders by name (PyTorch shows them as ``_saved_<name>``)."""
         return dict(self._saved)

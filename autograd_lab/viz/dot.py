@@ -1,0 +1,212 @@
+"""Snapshot -> DOT (through the ``graphviz`` package) -> SVG (through Graphviz's ``dot`` binary).
+
+The visual language, once: leaves are light blue boxes, ops grey rounded boxes, outputs green,
+saved tensors small orange boxes hanging off their op. States restyle a node without moving it:
+current = thick orange border, done = dimmed with a check mark, freed = dashed grey,
+error = red. Every label is an HTML-like label built from ``html.escape``d text, so a parameter
+called ``<script>`` is drawn as those characters and never becomes markup.
+
+Node names in the DOT source are the snapshot ids, so each node's SVG ``<title>`` is its id; the
+``class`` attribute (``al-node al-op al-state-error`` ...) lets CSS and tests find states.
+"""
+import html
+import shutil
+import textwrap
+
+import graphviz
+
+DOT_MISSING = ("Graphviz's `dot` program is not installed: `apt-get install graphviz` (or `conda install "
+               "graphviz`) to get pictures; the widgets (autograd_lab.widgets) draw graphs without it")
+
+
+class GraphvizNotInstalled(RuntimeError):
+    """Raised when a picture is asked for and the ``dot`` binary is missing."""
+
+    def __init__(self, message=DOT_MISSING):
+        super().__init__(message)
+
+
+def has_dot():
+    return shutil.which("dot") is not None
+
+
+# ---- the visual language ----
+KIND_STYLE = {
+    "leaf": {"shape": "box", "style": "filled", "fillcolor": "#cfe8fc", "color": "#1e6fb8"},
+    "op": {"shape": "box", "style": "rounded,filled", "fillcolor": "#e0e0e0", "color": "#616161"},
+    "output": {"shape": "box", "style": "filled", "fillcolor": "#c8e6c9", "color": "#2e7d32"},
+    "saved": {"shape": "box", "style": "filled", "fillcolor": "#ffd8a8", "color": "#e8710a",
+              "fontsize": "9", "height": "0.2", "margin": "0.06,0.03"},
+}
+STATE_STYLE = {
+    "pending": {},
+    "current": {"color": "#e65100", "penwidth": "3.5"},
+    "done": {"color": "#2e7d32", "fontcolor": "#6d6d6d"},   # fill is dimmed too, see _node_attrs
+    "freed": {"color": "#9e9e9e", "fontcolor": "#9e9e9e", "fillcolor": "#f5f5f5"},
+    "error": {"color": "#d32f2f", "fontcolor": "#b71c1c", "fillcolor": "#ffcdd2", "penwidth": "3"},
+}
+STATE_MARK = {"done": "✓ ", "error": "✗ "}
+EDGE_STYLE = {
+    "grad": {"color": "#424242"},
+    "output": {"color": "#2e7d32"},
+    "saved": {"color": "#e8710a", "style": "dashed", "arrowsize": "0.5"},
+}
+ERROR_RED = "#b71c1c"
+VALUE_CHARS = 42  # a wider value line makes the whole layout wide; the snapshot keeps 60
+
+
+def _text(s):
+    return html.escape(str(s), quote=True)
+
+
+def _small(s, color=None):
+    font = f'<FONT POINT-SIZE="9" COLOR="{color}">' if color else '<FONT POINT-SIZE="9">'
+    return f"{font}{_text(s)}</FONT>"
+
+
+def _shape(shape):
+    return "[" + ", ".join(str(s) for s in shape) + "]"
+
+
+def _cut(s, limit):
+    return s if len(s) <= limit else s[:limit - 1] + "…"
+
+
+def _label(n, show_values, show_grads, show_attrs, max_attr_chars=50):
+    kind, state = n["kind"], n["state"]
+    title = n["label"]
+    if kind == "op" and n["name"]:
+        title = f"{n['label']} ({n['name']})"
+    lines = [f"<B>{_text(STATE_MARK.get(state, '') + title)}</B>"]
+    if n["shape"] is not None:
+        lines.append(_small(_shape(n["shape"]) + ("" if n["dtype"] in (None, "float32") else " " + n["dtype"])))
+    if kind == "saved":
+        if n["freed"]:
+            lines.append(_small("freed", ERROR_RED if state == "error" else None))
+        elif n["stale"]:
+            lines.append(_small(f"version {n['version']}, expected {n['saved_version']}", ERROR_RED))
+        elif n["saved_version"]:
+            lines.append(_small(f"version {n['saved_version']}"))
+    if show_values and n["value"] is not None and not (kind == "saved" and n["freed"]):
+        lines.append(_small(_cut("= " + n["value"], VALUE_CHARS)))
+    if show_grads and n["grad"] is not None:
+        lines.append(_small(_cut("grad " + n["grad"], VALUE_CHARS), "#1b5e20"))
+    if kind == "op" and state == "freed":
+        lines.append(_small("buffers freed"))
+    if show_attrs:
+        for key, value in n["attrs"].items():
+            lines.append(_small(_cut(f"{key}={value}", max_attr_chars)))
+    extras = []
+    if n["hooks"]:
+        extras.append(f"{n['hooks']} hook" + ("s" if n["hooks"] > 1 else ""))
+    if n["retains_grad"]:
+        extras.append("retains grad")
+    if n["kind"] == "leaf" and not n["requires_grad"]:
+        extras.append("no grad")
+    if extras:
+        lines.append(_small(", ".join(extras), "#6a1b9a"))
+    return "<" + "<BR/>".join(lines) + ">"
+
+
+def _dim(color):
+    return color + "66" if color.startswith("#") and len(color) == 7 else color
+
+
+def _node_attrs(n, show_values, show_grads, show_attrs, max_attr_chars):
+    attrs = dict(KIND_STYLE[n["kind"]])
+    state = n["state"]
+    attrs.update(STATE_STYLE[state])
+    if state == "done":
+        attrs["fillcolor"] = _dim(attrs["fillcolor"])
+    freed = state == "freed" or (n["kind"] == "saved" and n["freed"])
+    if freed:
+        attrs["style"] += ",dashed"
+    classes = ["al-node", f"al-{n['kind']}", f"al-state-{state}"]
+    if n["kind"] == "saved" and n["stale"]:
+        classes.append("al-stale")
+        if state != "error":
+            attrs["color"] = ERROR_RED
+    if freed:
+        classes.append("al-freed")
+    attrs["class"] = " ".join(classes)
+    attrs["label"] = _label(n, show_values, show_grads, show_attrs, max_attr_chars)
+    return attrs
+
+
+def _caption(text, width=100):
+    lines = []
+    for para in str(text).splitlines() or [""]:
+        lines.extend(textwrap.wrap(para, width) or [""])
+    return "<" + "<BR ALIGN=\"LEFT\"/>".join(_text(line) for line in lines) + "<BR ALIGN=\"LEFT\"/>>"
+
+
+def _module_chain(module):
+    parts = module.split(".")
+    return [".".join(parts[:i + 1]) for i in range(len(parts))]
+
+
+def to_dot(snap, *, show_values=True, show_grads=True, show_saved=True, show_attrs=False, rankdir="TB",
+           caption=None, max_attr_chars=50):
+    """A ``graphviz.Digraph`` of the snapshot; node names are the snapshot ids.
+
+    caption: text drawn above the graph; by default the message of an error marked with
+    ``snap.mark_error(exc)``.
+    """
+    g = graphviz.Digraph("autograd", graph_attr={"rankdir": rankdir, "nodesep": "0.25", "ranksep": "0.35",
+                                                 "fontname": "Helvetica", "fontsize": "11"},
+                         node_attr={"fontname": "Helvetica", "fontsize": "11"},
+                         edge_attr={"arrowsize": "0.7"})
+    if caption is None and snap.error is not None:
+        caption = f"{snap.error['type']}: {snap.error['message']}"
+    if caption:
+        g.attr(label=_caption(caption), labelloc="t", labeljust="l", fontcolor=ERROR_RED)
+
+    drawn = [n for n in snap.nodes if show_saved or n["kind"] != "saved"]
+
+    # one cluster per module path, nested along the dots ("encoder" holds "encoder.0")
+    clusters = {}
+    for n in drawn:
+        if n["module"]:
+            for path in _module_chain(n["module"]):
+                if path not in clusters:
+                    clusters[path] = graphviz.Digraph(
+                        f"cluster_m{len(clusters)}",
+                        graph_attr={"label": "<" + _text(path) + ">", "style": "rounded,dashed",
+                                    "color": "#9575cd", "fontcolor": "#5e35b1", "labeljust": "l",
+                                    "class": "al-module"})
+    for n in drawn:
+        target = clusters[n["module"]] if n["module"] else g
+        target.node(n["id"], **_node_attrs(n, show_values, show_grads, show_attrs, max_attr_chars))
+    # a cluster's body is copied when it is attached, so attach the deepest ones first
+    for path in sorted(clusters, key=lambda p: -p.count(".")):
+        parent = path.rsplit(".", 1)[0] if "." in path else None
+        (clusters[parent] if parent is not None else g).subgraph(clusters[path])
+
+    for e in snap.edges:
+        if e["kind"] == "saved" and not show_saved:
+            continue
+        attrs = dict(EDGE_STYLE[e["kind"]])
+        attrs["class"] = f"al-edge al-edge-{e['kind']}"
+        g.edge(e["source"], e["target"], **attrs)
+    return g
+
+
+def _as_digraph(obj, **options):
+    if isinstance(obj, graphviz.Digraph):
+        return obj
+    dot = getattr(obj, "dot", None)  # a GraphDrawing
+    if isinstance(dot, graphviz.Digraph):
+        return dot
+    return to_dot(obj, **options)
+
+
+def render(obj, format="svg", **options):
+    """Bytes of a snapshot, drawing or Digraph rendered by ``dot`` (svg, png, pdf, json ...)."""
+    if not has_dot():
+        raise GraphvizNotInstalled()
+    return _as_digraph(obj, **options).pipe(format=format)
+
+
+def svg(obj, **options):
+    """SVG text of a snapshot (options as for to_dot), a GraphDrawing or a Digraph."""
+    return render(obj, "svg", **options).decode("utf-8")

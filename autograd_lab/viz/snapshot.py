@@ -1,0 +1,427 @@
+"""A computation graph frozen into plain data: what every drawing (DOT, text, widgets) reads.
+
+``snapshot(loss)`` walks the graph once through its public view only (``grad_fn``,
+``next_functions``, ``AccumulateGrad.variable``, ``saved_tensors_info()``, the hook dicts,
+``metadata``) and records JSON-ready node and edge dicts. Nothing here reaches into the engine, so
+a drawing can never change what backward does.
+
+Ids are handed out in one fixed order (roots in the order given, then a depth-first walk that
+follows ``next_functions`` from index 0), so the same graph always gets the same ids: ``n0``,
+``n1``, ... for graph nodes and ``n3.self`` for the tensor ``n3`` saved as ``self``.
+Directions follow the forward pass, as torchviz draws it: an edge goes from the input side (the
+``next_functions`` entry, or the leaf) to the node that consumes it.
+"""
+import itertools
+
+from ..node import AccumulateGrad, Node
+from ..tensor import Tensor
+from ._format import abbreviate, shape_list, short_repr
+
+STATES = ("pending", "current", "done", "freed", "error")
+
+# attributes every Node has; anything else public on an instance is an op's own attribute
+_NODE_FIELDS = {"next_functions", "variable", "metadata"}
+
+
+def _dtype_name(dt):
+    return getattr(dt, "name", None) or str(dt)
+
+
+def _node_label(node):
+    if isinstance(node, AccumulateGrad):
+        return "AccumulateGrad"  # name() says "torch::autograd::AccumulateGrad", as PyTorch does
+    return node.name()
+
+
+def _count_hooks(*stores):
+    n = 0
+    for store in stores:
+        if store:
+            n += len(store)
+    return n
+
+
+def _metadata_module(node):
+    meta = getattr(node, "metadata", None)
+    if meta:
+        module = meta.get("module")
+        if module is not None:
+            return str(module)
+    return None
+
+
+def _array_of(t):
+    return None if t is None else t.detach().numpy()
+
+
+def _retained(node):
+    """The (output_nr, tensor) pairs still alive among the tensors this node retains grad for."""
+    out = []
+    for nr, ref in sorted((node._retains_grad or {}).items()):
+        t = ref()
+        if t is not None:
+            out.append((nr, t))
+    return out
+
+
+def _blank(nid, kind, label):
+    return {"id": nid, "kind": kind, "label": label, "name": None, "shape": None, "dtype": None,
+            "value": None, "grad": None, "state": "pending", "saved": [], "hooks": 0,
+            "retains_grad": False, "module": None, "requires_grad": True,
+            # additions to the contract: an op's own attributes (for show_attrs) and the error
+            # message on the node an exception came from
+            "attrs": {}, "error": None}
+
+
+class Snapshot:
+    """Nodes and edges of one graph as plain dicts, with a map back to the live objects."""
+
+    def __init__(self):
+        self.nodes = []
+        self.edges = []
+        self.roots = []       # node ids of the roots, in the order given
+        self.error = None     # set by mark_error: {"node", "type", "message"}
+        self._index = {}      # node id -> node dict
+        self._objs = {}       # node id -> Node / Tensor / SavedTensor
+        self._ids = {}        # id(object) -> node id (objects are kept alive by _alive)
+        self._alive = []      # everything whose id() is a key above
+        self._info = {}       # node id -> extra facts describe() needs (graph node, root tensor)
+        self._explicit = {}   # states set through set_state, kept across refresh()
+
+    # ---- lookups ----
+    def id_of(self, obj):
+        """The node id drawn for a Node, a Tensor or a SavedTensor holder; None if not in the graph."""
+        nid = self._ids.get(id(obj))
+        if nid is not None:
+            return nid
+        if isinstance(obj, Tensor) and obj.grad_fn is not None:
+            return self._ids.get(id(obj.grad_fn))
+        return None
+
+    def obj_of(self, node_id):
+        """The live object behind a node id: the Node for ops, the Tensor for leaves and outputs,
+        the SavedTensor holder for saved tensors."""
+        return self._objs[node_id]
+
+    def graph_node_of(self, node_id):
+        """The autograd Node behind an id (a leaf's AccumulateGrad, an output's grad_fn), or None."""
+        return self._info[node_id].get("node")
+
+    def node(self, node_id):
+        return self._index[node_id]
+
+    def __contains__(self, node_id):
+        return node_id in self._index
+
+    def __len__(self):
+        return len(self.nodes)
+
+    # ---- states ----
+    @property
+    def states(self):
+        return {n["id"]: n["state"] for n in self.nodes}
+
+    def set_state(self, node_id, state):
+        if state not in STATES:
+            raise ValueError(f"unknown state {state!r}; expected one of {', '.join(STATES)}")
+        self._index[node_id]["state"] = state
+        self._explicit[node_id] = state
+
+    def reset_states(self):
+        """Forget every state set by hand (or by mark_error); back to what the graph itself shows."""
+        self._explicit.clear()
+        self.error = None
+        for n in self.nodes:
+            n["state"] = self._natural_state(n)
+            n["error"] = None
+            for s in n["saved"]:
+                s.pop("error", None)
+
+    def mark_error(self, exc):
+        """Mark the node ``exc.autograd_node`` (set by the engine) and the saved tensors that made it
+        fail. Returns that node's id, or None when the exception did not come from this graph."""
+        failing = getattr(exc, "autograd_node", None)
+        nid = self.id_of(failing) if failing is not None else None
+        if nid is None:
+            return None
+        message = str(exc)
+        self.error = {"node": nid, "type": type(exc).__name__, "message": message}
+        self.set_state(nid, "error")
+        self._index[nid]["error"] = message
+        for entry in self._index[nid]["saved"]:
+            # a freed buffer or a stale version is what makes unpacking a saved tensor raise
+            if entry["freed"] or entry["stale"]:
+                entry["error"] = True
+                self.set_state(entry["id"], "error")
+                self._index[entry["id"]]["error"] = message
+        return nid
+
+    # ---- parts of a big graph ----
+    def subgraph(self, node_ids):
+        """A Snapshot of just these nodes (plus the saved tensors of the ops among them), with the
+        same ids, states and objects; its roots are the kept nodes nothing kept consumes."""
+        keep = set(node_ids)
+        keep |= {s["id"] for i in list(keep) if i in self._index for s in self._index[i]["saved"]}
+        sub = Snapshot()
+        sub.error = self.error if self.error and self.error["node"] in keep else None
+        for n in self.nodes:
+            if n["id"] in keep:
+                n = dict(n, saved=[dict(e) for e in n["saved"]], attrs=dict(n["attrs"]))
+                sub.nodes.append(n)
+                sub._index[n["id"]] = n
+                sub._objs[n["id"]] = self._objs[n["id"]]
+                sub._info[n["id"]] = self._info[n["id"]]
+                if n["id"] in self._explicit:
+                    sub._explicit[n["id"]] = self._explicit[n["id"]]
+        sub._ids = {k: v for k, v in self._ids.items() if v in keep}
+        sub._alive = self._alive
+        sub.edges = [dict(e) for e in self.edges if e["source"] in keep and e["target"] in keep]
+        consumed = {e["source"] for e in sub.edges if e["kind"] != "saved"}
+        sub.roots = [n["id"] for n in sub.nodes if n["kind"] != "saved" and n["id"] not in consumed]
+        return sub
+
+    def neighbourhood(self, node_id, radius=3):
+        """The nodes at most ``radius`` edges away from ``node_id`` (either direction), as a subgraph:
+        what an error display shows when the whole graph is too big to lay out quickly."""
+        links = {}
+        for e in self.edges:
+            if e["kind"] != "saved":
+                links.setdefault(e["source"], []).append(e["target"])
+                links.setdefault(e["target"], []).append(e["source"])
+        seen = {node_id}
+        frontier = [node_id]
+        for _ in range(radius):
+            frontier = list(dict.fromkeys(m for n in frontier for m in links.get(n, ()) if m not in seen))
+            seen.update(frontier)
+        return self.subgraph(seen)
+
+    # ---- output ----
+    def to_dict(self):
+        nodes = []
+        for n in self.nodes:
+            d = dict(n)
+            d["saved"] = [dict(s) for s in n["saved"]]
+            d["attrs"] = dict(n["attrs"])
+            d["shape"] = None if n["shape"] is None else list(n["shape"])
+            nodes.append(d)
+        return {"nodes": nodes, "edges": [dict(e) for e in self.edges]}
+
+    def refresh(self):
+        """Read values, grads, hooks and saved-tensor flags again (after a backward step, say).
+        Ids, edges and states set by hand stay as they are."""
+        for n in self.nodes:
+            n.update(self._describe(n["id"]))
+            n["state"] = self._explicit.get(n["id"], self._natural_state(n))
+        return self
+
+    # ---- building ----
+    @staticmethod
+    def _natural_state(n):
+        if n["kind"] == "saved":
+            return "freed" if n["freed"] else "pending"
+        if n["kind"] == "op" and any(s["freed"] for s in n["saved"]):
+            return "freed"
+        return "pending"
+
+    def _register(self, nid, obj, kind, info):
+        self._objs[nid] = obj
+        self._ids[id(obj)] = nid
+        self._alive.append(obj)
+        self._info[nid] = dict(info, kind=kind)
+
+    def _describe(self, nid):
+        """The node dict's data fields, read from the live objects (no id, kind or state)."""
+        info = self._info[nid]
+        kind = info["kind"]
+        obj = self._objs[nid]
+        names = info["names"]
+        if kind == "leaf":
+            t, acc = obj, info.get("node")
+            name = names.get(id(t))
+            module = (_metadata_module(acc) if acc is not None else None)
+            if module is None and name and "." in name:
+                module = name.rsplit(".", 1)[0]  # "encoder.0.weight" belongs to "encoder.0"
+            grad = t.grad
+            return {"label": name or ("AccumulateGrad" if acc is not None else "leaf"), "name": name,
+                    "shape": shape_list(t.shape), "dtype": _dtype_name(t.dtype),
+                    "value": abbreviate(_array_of(t)), "grad": abbreviate(_array_of(grad)),
+                    "hooks": _count_hooks(t._backward_hooks, *(_node_hooks(acc) if acc else ())),
+                    "retains_grad": False, "module": module, "requires_grad": t.requires_grad}
+        if kind == "output":
+            t = obj
+            grad = t.grad if t.retains_grad else None  # a plain non-leaf .grad read would warn
+            return {"label": names.get(id(t)) or "output", "name": names.get(id(t)),
+                    "shape": shape_list(t.shape), "dtype": _dtype_name(t.dtype),
+                    "value": abbreviate(_array_of(t)), "grad": abbreviate(_array_of(grad)),
+                    "hooks": 0, "retains_grad": t.retains_grad,
+                    "module": _metadata_module(t.grad_fn), "requires_grad": t.requires_grad}
+        if kind == "saved":
+            st, owner = obj, info["owner"]
+            return {"label": st.name, "name": st.name, "shape": shape_list(st.shape),
+                    "dtype": _dtype_name(st.dtype), "value": abbreviate(st.peek()), "grad": None,
+                    "hooks": 0, "retains_grad": False, "module": _metadata_module(owner),
+                    "requires_grad": False, "owner": info["owner_id"],
+                    "saved_version": st.saved_version, "version": st.version, "freed": st.freed,
+                    "stale": (not st.freed) and st.is_stale, "is_output": st.is_output}
+        # an op
+        node = obj
+        retained = _retained(node)
+        shape = dtype = name = grad = None
+        # the public view gives an op's output shape only through a tensor we hold: a retained one,
+        # or a root (whose name stays on its output node)
+        known = retained[0][1] if retained else info.get("tensor")
+        if known is not None:
+            shape, dtype = shape_list(known.shape), _dtype_name(known.dtype)
+        if retained:
+            name = names.get(id(retained[0][1]))
+            grad = abbreviate(_array_of(retained[0][1].grad))
+        saved = []
+        for sname, st in node.saved_tensors_info().items():
+            saved.append({"id": f"{nid}.{sname}", "name": sname, "shape": shape_list(st.shape),
+                          "dtype": _dtype_name(st.dtype), "saved_version": st.saved_version,
+                          "version": st.version, "freed": st.freed,
+                          "stale": (not st.freed) and st.is_stale, "value": abbreviate(st.peek()),
+                          "is_output": st.is_output})
+        attrs = {}
+        for key, value in vars(node).items():
+            if not key.startswith("_") and key not in _NODE_FIELDS:
+                attrs[key] = short_repr(value, 200)  # drawings cut it further (max_attr_chars)
+        return {"label": _node_label(node), "name": name, "shape": shape, "dtype": dtype,
+                "value": None, "grad": grad, "saved": saved, "hooks": _count_hooks(*_node_hooks(node)),
+                "retains_grad": bool(retained), "module": _metadata_module(node), "requires_grad": True,
+                "attrs": attrs}
+
+    def _add_node(self, nid, kind):
+        d = _blank(nid, kind, "")
+        d.update(self._describe(nid))
+        d["state"] = self._natural_state(d)
+        self.nodes.append(d)
+        self._index[nid] = d
+        return d
+
+    def _add_edge(self, source, target, index, kind, output_nr=0):
+        self.edges.append({"id": f"e{len(self.edges)}", "source": source, "target": target,
+                           "index": index, "kind": kind, "output_nr": output_nr})
+
+
+def _node_hooks(node):
+    tensor_hooks = node._tensor_pre_hooks or {}
+    return (node._pre_hooks, node._post_hooks, *tensor_hooks.values())
+
+
+def _flatten(args):
+    out = []
+    for a in args:
+        if isinstance(a, (list, tuple)):
+            out.extend(_flatten(a))  # torchviz accepts make_dot((a, b)); nesting is shallow
+        elif a is not None:
+            out.append(a)
+    return out
+
+
+def snapshot(*tensors_or_nodes, params=None, names=None):
+    """Freeze the graph behind some tensors (or nodes) into a :class:`Snapshot`.
+
+    params: ``{name: Tensor}`` or an iterable of ``(name, Tensor)`` such as
+        ``module.named_parameters()``; those leaves are labelled with their names.
+    names: ``{id(tensor): name}`` for any other tensor (leaves, outputs, retained tensors).
+    """
+    label_of = {}
+    keep = []  # the named tensors must outlive the snapshot's use of their id()
+    if params is not None:
+        items = params.items() if hasattr(params, "items") else params
+        for pname, t in items:
+            label_of[id(t)] = str(pname)
+            keep.append(t)
+    if names:
+        label_of.update({k: str(v) for k, v in names.items()})
+
+    snap = Snapshot()
+    snap._alive.extend(keep)
+    counter = itertools.count()
+
+    def new_id():
+        return f"n{next(counter)}"
+
+    def key_of(node):
+        # a leaf and its AccumulateGrad are one drawn node: key both by the leaf tensor
+        return id(node.variable) if isinstance(node, AccumulateGrad) else id(node)
+
+    tensor_of_node = {}  # id(grad_fn) -> a root tensor it produced as output 0 (for its shape)
+    roots = _flatten(tensors_or_nodes)
+    for r in roots:
+        if isinstance(r, Tensor) and r.grad_fn is not None and r.output_nr == 0:
+            tensor_of_node.setdefault(id(r.grad_fn), r)
+
+    for root in roots:
+        if isinstance(root, Tensor):
+            if id(root) in snap._ids:
+                snap.roots.append(snap._ids[id(root)])
+                continue
+            if root.grad_fn is None:
+                nid = new_id()
+                snap._register(nid, root, "leaf", {"names": label_of, "node": None})
+                snap._add_node(nid, "leaf")
+                snap.roots.append(nid)
+                continue
+            nid = new_id()
+            snap._register(nid, root, "output", {"names": label_of, "node": root.grad_fn})
+            snap._add_node(nid, "output")
+            snap.roots.append(nid)
+            start = root.grad_fn
+        elif isinstance(root, Node):
+            start = root
+        else:
+            raise TypeError(f"snapshot() takes Tensors or autograd Nodes, not {type(root).__name__}")
+
+        stack = [start]
+        first = None
+        while stack:  # iterative depth-first walk: a 10,000-node chain is just a long loop
+            node = stack.pop()
+            key = key_of(node)
+            if key in snap._ids:
+                seen = snap._ids[key]
+                if isinstance(node, AccumulateGrad) and id(node) not in snap._ids:
+                    # the leaf was a root given before the graph that reaches it: adopt its sink
+                    snap._ids[id(node)] = seen
+                    snap._alive.append(node)
+                    snap._info[seen]["node"] = node
+                    snap._index[seen].update(snap._describe(seen))
+                if first is None:
+                    first = seen
+                continue
+            nid = new_id()
+            first = first or nid
+            if isinstance(node, AccumulateGrad):
+                snap._register(nid, node.variable, "leaf", {"names": label_of, "node": node})
+                snap._ids[id(node)] = nid
+                snap._alive.append(node)
+                snap._add_node(nid, "leaf")
+                continue
+            snap._register(nid, node, "op",
+                           {"names": label_of, "node": node, "tensor": tensor_of_node.get(id(node))})
+            d = snap._add_node(nid, "op")
+            for entry in d["saved"]:
+                st = node.saved_tensors_info()[entry["name"]]
+                snap._register(entry["id"], st, "saved",
+                               {"names": label_of, "owner": node, "owner_id": nid})
+                snap._add_node(entry["id"], "saved")
+            for nxt, _ in reversed(node.next_functions):
+                if nxt is not None and id(nxt) not in snap._ids:
+                    stack.append(nxt)
+        if isinstance(root, Node):
+            snap.roots.append(first)
+
+    for d in snap.nodes:
+        nid, kind = d["id"], d["kind"]
+        if kind == "output":
+            t = snap._objs[nid]
+            snap._add_edge(snap._ids[id(t.grad_fn)], nid, 0, "output", t.output_nr)
+        elif kind == "op":
+            node = snap._objs[nid]
+            for i, (nxt, nr) in enumerate(node.next_functions):
+                if nxt is not None:
+                    snap._add_edge(snap._ids[key_of(nxt)], nid, i, "grad", nr)
+            for j, entry in enumerate(d["saved"]):
+                snap._add_edge(entry["id"], nid, j, "saved")
+    return snap

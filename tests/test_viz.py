@@ -1,0 +1,644 @@
+"""autograd_lab.viz: snapshots (the contract the widgets build on), DOT/SVG, the text tree, draw()."""
+import json
+import os
+import re
+import shutil
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+import autograd_lab as A
+from autograd_lab import viz
+from autograd_lab.viz import dot as viz_dot
+from autograd_lab.viz import draw, make_dot, snapshot, text_tree, to_dot
+
+requires_dot = pytest.mark.skipif(
+    shutil.which("dot") is None and os.environ.get("CI") != "true",
+    reason="Graphviz's `dot` program is not installed (apt-get install graphviz); under CI=true this fails instead")
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def leaf(*shape, seed=0):
+    rng = np.random.default_rng(seed)
+    return A.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=True)
+
+
+def kinds_labels(snap):
+    return [(n["id"], n["kind"], n["label"]) for n in snap.nodes]
+
+
+def edge_tuples(snap, kind=None):
+    return [(e["source"], e["target"], e["index"], e["kind"]) for e in snap.edges
+            if kind is None or e["kind"] == kind]
+
+
+# ---------------------------------------------------------------- the contract on a small graph
+@pytest.fixture
+def small():
+    x = A.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    w = A.tensor([[0.5, 0.5], [0.5, 0.5]], requires_grad=True)
+    out = ((x + 2) * w).mean()
+    return x, w, out
+
+
+def test_small_graph_ids_kinds_labels_and_edges(small):
+    x, w, out = small
+    snap = snapshot(out, params={"x": x, "w": w})
+    assert kinds_labels(snap) == [
+        ("n0", "output", "output"),
+        ("n1", "op", "MeanBackward0"),
+        ("n2", "op", "MulBackward0"),
+        ("n2.self", "saved", "self"),
+        ("n2.other", "saved", "other"),
+        ("n3", "op", "AddBackward0"),
+        ("n4", "leaf", "x"),
+        ("n5", "leaf", "w"),
+    ]
+    assert edge_tuples(snap) == [
+        ("n1", "n0", 0, "output"),
+        ("n2", "n1", 0, "grad"),
+        ("n3", "n2", 0, "grad"),
+        ("n5", "n2", 1, "grad"),
+        ("n2.self", "n2", 0, "saved"),
+        ("n2.other", "n2", 1, "saved"),
+        ("n4", "n3", 0, "grad"),
+    ]
+    assert [e["id"] for e in snap.edges] == [f"e{i}" for i in range(7)]
+    assert snap.roots == ["n0"]
+    n = snap.node("n4")
+    assert (n["name"], n["shape"], n["dtype"], n["value"], n["grad"], n["requires_grad"]) == \
+        ("x", [2, 2], "float32", "[[1., 2.], [3., 4.]]", None, True)
+    assert snap.node("n0")["value"] == "2.25" and snap.node("n0")["shape"] == []
+    saved = snap.node("n2")["saved"]
+    assert [(s["name"], s["shape"], s["dtype"], s["saved_version"], s["version"], s["freed"], s["stale"])
+            for s in saved] == [("self", [2, 2], "float32", 0, 0, False, False),
+                                ("other", [2, 2], "float32", 0, 0, False, False)]
+    assert saved[0]["value"] == "[[3., 4.], [5., 6.]]"
+    assert set(snap.states.values()) == {"pending"}
+
+
+def test_every_node_has_the_contract_fields(small):
+    snap = snapshot(small[2])
+    fields = {"id", "kind", "label", "name", "shape", "dtype", "value", "grad", "state", "saved", "hooks",
+              "retains_grad", "module", "requires_grad"}
+    for n in snap.nodes:
+        assert fields <= set(n), n["id"]
+        assert n["kind"] in ("op", "leaf", "output", "saved")
+        assert n["state"] in viz.STATES
+    for e in snap.edges:
+        assert {"id", "source", "target", "index", "kind"} <= set(e)
+        assert e["source"] in snap and e["target"] in snap
+    d = snap.to_dict()
+    assert set(d) == {"nodes", "edges"}
+    assert json.loads(json.dumps(d)) == d
+
+
+def test_unnamed_leaf_is_labelled_accumulategrad(small):
+    snap = snapshot(small[2])
+    assert [n["label"] for n in snap.nodes if n["kind"] == "leaf"] == ["AccumulateGrad", "AccumulateGrad"]
+
+
+def test_params_from_named_parameters_style_iterable(small):
+    x, w, out = small
+    snap = snapshot(out, params=iter([("layer.weight", w), ("inp", x)]))
+    leaves = {n["label"]: n for n in snap.nodes if n["kind"] == "leaf"}
+    assert set(leaves) == {"layer.weight", "inp"}
+    assert leaves["layer.weight"]["module"] == "layer" and leaves["inp"]["module"] is None
+
+
+def test_ids_are_deterministic_for_the_same_graph(small):
+    x, w, out = small
+    first = snapshot(out, params={"x": x, "w": w}).to_dict()
+    assert snapshot(out, params={"x": x, "w": w}).to_dict() == first
+    # and for the same computation built again from scratch
+    x2 = A.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    w2 = A.tensor([[0.5, 0.5], [0.5, 0.5]], requires_grad=True)
+    assert snapshot(((x2 + 2) * w2).mean(), params={"x": x2, "w": w2}).to_dict() == first
+
+
+# ---------------------------------------------------------------- id_of / obj_of
+def test_id_of_and_obj_of_round_trip(small):
+    x, w, out = small
+    snap = snapshot(out)
+    for n in snap.nodes:
+        assert snap.id_of(snap.obj_of(n["id"])) == n["id"]
+    assert snap.id_of(out) == "n0"
+    assert snap.id_of(out.grad_fn) == "n1"
+    acc = out.grad_fn.next_functions[0][0].next_functions[1][0]
+    assert snap.id_of(acc) == snap.id_of(w) == "n5"
+    assert snap.obj_of("n5") is w
+    assert snap.graph_node_of("n5") is acc
+    assert isinstance(snap.obj_of("n2"), A.autograd.graph.Node)
+    assert snap.obj_of("n2.self") is snap.obj_of("n2").saved_tensors_info()["self"]
+    assert snap.id_of(A.ones(2, requires_grad=True)) is None
+
+
+def test_id_of_a_non_root_tensor_is_its_grad_fn():
+    x = leaf(3)
+    h = x * 2
+    out = h.sum()
+    snap = snapshot(out)
+    assert snap.id_of(h) == snap.id_of(h.grad_fn) == "n2"
+
+
+def test_ids_follow_the_engine_events_of_a_real_backward(small):
+    """What a stepper does: map each engine Step's node to a drawn node, mark it done."""
+    x, w, out = small
+    snap = snapshot(out)
+    seen = []
+    for step in A.autograd.backward_steps(out):
+        nid = snap.id_of(step.node)
+        assert nid is not None
+        snap.set_state(nid, "done")
+        seen.append(nid)
+    assert sorted(seen) == ["n1", "n2", "n3", "n4", "n5"]
+    assert seen[0] == "n1"
+    assert all(snap.states[i] == "done" for i in seen)
+
+
+# ---------------------------------------------------------------- every op family, against PyTorch
+def _torch():
+    if os.environ.get("CI") == "true":
+        import torch
+        return torch
+    return pytest.importorskip("torch", reason="PyTorch is the reference for node names (pip install torch==2.13.0)")
+
+
+def torch_structure(root):
+    """PyTorch's graph behind ``root`` walked in the snapshot's order: [(kind, label)], [(src, dst, i)]."""
+    keep, ids, order, consumers = [], {}, [], []
+    stack = [root.grad_fn]
+    while stack:
+        fn = stack.pop()
+        keep.append(fn)
+        is_leaf = type(fn).__name__ == "AccumulateGrad"
+        key = id(fn.variable) if is_leaf else id(fn)
+        if is_leaf:
+            keep.append(fn.variable)
+        if key in ids:
+            continue
+        ids[key] = len(order)
+        order.append(("leaf" if is_leaf else "op", "AccumulateGrad" if is_leaf else fn.name(), fn))
+        for nxt, _ in reversed(fn.next_functions):
+            if nxt is not None:
+                stack.append(nxt)
+
+    def key_of(fn):
+        return id(fn.variable) if type(fn).__name__ == "AccumulateGrad" else id(fn)
+
+    for pos, (_, _, fn) in enumerate(order):
+        for i, (nxt, _) in enumerate(fn.next_functions):
+            if nxt is not None:
+                consumers.append((ids[key_of(nxt)], pos, i))
+    return [(k, label) for k, label, _ in order], consumers
+
+
+def mine_structure(snap):
+    graph = [n for n in snap.nodes if n["kind"] in ("op", "leaf")]
+    pos = {n["id"]: i for i, n in enumerate(graph)}
+    return ([(n["kind"], n["label"]) for n in graph],
+            [(pos[e["source"]], pos[e["target"]], e["index"]) for e in snap.edges if e["kind"] == "grad"])
+
+
+OP_CASES = {
+    # arithmetic
+    "arith": lambda L, x, y, m: ((x + y) * y - x / (y * y + 1) + (-x) + 2 - x).sum(),
+    "rsub_pow": lambda L, x, y, m: ((2 - x) ** 2 + x ** y.abs() + 2 ** x).sum(),
+    "unary": lambda L, x, y, m: (x.exp() + (x * x + 1).log() + (x * x + 1).sqrt() + x.abs() + x.sin()
+                                 + x.cos() + (x * x + 1).rsqrt() + (x * x + 1).reciprocal()).sum(),
+    "clamp_where": lambda L, x, y, m: (x.clamp(-0.5, 0.5) + L.where(x > 0, x, y) + x.clamp(min=0)).sum(),
+    "max_min_elementwise": lambda L, x, y, m: (L.maximum(x, y) + L.minimum(x, y)).sum(),
+    # reductions
+    "reductions": lambda L, x, y, m: (x.sum(1).mean() + x.mean(0).sum() + x.max() + x.amax(1).sum()
+                                      + x.var() + x.std(1).sum() + x.logsumexp(1).sum() + x.prod()
+                                      + x.norm() + x.max(1).values.sum() + x.min()),
+    # shapes
+    "views": lambda L, x, y, m: (x.view(3, 2).t().transpose(0, 1).permute(1, 0).unsqueeze(0).squeeze(0)
+                                 .reshape(6).expand(2, 6)).sum(),
+    "indexing": lambda L, x, y, m: (x[0] * x[:, 1:].sum() + x[1, 2] + x.select(1, 0).sum()
+                                    + x.narrow(1, 0, 2).sum()).sum(),
+    "joining": lambda L, x, y, m: (L.cat([x, y]).sum(0) * L.stack([x, y]).sum(0).sum(0)[0]).sum()
+    + sum(p.sum() for p in x.split(1)) + sum(p.sum() for p in y.unbind(1)),
+    "flip_fill": lambda L, x, y, m: (x.flip(0).masked_fill(y > 0, 0.0) + x.repeat(1, 1)).sum(),
+    # linalg
+    "linalg": lambda L, x, y, m: (x.mm(m).sum() + x.matmul(m).sum() + L.addmm(y[:, :1], x, m).sum()
+                                  + x.mv(m[:, 0]).sum() + x[0].dot(y[0])
+                                  + L.bmm(x.unsqueeze(0), m.unsqueeze(0)).sum()),
+    # activations
+    "activations": lambda L, x, y, m: (x.relu() + x.sigmoid() + x.tanh() + x.softmax(1)
+                                       + x.log_softmax(0)).sum(),
+    # in-place ops (the graph is rebased onto the in-place node)
+    "inplace": lambda L, x, y, m: (lambda h: (h.mul_(2), h.add_(y), h.exp_(), h)[-1])(x * 1).sum(),
+    # a leaf used by several consumers and a shared intermediate (a DAG, not a tree)
+    "dag": lambda L, x, y, m: (lambda h: (h * h + h.sum() * x).sum())(x + y),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OP_CASES))
+def test_op_families_match_pytorch_names_and_edges(case):
+    torch = _torch()
+    rng = np.random.default_rng(7)
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in ((2, 3), (2, 3), (3, 4))]
+    mine_in = [A.tensor(a.copy(), requires_grad=True) for a in arrays]
+    ref_in = [torch.tensor(a.copy(), requires_grad=True) for a in arrays]
+    mine_out = OP_CASES[case](A, *mine_in)
+    ref_out = OP_CASES[case](torch, *ref_in)
+    snap = snapshot(mine_out)
+    assert mine_structure(snap) == torch_structure(ref_out)
+    # the root output, and every leaf reached, are where the contract says
+    assert snap.node("n0")["kind"] == "output" and snap.edges[0]["kind"] == "output"
+    for t in mine_in:
+        nid = snap.id_of(t)
+        if nid is not None:
+            assert snap.node(nid)["kind"] == "leaf"
+    # saved tensors mirror saved_tensors_info() of each op
+    for n in snap.nodes:
+        if n["kind"] == "op":
+            assert [s["name"] for s in n["saved"]] == list(snap.obj_of(n["id"]).saved_tensors_info())
+
+
+def test_none_entries_of_next_functions_keep_their_index():
+    x = leaf(3)
+    c = A.ones(3)  # needs no grad: (None, 0) in next_functions
+    out = (c * x).sum()
+    snap = snapshot(out)
+    mul = snap.id_of(out.grad_fn.next_functions[0][0])
+    assert [(e["source"], e["index"]) for e in snap.edges if e["target"] == mul and e["kind"] == "grad"] == \
+        [(snap.id_of(x), 1)]
+
+
+# ---------------------------------------------------------------- states, freed, stale, errors
+def test_saved_tensors_are_freed_after_backward(small):
+    x, w, out = small
+    out.backward()
+    snap = snapshot(out)
+    mul = snap.node("n2")
+    assert mul["state"] == "freed"
+    assert all(s["freed"] and s["value"] is None for s in mul["saved"])
+    assert snap.node("n2.self")["state"] == "freed" and snap.node("n2.self")["freed"] is True
+    assert snap.node("n3")["state"] == "pending"  # AddBackward0 saves nothing
+    assert snap.node("n4")["grad"] == "[[0.125, 0.125], [0.125, 0.125]]"
+
+
+def test_retain_graph_keeps_saved_tensors(small):
+    x, w, out = small
+    out.backward(retain_graph=True)
+    snap = snapshot(out)
+    assert not any(s["freed"] for s in snap.node("n2")["saved"])
+    assert snap.node("n2")["state"] == "pending"
+
+
+def test_saved_tensor_is_stale_after_an_inplace_op():
+    x = leaf(3)
+    a = x * 1
+    b = a * a
+    a.mul_(2)
+    snap = snapshot(b)
+    mul = snap.id_of(b.grad_fn)
+    saved = snap.node(mul)["saved"]
+    assert [(s["name"], s["saved_version"], s["version"], s["stale"], s["freed"]) for s in saved] == \
+        [("self", 0, 1, True, False), ("other", 0, 1, True, False)]
+    assert snap.node(f"{mul}.self")["stale"] is True
+
+
+def test_set_state_states_and_refresh(small):
+    x, w, out = small
+    snap = snapshot(out)
+    snap.set_state("n2", "current")
+    snap.set_state("n1", "done")
+    assert snap.states["n2"] == "current" and snap.node("n1")["state"] == "done"
+    with pytest.raises(ValueError):
+        snap.set_state("n2", "bogus")
+    with pytest.raises(KeyError):
+        snap.set_state("n99", "done")
+    out.backward()
+    snap.refresh()
+    assert snap.states["n2"] == "current"          # set by hand: kept
+    assert snap.states["n2.self"] == "freed"       # read again from the graph
+    assert snap.node("n5")["grad"] is not None
+    snap.reset_states()
+    assert snap.states["n2"] == "freed" and snap.states["n1"] == "pending"
+
+
+def test_mark_error_backward_twice(small):
+    x, w, out = small
+    out.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time") as info:
+        out.backward()
+    snap = snapshot(out)
+    nid = snap.mark_error(info.value)
+    assert nid == snap.id_of(info.value.autograd_node) == "n2"
+    assert snap.node("n2")["state"] == "error"
+    assert snap.node("n2")["error"] == str(info.value)
+    assert all(s["freed"] and s["error"] for s in snap.node("n2")["saved"])
+    assert snap.states["n2.self"] == "error"
+    assert snap.error["type"] == "RuntimeError"
+
+
+def test_mark_error_inplace_version():
+    x = leaf(3)
+    y = x.sigmoid()
+    y.mul_(2)
+    loss = y.sum()
+    with pytest.raises(RuntimeError, match="is at version 1; expected version 0") as info:
+        loss.backward()
+    snap = snapshot(loss)
+    nid = snap.mark_error(info.value)
+    assert snap.node(nid)["label"] == "SigmoidBackward0"
+    (result,) = snap.node(nid)["saved"]
+    assert (result["name"], result["stale"], result["version"], result["saved_version"]) == ("result", True, 1, 0)
+    assert snap.states[f"{nid}.result"] == "error"
+    assert "version 1, expected 0 (stale)" in text_tree(snap)
+
+
+def test_mark_error_from_another_graph_is_ignored(small):
+    err = RuntimeError("x")
+    err.autograd_node = (leaf(2) * 2).grad_fn
+    snap = snapshot(small[2])
+    assert snap.mark_error(err) is None and snap.error is None
+    assert snap.mark_error(RuntimeError("no node")) is None
+
+
+# ---------------------------------------------------------------- hooks, retain_grad, modules, roots
+def test_hooks_retain_grad_and_module_metadata():
+    x = leaf(2, 3)
+    x.register_hook(lambda g: g)
+    y = x * 2
+    y.retain_grad()
+    y.register_hook(lambda g: g)
+    y.grad_fn.register_prehook(lambda g: None)
+    z = y.sum()
+    z.grad_fn.metadata["module"] = "encoder.layer1"
+    snap = snapshot(z, names={id(y): "y"})
+    mul = snap.node(snap.id_of(y))
+    assert (mul["hooks"], mul["retains_grad"], mul["name"], mul["shape"]) == (2, True, "y", [2, 3])
+    assert snap.node(snap.id_of(x))["hooks"] == 1
+    assert snap.node(snap.id_of(z.grad_fn))["module"] == "encoder.layer1"
+    z.backward()
+    assert snapshot(z).node(snap.id_of(y))["grad"] == "[[1., 1., 1.], [1., 1., 1.]]"
+    src = to_dot(snap).source
+    assert "subgraph cluster_m0" in src and "subgraph cluster_m1" in src
+    assert src.index("cluster_m0") < src.index("cluster_m1")  # layer1 nested inside encoder
+    assert re.search(r"subgraph cluster_m0 \{[^}]*subgraph cluster_m1", src)
+
+
+def test_roots_can_be_nodes_leaves_and_several_tensors():
+    x = leaf(2)
+    a = x * 2
+    b = a.exp()
+    snap = snapshot(b.grad_fn)
+    assert kinds_labels(snap)[0] == ("n0", "op", "ExpBackward0") and snap.roots == ["n0"]
+    snap = snapshot(x)
+    assert kinds_labels(snap) == [("n0", "leaf", "leaf")]
+    snap = snapshot(x, b)  # the leaf first, then a graph that reaches it: still one node
+    leaves = [n for n in snap.nodes if n["kind"] == "leaf"]
+    assert len(leaves) == 1 and leaves[0]["label"] == "AccumulateGrad"
+    assert snap.id_of(b.grad_fn.next_functions[0][0].next_functions[0][0]) == "n0"
+    snap = snapshot(b, a)  # a's node is inside b's graph: a gets an output node, no duplicate op
+    assert [n["kind"] for n in snap.nodes].count("output") == 2
+    assert len([n for n in snap.nodes if n["label"] == "MulBackward0"]) == 1
+    assert snap.id_of(a) == snap.roots[1]
+    with pytest.raises(TypeError):
+        snapshot("not a tensor")
+
+
+def test_ten_thousand_node_chain():
+    x = leaf(2)
+    y = x
+    for _ in range(10_000):
+        y = y + 1
+    snap = snapshot(y)
+    assert len(snap) == 10_002
+    assert snap.nodes[-1]["kind"] == "leaf" and snap.nodes[1]["id"] == "n1"
+    assert len(snap.edges) == 10_001
+    tree = text_tree(snap, max_depth=50)
+    assert tree.count("\n") == 51 and "deeper than 50 levels" in tree
+    assert len(to_dot(snap).body) > 10_000
+
+
+# ---------------------------------------------------------------- DOT and SVG
+def _dot_json(graph):
+    data = json.loads(graph.pipe(format="json"))
+    names = {o["_gvid"]: o["name"] for o in data["objects"] if "nodes" not in o}
+    texts = {o["name"]: [op["text"] for op in o.get("_ldraw_", []) if op["op"] == "T"]
+             for o in data["objects"] if "nodes" not in o}
+    edges = sorted((names[e["tail"]], names[e["head"]]) for e in data.get("edges", []))
+    clusters = [o["name"] for o in data["objects"] if "nodes" in o]
+    return texts, edges, clusters
+
+
+@requires_dot
+def test_dot_json_round_trip_matches_the_snapshot(small):
+    x, w, out = small
+    out.backward(retain_graph=True)
+    snap = snapshot(out, params={"x": x, "w": w})
+    snap.set_state("n1", "done")
+    texts, edges, _ = _dot_json(to_dot(snap))
+    assert set(texts) == {n["id"] for n in snap.nodes}
+    for n in snap.nodes:
+        title = ("✓ " if n["state"] == "done" else "") + n["label"]
+        assert texts[n["id"]][0] == title
+        if n["shape"] is not None:
+            assert "[" + ", ".join(map(str, n["shape"])) + "]" in texts[n["id"]]
+    assert edges == sorted((e["source"], e["target"]) for e in snap.edges)
+    assert "grad [[0.125, 0.125], [0.125, 0.125]]" in texts["n4"]
+
+    texts, edges, _ = _dot_json(to_dot(snap, show_saved=False, show_values=False, show_grads=False))
+    assert set(texts) == {n["id"] for n in snap.nodes if n["kind"] != "saved"}
+    assert all(not t.startswith(("= ", "grad ")) for ts in texts.values() for t in ts)
+
+
+@requires_dot
+def test_svg_titles_are_ids_and_classes_carry_states(small):
+    x, w, out = small
+    out.backward()
+    with pytest.raises(RuntimeError) as info:
+        out.backward()
+    snap = snapshot(out)
+    snap.mark_error(info.value)
+    snap.set_state("n3", "current")
+    root = ET.fromstring(viz.svg(snap))
+    by_title = {}
+    for g in root.iter(SVG_NS + "g"):
+        if "al-node" in (g.get("class") or ""):
+            by_title[g.find(SVG_NS + "title").text] = g
+    assert set(by_title) == {n["id"] for n in snap.nodes}
+    assert "al-state-error" in by_title["n2"].get("class")
+    assert by_title["n2"].find(SVG_NS + "path").get("stroke") == "#d32f2f"
+    assert "al-state-current" in by_title["n3"].get("class")
+    assert "al-state-freed" not in by_title["n2.self"].get("class")
+    assert "al-freed" in by_title["n2.self"].get("class")
+    caption = "".join(t.text or "" for t in root.find(SVG_NS + "g").findall(SVG_NS + "text"))
+    assert "RuntimeError: Trying to backward through the graph a second time" in caption
+
+
+@requires_dot
+def test_markup_in_names_and_values_is_escaped():
+    evil = "<script>alert(1)</script>\"'&"
+    x = leaf(2)
+    y = (x * 3).sum()
+    y.grad_fn.metadata["module"] = "<b>mod</b>"
+    snap = snapshot(y, params={evil: x}, names={id(y): "</text><svg onload=alert(2)>"})
+    graph = to_dot(snap, caption="caption <i>not italic</i>")
+    assert "<script>" not in graph.source and "&lt;script&gt;" in graph.source
+    svg_text = viz.svg(graph)
+    assert "<script" not in svg_text and "<svg onload" not in svg_text and "<i>" not in svg_text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in svg_text
+    root = ET.fromstring(svg_text)  # still well-formed XML
+    all_text = ["".join(t.itertext()) for t in root.iter(SVG_NS + "text")]
+    assert evil in all_text
+    assert "</text><svg onload=alert(2)>" in all_text
+    assert "<b>mod</b>" in all_text
+    assert "caption <i>not italic</i>" in all_text
+
+
+@requires_dot
+def test_draw_mimebundle_and_save(tmp_path, small):
+    x, w, out = small
+    d = draw(out, params={"x": x, "w": w})
+    bundle = d._repr_mimebundle_()
+    assert bundle["text/plain"] == str(d)
+    assert bundle["image/svg+xml"].lstrip().startswith("<?xml") and "<svg" in bundle["image/svg+xml"]
+    for fmt, magic in (("svg", b"<?xml"), ("png", b"\x89PNG"), ("pdf", b"%PDF")):
+        path = d.save(tmp_path / f"g.{fmt}")
+        assert path.read_bytes().startswith(magic)
+    assert d.save(tmp_path / "g.gv", format="dot").read_text().startswith("digraph autograd {")
+    assert (tmp_path / "g.gv").read_text() == d.dot.source
+    with pytest.raises(ValueError):
+        d.save(tmp_path / "g.xyz")
+
+
+def test_without_dot_the_message_is_clear_and_text_still_works(monkeypatch, tmp_path, small):
+    monkeypatch.setattr(viz_dot.shutil, "which", lambda name: None)
+    d = draw(small[2])
+    assert set(d._repr_mimebundle_()) == {"text/plain"}
+    with pytest.raises(viz.GraphvizNotInstalled) as info:
+        viz.svg(d.snapshot)
+    assert str(info.value) == (
+        "Graphviz's `dot` program is not installed: `apt-get install graphviz` (or `conda install graphviz`) to "
+        "get pictures; the widgets (autograd_lab.widgets) draw graphs without it")
+    with pytest.raises(viz.GraphvizNotInstalled):
+        d.save(tmp_path / "g.png")
+    assert d.save(tmp_path / "g.dot").read_text() == d.dot.source
+
+
+def test_drawing_redraws_when_a_state_changes(small):
+    d = draw(small[2])
+    before = d.dot
+    assert d.dot is before
+    d.snapshot.set_state("n2", "current")
+    assert d.dot is not before and "al-state-current" in d.dot.source
+
+
+def test_make_dot_is_torchviz_shaped(small):
+    x, w, out = small
+    g = make_dot(out, params={"weight": w})
+    import graphviz
+    assert isinstance(g, graphviz.Digraph)
+    assert "weight" in g.source and "n2.self" not in g.source and "= " not in g.source
+    assert "n2.self" in make_dot(out, show_saved=True).source
+    s = x.sum(1)
+    assert "dims=(1,)" in make_dot(s, show_attrs=True).source
+    assert "dims=" not in make_dot(s).source
+    assert make_dot((out, s)).source.count("al-output") == 2
+
+
+def test_rankdir_and_dot_node_names_are_ids(small):
+    g = to_dot(snapshot(small[2]), rankdir="LR")
+    assert "rankdir=LR" in g.source
+    names = [n for n in re.findall(r'^\t("?[\w.]+"?) \[', g.source, flags=re.M)
+             if n not in ("graph", "node", "edge")]
+    assert [n.strip('"') for n in names] == [n["id"] for n in snapshot(small[2]).nodes]
+
+
+# ---------------------------------------------------------------- the text tree
+def test_text_tree_exact_for_a_small_graph(small):
+    x, w, out = small
+    d = draw(out, params={"x": x, "w": w})
+    assert str(d) == (
+        "MeanBackward0 -> output []\n"
+        "└─ MulBackward0  saved: self [2, 2], other [2, 2]\n"
+        "   ├─ AddBackward0\n"
+        "   │  └─ x [2, 2] (leaf)\n"
+        "   └─ w [2, 2] (leaf)")
+    out.backward()
+    with pytest.raises(RuntimeError) as info:
+        out.backward()
+    assert str(draw(out, params={"x": x, "w": w}, error=info.value)) == (
+        f"RuntimeError: {info.value}\n"
+        "MeanBackward0 -> output []\n"
+        "└─ MulBackward0  saved: self (freed), other (freed)  [error]\n"
+        "   ├─ AddBackward0\n"
+        "   │  └─ x [2, 2] (leaf)\n"
+        "   └─ w [2, 2] (leaf)")
+
+
+def test_text_tree_is_deterministic_and_has_no_addresses():
+    def build():
+        x = A.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        h = x.exp()
+        return (h * h + h.sum()).mean(), x
+
+    out1, x1 = build()
+    out2, x2 = build()
+    t1 = repr(draw(out1, names={id(x1): "x"}))
+    assert t1 == repr(draw(out1, names={id(x1): "x"})) == repr(draw(out2, names={id(x2): "x"}))
+    assert "0x" not in t1
+    # a shared op is drawn once, then referred to
+    assert t1.count("ExpBackward0 (n") == 3 and "see above" in t1
+    assert t1.splitlines()[0] == "MeanBackward0 -> output []"
+
+
+def test_text_tree_shows_states_hooks_and_stale_versions():
+    x = leaf(3)
+    x.register_hook(lambda g: g)
+    a = x * 1
+    b = (a * a).sum()
+    a.add_(1)
+    snap = snapshot(b, names={id(x): "x"})
+    snap.set_state("n1", "done")
+    assert text_tree(snap) == (
+        "SumBackward0 -> output []  [done]\n"
+        "└─ MulBackward0  saved: self [3] version 1, expected 0 (stale), other [3] version 1, expected 0 (stale)\n"
+        "   ├─ MulBackward0 (n3)  saved: self [3], other []\n"
+        "   │  └─ x [3] (leaf)  hooks: 1\n"
+        "   └─ MulBackward0 (n3, see above)")
+
+
+# ---------------------------------------------------------------- big graphs, value text
+def test_neighbourhood_crops_a_big_graph_around_a_node():
+    x = leaf(2)
+    y = x
+    for _ in range(50):
+        y = y * 1.5
+    z = y.sum()
+    snap = snapshot(z)
+    mid = [n["id"] for n in snap.nodes if n["kind"] == "op"][25]
+    snap.set_state(mid, "current")
+    sub = snap.neighbourhood(mid, radius=2)
+    ops = [n["id"] for n in sub.nodes if n["kind"] != "saved"]
+    assert len(ops) == 5 and mid in ops
+    assert sub.roots == [ops[0]]
+    assert sub.states[mid] == "current" and sub.id_of(snap.obj_of(mid)) == mid
+    assert all(e["source"] in sub and e["target"] in sub for e in sub.edges)
+    assert text_tree(sub).count("MulBackward0") == 5
+    sub.set_state(mid, "done")
+    assert snap.states[mid] == "current"  # a subgraph is a copy
+    top = snap.subgraph(["n0"])
+    assert text_tree(top) == "output [] (output)"
+
+
+@pytest.mark.parametrize("array, text", [
+    (np.float32(3.0), "3."),
+    (np.array(2.5, np.float32), "2.5"),
+    (np.arange(10, dtype=np.float32), "[0., 1., …, 8., 9.]"),
+    (np.arange(3, dtype=np.int64), "[0, 1, 2]"),
+    (np.array([True, False]), "[True, False]"),
+    (np.full((6, 6), 1.0, np.float32), "[[1., 1., …, 1., 1.], [1., 1., …, 1., 1.], …, [1., 1., …, 1…"),
+    (np.array([1e-5, 123456.0], np.float32), "[1e-05, 1.235e+05]"),
+])
+def test_values_are_abbreviated(array, text):
+    from autograd_lab.viz._format import abbreviate
+    assert abbreviate(array) == text
