@@ -3,6 +3,7 @@
 ``import autograd_lab as torch`` and a PyTorch autograd tutorial prints the same thing.
 """
 from . import _dtype
+from .anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled, trace  # noqa: F401
 from ._dtype import (bool_ as bool, dtype, float16, float32, float64, get_default_dtype, int8, int16,  # noqa: F401
                      int32, int64, set_default_dtype, uint8)
 from ._printing import get_printoptions, printoptions, set_printoptions  # noqa: F401

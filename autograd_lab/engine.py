@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import grad_mode
+from . import anomaly, grad_mode
 from .node import AccumulateGrad
 
 # ---- observers: with none registered the engine pays one falsy check per event ----
@@ -222,6 +222,8 @@ def run(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None, 
         raise
     except BaseException as exc:
         undo.rollback()
+        if anomaly.state[0] and node is not None and not isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            anomaly.warn_error_in(node)
         if node is not None and getattr(exc, "autograd_node", None) is None:
             try:
                 exc.autograd_node = node
@@ -285,6 +287,10 @@ def _execute(node, grads, step, undo, retain_graph, create_graph, targets, accum
     if not isinstance(out, tuple):
         out = (out,)
     out = _validate(node, out)
+    if anomaly.state[0] and anomaly.state[1]:
+        for i, g in enumerate(out):
+            if g is not None and np.isnan(g._data).any():
+                raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
     if node._post_hooks:
         for fn in list(node._post_hooks.values()):
             r = fn(out, tuple(grads))

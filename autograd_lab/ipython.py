@@ -14,9 +14,10 @@ Loading the extension
 as they were. The core never imports this module (or IPython).
 """
 import html
+import os
 import sys
 
-from . import engine, viz
+from . import anomaly, engine, viz
 from .node import Node
 from .tensor import Tensor
 
@@ -86,8 +87,17 @@ class _Extension:
         magics.register_function(self.autograd_graph, "line", MAGIC_NAME)
 
         self.remove_listener = engine.add_listener(self.on_engine_event)
+        self.prev_labeller = anomaly.set_site_labeller(self.cell_label)
+
+    def cell_label(self, filename, lineno):
+        """Name a node's creation site as a person sees it: ``In [3], line 2``."""
+        number = getattr(self.ip.compile, "_filename_map", {}).get(filename)
+        if number is not None:
+            return f"In [{number}], line {lineno}"
+        return f"{os.path.basename(filename)}, line {lineno}"
 
     def unload(self):
+        anomaly.set_site_labeller(self.prev_labeller)
         for formatter, typ, previous in reversed(self.formatters):
             if previous is _MISSING:
                 formatter.type_printers.pop(typ, None)

@@ -13,7 +13,7 @@ import weakref
 
 import numpy as np
 
-from . import grad_mode
+from . import anomaly, grad_mode
 
 _sequence = itertools.count()
 
@@ -126,9 +126,9 @@ class SavedTensor:
             where = f", which is output {out_nr} of {op}"
         return ("one of the variables needed for gradient computation has been modified by an "
                 f"inplace operation: [{kind} {shape}]{where}, is at version {self.version}; expected "
-                f"version {self.saved_version} instead. Hint: enable anomaly detection to find the "
-                "operation that failed to compute its gradient, with "
-                "torch.autograd.set_detect_anomaly(True, check_nan=False).")
+                f"version {self.saved_version} instead. " + (anomaly.STALE_HINT_ANOMALY if anomaly.state[0] else
+                "Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
+                "torch.autograd.set_detect_anomaly(True, check_nan=False)."))
 
     def free(self):
         self.freed = True
@@ -286,6 +286,8 @@ class Node:
             for i, o in enumerate(outs):
                 o.grad_fn = node
                 o._output_nr = i
+            if anomaly.recording[0]:
+                anomaly.record_site(node)
             if cls.save_result:
                 if "_saved" not in node.__dict__:
                     node._saved = {}

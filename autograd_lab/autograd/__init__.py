@@ -2,6 +2,7 @@
 import numpy as np
 
 from .. import engine
+from ..anomaly import detect_anomaly, set_detect_anomaly  # noqa: F401
 from ..grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: F401
 from ..node import Node as _Node
 from ..tensor import Tensor, _edge_of
