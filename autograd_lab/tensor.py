@@ -77,6 +77,8 @@ class Tensor:
 
     @classmethod
     def _make(cls, array, requires_grad=False, dtype=None):
+        if type(array) is not np.ndarray:
+            array = np.asarray(array)  # NumPy turns 0-d results into scalars; keep a writable array
         t = object.__new__(cls)
         t._data = array
         t._dtype = dtype if dtype is not None else _dtype.from_numpy_dtype(array.dtype)
