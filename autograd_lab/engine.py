@@ -317,6 +317,6 @@ def _accumulate_into(tensor, grad, undo, create_graph, retained=False):
     elif create_graph or grad.requires_grad or old.requires_grad:
         undo.set_grad(tensor, old + grad)
     else:
-        undo.set_grad(tensor, new_array=old._data + grad._data)
+        undo.set_grad(tensor, new_array=np.asarray(old._data + grad._data))
     if _listeners:
         _emit("accumulate", (tensor, grad))

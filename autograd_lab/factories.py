@@ -7,14 +7,26 @@ from . import _dtype
 from .tensor import Tensor
 
 
-def _sizes(size):
+def _sizes(size, fn="empty"):
+    """The ``*size`` of a factory as a tuple of ints, with PyTorch's argument errors."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
+        for i, s in enumerate(size):
+            if not isinstance(s, (numbers.Integral, np.integer)):
+                raise TypeError(f"{fn}(): argument 'size' (position 1) must be tuple of ints, but found element of "
+                                f"type {type(s).__name__} at pos {i}")
+    elif len(size) == 1 and not isinstance(size[0], (numbers.Integral, np.integer)) or (
+            len(size) == 1 and isinstance(size[0], bool)):
+        raise TypeError(f"{fn}(): argument 'size' (position 1) must be tuple of ints, not {type(size[0]).__name__}")
+    else:
+        for i, s in enumerate(size):
+            if not isinstance(s, (numbers.Integral, np.integer)):
+                raise TypeError(f"{fn}(): argument 'size' failed to unpack the object at pos {i + 1} with error "
+                                f"\"type must be tuple of ints,but got {type(s).__name__}\"")
     for s in size:
-        if not isinstance(s, (numbers.Integral, np.integer)) or isinstance(s, bool):
-            raise TypeError(f"empty(): argument 'size' (position 1) must be tuple of ints, but found element of "
-                            f"type {type(s).__name__} at pos 0")
         if s < 0:
+            if fn == "zeros":
+                raise RuntimeError("zeros: Dimension size must be non-negative.")
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: [{', '.join(map(str, size))}]")
     return tuple(int(s) for s in size)
 
@@ -22,31 +34,41 @@ def _sizes(size):
 def _finish(array, dtype, requires_grad):
     t = Tensor._make(array, dtype=dtype)
     if requires_grad:
+        if not (dtype.is_floating_point or dtype.is_complex):
+            # the factories' wording, not requires_grad_()'s
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t.requires_grad_(True)
     return t
 
 
 def _infer_dtype(data):
-    """The dtype PyTorch picks for nested Python data: bool < int64 < default float."""
-    kind = 0
+    """The dtype PyTorch infers for nested data: Python bools, ints and floats give bool, int64 and
+    the default float; NumPy scalars and arrays and tensors keep their own dtype; the elements'
+    dtypes are then promoted together (int32 with a Python int is int64, int64 with float32 float32)."""
+    from .ops._util import promote_types
+    result = None
     stack = [data]
     while stack:
         x = stack.pop()
         if isinstance(x, Tensor):
-            kind = max(kind, 3 if x.dtype.is_floating_point else (2 if x.dtype is not _dtype.bool_ else 1))
+            d = x.dtype
+        elif isinstance(x, (np.ndarray, np.generic)):
+            d = _dtype.from_numpy_dtype(x.dtype)
         elif isinstance(x, (list, tuple)):
             stack.extend(x)
-        elif isinstance(x, (bool, np.bool_)):
-            kind = max(kind, 1)
-        elif isinstance(x, (numbers.Integral, np.integer)):
-            kind = max(kind, 2)
+            continue
+        elif isinstance(x, bool):
+            d = _dtype.bool_
+        elif isinstance(x, numbers.Integral):
+            d = _dtype.int64
         elif isinstance(x, numbers.Real):
-            kind = max(kind, 3)
+            d = _dtype.get_default_dtype()
         elif isinstance(x, complex):
             raise TypeError("complex tensors are not supported by autograd_lab")
         else:
-            raise TypeError(f"Could not infer dtype of {type(x).__name__}")
-    return {0: _dtype.get_default_dtype(), 1: _dtype.bool_, 2: _dtype.int64, 3: _dtype.get_default_dtype()}[kind]
+            raise RuntimeError(f"Could not infer dtype of {type(x).__name__}")
+        result = d if result is None else promote_types(result, d)
+    return result or _dtype.get_default_dtype()
 
 
 def _unwrap(data):
@@ -60,18 +82,52 @@ def _unwrap(data):
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new leaf tensor holding a copy of ``data`` (nested lists, numbers, arrays or tensors)."""
     dtype = _dtype.to_dtype(dtype, "tensor")
+    if isinstance(data, np.generic):
+        data = np.asarray(data)
     if isinstance(data, np.ndarray):
         d = dtype or _dtype.from_numpy_dtype(data.dtype)
         return _finish(np.array(data, dtype=d.np), d, requires_grad)
     if isinstance(data, Tensor):
         d = dtype or data.dtype
         return _finish(np.array(data._data, dtype=d.np), d, requires_grad)
+    if isinstance(data, str):
+        raise TypeError("new(): invalid data type 'str'")
+    _check_nesting(data)
     d = dtype or _infer_dtype(data)
-    try:
-        arr = np.array(_unwrap(data), dtype=d.np)
-    except ValueError as e:
-        raise ValueError(f"expected sequence of equal-length lists ({e})") from None
+    arr = np.array(_unwrap(data), dtype=d.np)
     return _finish(arr, d, requires_grad)
+
+
+def _check_nesting(data):
+    """Nested sequences must be rectangular: PyTorch's errors for ragged ones."""
+    sizes, seq = [], data
+    while isinstance(seq, (list, tuple)):
+        sizes.append(len(seq))
+        if not seq:
+            break
+        seq = seq[0]
+    if isinstance(seq, (np.ndarray, Tensor)):
+        sizes += list(seq.shape)
+
+    def walk(x, dim):
+        if dim == len(sizes):
+            if isinstance(x, (list, tuple)):
+                raise TypeError(f"'{type(x).__name__}' object cannot be interpreted as an integer")
+            return
+        if isinstance(x, (np.ndarray, Tensor)):
+            if list(x.shape) != sizes[dim:]:
+                raise ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} (got "
+                                 f"{x.shape[0] if x.ndim else 0})")
+            return
+        if not isinstance(x, (list, tuple)):
+            raise TypeError("not a sequence")
+        if len(x) != sizes[dim]:
+            raise ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} (got {len(x)})")
+        for item in x:
+            walk(item, dim + 1)
+
+    if isinstance(data, (list, tuple)):
+        walk(data, 0)
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -92,7 +148,7 @@ def from_numpy(array):
 
 def _filled(fill, size, dtype, requires_grad, fn):
     d = _dtype.to_dtype(dtype, fn) or _dtype.get_default_dtype()
-    return _finish(np.full(_sizes(size), fill, dtype=d.np), d, requires_grad)
+    return _finish(np.full(_sizes(size, fn), fill, dtype=d.np), d, requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
@@ -111,20 +167,22 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     if dtype is None:
         dtype = (_dtype.bool_ if isinstance(fill_value, bool) else
                  _dtype.int64 if isinstance(fill_value, numbers.Integral) else _dtype.get_default_dtype())
-    return _filled(fill_value, (size,) if isinstance(size, (tuple, list)) else (size,), dtype, requires_grad, "full")
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
+    return _filled(fill_value, (size,), dtype, requires_grad, "full")
 
 
-def _like(t, dtype):
-    return _dtype.to_dtype(dtype) or t.dtype
+def _like(t, dtype, fn):
+    return _dtype.to_dtype(dtype, fn) or t.dtype
 
 
 def zeros_like(t, dtype=None, device=None, requires_grad=False, memory_format=None):
-    d = _like(t, dtype)
+    d = _like(t, dtype, "zeros_like")
     return _finish(np.zeros(t.shape, d.np), d, requires_grad)
 
 
 def ones_like(t, dtype=None, device=None, requires_grad=False, memory_format=None):
-    d = _like(t, dtype)
+    d = _like(t, dtype, "ones_like")
     return _finish(np.ones(t.shape, d.np), d, requires_grad)
 
 
@@ -133,12 +191,16 @@ def empty_like(t, dtype=None, device=None, requires_grad=False, memory_format=No
 
 
 def full_like(t, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
-    d = _like(t, dtype)
+    d = _like(t, dtype, "full_like")
     return _finish(np.full(t.shape, fill_value, d.np), d, requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     d = _dtype.to_dtype(dtype, "eye") or _dtype.get_default_dtype()
+    if n < 0:
+        raise RuntimeError(f"n must be greater or equal to 0, got {n}")
+    if m is not None and m < 0:
+        raise RuntimeError(f"m must be greater or equal to 0, got {m}")
     return _finish(np.eye(n, n if m is None else m, dtype=d.np), d, requires_grad)
 
 
@@ -146,30 +208,67 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
     if dtype is None:
         dtype = _dtype.int64 if all(isinstance(v, numbers.Integral) for v in vals) else _dtype.get_default_dtype()
     d = _dtype.to_dtype(dtype, "arange")
+    if vals[2] == 0:
+        raise RuntimeError("step must be nonzero")
+    if not all(np.isfinite(float(v)) for v in vals):
+        raise RuntimeError(f"unsupported range: {vals[0]} -> {vals[1]}")
+    if d is _dtype.int64:
+        # int64 bounds are truncated before the length is counted (a step of 0.5 becomes 0);
+        # the other integer types count the length from the bounds as given, as PyTorch does
+        vals = [int(v) for v in vals]
+        if vals[2] == 0:
+            raise ValueError("step must be nonzero")
     s, e, st = vals
-    n = max(int(np.ceil((e - s) / st)), 0)
-    arr = (s + st * np.arange(n, dtype=np.float64)) if d.is_floating_point else np.arange(s, e, st)
-    return _finish(arr.astype(d.np), d, requires_grad)
+    if (st > 0 and e < s) or (st < 0 and e > s):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    n = int(np.ceil((e - s) / st))
+    return _finish(_arange_values(s, st, n, d), d, requires_grad)
+
+
+def _arange_values(s, st, n, d):
+    """PyTorch's CPU arange kernel, bit for bit: start + step·i accumulated in double (integers in
+    int64), except that whole blocks of 32 bytes are filled as base + j·step from the block's first
+    value already rounded to the output type."""
+    if not d.is_floating_point:
+        return (int(s) + int(st) * np.arange(n, dtype=np.int64)).astype(d.np)
+    i = np.arange(n, dtype=np.int64)
+    out = _fma(st, i, s, np.float64)
+    width = max(32 // d.itemsize, 1)
+    nvec = (n // (2 * width)) * 2 * width
+    if nvec:
+        first = i[:nvec] - i[:nvec] % width
+        base = _fma(st, first, s, np.float64).astype(d.np).astype(np.float64)
+        out[:nvec] = _fma(i[:nvec] % width, st, base, np.float64)
+    return out.astype(d.np)
+
+
+def _fma(a, b, c, np_type):
+    """a·b + c rounded once to ``np_type``: PyTorch's CPU kernels are compiled with fused
+    multiply-add, and linspace's last bits depend on it. Extended precision computes the exact
+    product where the platform has it (x86); elsewhere float64 does for float32."""
+    wide = np.longdouble if np.finfo(np.longdouble).nmant >= 63 else np.float64
+    return (np.asarray(a, wide) * np.asarray(b, wide) + np.asarray(c, wide)).astype(np_type)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     d = _dtype.to_dtype(dtype, "linspace") or _dtype.get_default_dtype()
     if steps < 0:
-        raise RuntimeError("linspace(): number of steps must be non-negative")
-    # PyTorch fills the first half from start and the second half from end (symmetric rounding)
-    step = (end - start) / (steps - 1) if steps > 1 else 0.0
-    i = np.arange(steps, dtype=np.float64)
-    half = steps // 2
-    arr = np.where(i < half, start + step * i, end - step * (steps - 1 - i)) if steps > 1 else np.full(steps, start, np.float64)
-    if d.is_floating_point:
-        arr = arr.astype(d.np)
-    else:
-        arr = arr.astype(np.int64).astype(d.np)
+        raise RuntimeError("number of steps must be non-negative")
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end)]
+    # PyTorch's kernel: step in the output type (double for integers), the first half counted up
+    # from start and the second half down from end, each element start + step·i in one rounding
+    calc = d.np if d.is_floating_point else np.dtype(np.float64)
+    s, e = np.asarray(vals[0]).astype(d.np).astype(calc), np.asarray(vals[1]).astype(d.np).astype(calc)
+    step = ((e - s) / calc.type(steps - 1)).astype(calc) if steps > 1 else calc.type(0)
+    i = np.arange(steps, dtype=np.int64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        up = _fma(step, i, s, calc)
+        down = _fma(-step, steps - 1 - i, e, calc)
+        arr = np.where((i < steps // 2) | (steps == 1), up, down)
+        arr = arr.astype(d.np) if d.is_floating_point else np.trunc(arr).astype(d.np)
     return _finish(arr, d, requires_grad)
 
 

@@ -52,6 +52,8 @@ def flat_tensors(x):
 
 def to_np(t):
     if isinstance(t, torch.Tensor):
+        if t._is_zerotensor():  # torch's symbolic zeros (second derivative of abs, ...)
+            return np.zeros(tuple(t.shape), dtype=torch.empty(0, dtype=t.dtype).numpy().dtype)
         return t.detach().numpy()
     return np.asarray(t.detach()._data)
 
@@ -71,7 +73,7 @@ def graph(fn, leaf_ids, seen=None):
     if fn is None:
         return None
     name = fn.name()
-    if name == "AccumulateGrad":
+    if name.endswith("AccumulateGrad"):
         return ("AccumulateGrad", leaf_ids.get(id(fn.variable), "?"))
     return (name, tuple(None if n is None else (graph(n, leaf_ids), nr) for n, nr in fn.next_functions))
 
@@ -84,7 +86,14 @@ def assert_same(mine, ref, rtol=1e-5, atol=1e-6, leaves_mine=(), leaves_ref=(), 
         assert mine.requires_grad == ref.requires_grad, f"{what} requires_grad"
         assert mine.is_leaf == ref.is_leaf, f"{what} is_leaf"
         if check_repr:
-            assert repr(mine) == repr(ref), f"{what} repr:\n{mine!r}\n!=\n{ref!r}"
+            # Tensor.__repr__ (core) prints grad_fn.name(), PyTorch the class name: they differ only for
+            # CopySlices / CopyBackwards, whose name() is "torch::autograd::..." in both libraries; a
+            # dedicated xfail test covers that, here it must not hide everything else
+            got, want = repr(mine), repr(ref)
+            if "grad_fn=<torch::autograd::" in got:  # the longer name also moves the line break
+                got = " ".join(got.replace("grad_fn=<torch::autograd::", "grad_fn=<").split())
+                want = " ".join(want.split())
+            assert got == want, f"{what} repr:\n{mine!r}\n!=\n{ref!r}"
         ids_m = {id(t): i for i, (_, t) in enumerate(leaves_mine)}
         ids_r = {id(t): i for i, (_, t) in enumerate(leaves_ref)}
         gm, gr = graph(mine.grad_fn, ids_m), graph(ref.grad_fn, ids_r)
@@ -125,7 +134,12 @@ def check(fn, *args, rtol=1e-5, atol=1e-6, second=False, check_repr=True, seed=0
         return
     gs = upstream(diff[torch], seed)
     for lib in LIBS:
-        lib.autograd.backward(diff[lib], [lib.tensor(g) for g in gs])
+        if len(diff[lib]) == 1:
+            lib.autograd.backward(diff[lib], [lib.tensor(g) for g in gs])
+        else:
+            # one root: several roots on one node are a core engine bug (see test_errors_torch)
+            total = sum((o * lib.tensor(g)).sum() for o, g in zip(diff[lib], gs))
+            total.backward()
     for i, ((p, m), (_, r)) in enumerate(zip(leaves[A], leaves[torch])):
         if not p.grad:
             continue

@@ -1,9 +1,10 @@
 """Bind the op functions to Tensor as methods and operators (registration only)."""
 import functools
+import warnings
 
 from ..tensor import Tensor
 from . import api as F
-from .inplace import FillBackward0, ZeroBackward0, CopyBackwards, apply_inplace, setitem
+from .inplace import ZeroBackward0, apply_inplace, copy, fill, setitem
 
 
 def _swap(fn):
@@ -15,6 +16,26 @@ def _inplace(fn):
     def method(self, *args, **kwargs):
         return apply_inplace(self, fn, *args, **kwargs)
     return method
+
+
+def _T(self):
+    # PyTorch reverses the dims with a permute (PermuteBackward0), warning outside 2-d
+    if self.dim() == 0:
+        warnings.warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.",
+                      UserWarning, stacklevel=2)
+    elif self.dim() != 2:
+        warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated "
+                      "and it will throw an error in a future release. Consider `x.mT` to transpose batches of "
+                      "matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a "
+                      "tensor.", UserWarning, stacklevel=2)
+    return F.permute(self, *reversed(range(self.dim())))
+
+
+def _mT(self):
+    if self.dim() < 2:
+        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {self.dim()}-D "
+                           "tensor.")
+    return F.transpose(self, -2, -1)
 
 
 def _methods():
@@ -32,8 +53,10 @@ def _methods():
         m[name] = getattr(F, name)
     m["view_as"] = lambda self, other: F.view(self, other.shape)
     m["reshape_as"] = lambda self, other: F.reshape(self, other.shape)
-    m["T"] = property(lambda self: F.permute(self, *reversed(range(self.dim()))) if self.dim() != 2 else F.t(self))
-    m["mT"] = property(lambda self: F.transpose(self, -2, -1))
+    m["T"] = property(_T)
+    m["mT"] = property(_mT)
+    m["where"] = lambda self, condition, other: F.where(condition, self, other)
+    m["contiguous"] = lambda self, memory_format=None: F.contiguous(self)
     m["__getitem__"] = F.getitem
     m["__setitem__"] = setitem
     m["__add__"] = m["__radd__"] = F.add
@@ -63,9 +86,8 @@ def _methods():
     m["clip_"] = m["clamp_"]
     m["__iadd__"], m["__isub__"], m["__imul__"], m["__itruediv__"] = m["add_"], m["sub_"], m["mul_"], m["div_"]
     m["zero_"] = _inplace(lambda self: ZeroBackward0.apply(self, value=0))
-    m["fill_"] = _inplace(lambda self, value: FillBackward0.apply(
-        self, value=value.item() if isinstance(value, Tensor) else value))
-    m["copy_"] = _inplace(lambda self, src, non_blocking=False: CopyBackwards.apply(self, src))
+    m["fill_"] = _inplace(fill)
+    m["copy_"] = _inplace(copy)
     return m
 
 

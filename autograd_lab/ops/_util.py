@@ -22,7 +22,7 @@ def result_type(*operands):
             tier, d = 2, _dtype.get_default_dtype()
         else:
             raise TypeError(f"unsupported operand type: {type(x).__name__}")
-        tiers[tier] = d if tiers[tier] is None else _dtype.promote(tiers[tier], d)
+        tiers[tier] = d if tiers[tier] is None else promote_types(tiers[tier], d)
     result = None
     for tier, d in enumerate(tiers):
         if d is None:
@@ -37,11 +37,28 @@ def result_type(*operands):
     return result
 
 
+def promote_types(a, b):
+    """``torch.promote_types``: across categories the higher category wins outright (int64 + float16
+    is float16, not NumPy's float64); within one category NumPy's lattice is PyTorch's."""
+    if a is b:
+        return a
+    ca, cb = _dtype.category(a), _dtype.category(b)
+    if ca != cb:
+        return a if ca > cb else b
+    return _dtype.from_numpy_dtype(np.promote_types(a.np, b.np))
+
+
 def as_tensor(x, dtype):
     """A Python number becomes a 0-d tensor of ``dtype`` (it carries no gradient)."""
     if isinstance(x, Tensor):
         return x
-    return Tensor._make(np.asarray(x, dtype=dtype.np), dtype=dtype)
+    return Tensor._make(scalar_array(x, dtype.np), dtype=dtype)
+
+
+def scalar_array(x, np_dtype):
+    """A Python number as a 0-d array of ``np_dtype``, wrapping like a C cast as PyTorch does
+    (uint8 - 1 is 255; NumPy 2 would refuse to convert the -1)."""
+    return np.asarray(np.array(x).astype(np_dtype))
 
 
 def arr(t, dtype):
@@ -51,14 +68,24 @@ def arr(t, dtype):
 
 
 def check_broadcast(a, b):
-    sa, sb = a._data.shape, b._data.shape
+    broadcast_shape(a._data.shape, b._data.shape)
+
+
+def broadcast_shape(sa, sb):
+    """The broadcast of two shapes, or PyTorch's error naming the first dimension that clashes."""
+    sa, sb = tuple(sa), tuple(sb)
     if sa == sb:
-        return
-    for i in range(1, min(len(sa), len(sb)) + 1):
-        x, y = sa[-i], sb[-i]
+        return sa
+    n = max(len(sa), len(sb))
+    out = []
+    for i in range(1, n + 1):
+        x = sa[-i] if i <= len(sa) else 1
+        y = sb[-i] if i <= len(sb) else 1
         if x != y and x != 1 and y != 1:
             raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) "
-                               f"at non-singleton dimension {max(len(sa), len(sb)) - i}")
+                               f"at non-singleton dimension {n - i}")
+        out.append(y if x == 1 else x)
+    return tuple(reversed(out))
 
 
 def binary(cls, a, b, float_result=False, **attrs):
@@ -91,5 +118,7 @@ def normalize_dims(dim, ndim):
     for d in dims:
         if d < -n or d >= n:
             raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})")
+        if d % n in out:
+            raise RuntimeError(f"dim {d % n} appears multiple times in the list of dims")
         out.append(d % n)
     return tuple(sorted(out)) if ndim else ()

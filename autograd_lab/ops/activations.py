@@ -12,7 +12,25 @@ class ReluBackward0(Node):
         return np.maximum(a._data, 0).astype(a._data.dtype, copy=False)
 
     def backward(self, g):
-        return g * (self.result > 0)
+        # PyTorch's threshold_backward: a node of its own, so that with create_graph the gradient
+        # stays connected to the saved output (and requires grad), as PyTorch's does
+        return ThresholdBackwardBackward0.apply(g, self.result, threshold=0)
+
+
+class ThresholdBackwardBackward0(Node):
+    """out = g where a > threshold, else 0        ∂g = gg where a > threshold,   ∂a = 0"""
+
+    def forward(self, g, a, threshold):
+        self.threshold, self.shape = threshold, a.shape
+        self.save(self=a)
+        x = a._data
+        return np.where(x > threshold, g._data, np.zeros((), g._data.dtype))
+
+    def backward(self, gg):
+        from .arithmetic import _zeros
+        a = self.saved("self")
+        return (ThresholdBackwardBackward0.apply(gg, a, threshold=self.threshold) if self.needs_input_grad(0) else None,
+                _zeros(self.shape, gg.dtype) if self.needs_input_grad(1) else None)
 
 
 class SigmoidBackward0(Node):

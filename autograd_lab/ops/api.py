@@ -24,17 +24,29 @@ def add(a, b, *, alpha=1):
     return binary(M.AddBackward0, a, b, alpha=alpha)
 
 
-def sub(a, b, *, alpha=1):
-    if isinstance(a, Tensor) and a.dtype is _dtype.bool_ and isinstance(b, Tensor) and b.dtype is _dtype.bool_:
+def _check_bool_sub(a, b):
+    def is_bool(x):
+        return isinstance(x, (bool, np.bool_)) or (isinstance(x, Tensor) and x.dtype is _dtype.bool_)
+    if is_bool(a) and is_bool(b):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
+    if is_bool(a) or is_bool(b):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
+def sub(a, b, *, alpha=1):
+    _check_bool_sub(a, b)
     return binary(M.SubBackward0, a, b, alpha=alpha)
 
 
-def rsub(a, b):
-    """``b - a`` for a Python number b: PyTorch records it as RsubBackward1."""
+def rsub(a, b, *, alpha=1):
+    """``b - alpha·a``: RsubBackward0 when b is a tensor, RsubBackward1 when it is a Python number."""
+    _check_bool_sub(a, b)
+    if isinstance(b, Tensor):
+        return binary(M.RsubBackward0, a, b, alpha=alpha)
     dt = result_type(a, b)
-    return M.RsubBackward1.apply(a.to(dt) if a.dtype is not dt else a, c=b)
+    return M.RsubBackward1.apply(a.to(dt) if a.dtype is not dt else a, c=b, alpha=alpha)
 
 
 def mul(a, b):
@@ -43,11 +55,10 @@ def mul(a, b):
 
 def div(a, b, *, rounding_mode=None):
     if rounding_mode is not None:
-        with grad_mode.no_grad():
-            q = binary(M.DivBackward0, a, b, float_result=True)
-            q = Tensor._make(np.floor(q._data) if rounding_mode == "floor" else np.trunc(q._data))
-            dt = result_type(a, b)
-            return q.to(dt)
+        if rounding_mode not in ("floor", "trunc"):
+            raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                             f"'{rounding_mode}'")
+        return binary(M.DivBackward2, a, b, rounding_mode=rounding_mode)
     return binary(M.DivBackward0, a, b, float_result=True)
 
 
@@ -125,47 +136,62 @@ def relu(a):
     return A.ReluBackward0.apply(_t(a))
 
 
+def _bound_type(a, *bounds):
+    """The result dtype of clamp: the tensor's, unless a bound brings a higher category."""
+    return result_type(a, *(b for b in bounds if b is not None))
+
+
 def clamp(a, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = a
-        if min is not None:
-            out = where(out < min, min, out) if not isinstance(min, Tensor) else maximum(out, min)
-        if max is not None:
-            out = minimum(out, max) if isinstance(max, Tensor) else where(out > max, max, out)
-        return out
-    if isinstance(min, float) or isinstance(max, float):
-        if not a.dtype.is_floating_point:
-            a = a.to(_dtype.get_default_dtype())
-    return M.ClampBackward1.apply(a, min=min, max=max)
+        if (min is not None and not isinstance(min, Tensor)) or (max is not None and not isinstance(max, Tensor)):
+            got = ", ".join("Tensor" if isinstance(x, Tensor) else type(x).__name__ for x in (min, max))
+            raise TypeError(f"clamp() received an invalid combination of arguments - got (Tensor, {got})")
+        dt = _bound_type(a, min, max)
+        return M.ClampBackward0.apply(a, min, max, dtype=dt)
+    dt = _bound_type(a, min, max)
+    return M.ClampBackward1.apply(a if a.dtype is dt else a.to(dt), min=min, max=max)
 
 
 clip = clamp
 
 
 def clamp_min(a, min):
-    return M.ClampMinBackward0.apply(a, min=min)
+    if isinstance(min, Tensor):
+        return M.ClampBackward0.apply(a, min, None, dtype=_bound_type(a, min))
+    dt = _bound_type(a, min)
+    return M.ClampMinBackward0.apply(a if a.dtype is dt else a.to(dt), min=min)
 
 
 def clamp_max(a, max):
-    return M.ClampMaxBackward0.apply(a, max=max)
+    if isinstance(max, Tensor):
+        return M.ClampBackward0.apply(a, None, max, dtype=_bound_type(a, max))
+    dt = _bound_type(a, max)
+    return M.ClampMaxBackward0.apply(a if a.dtype is dt else a.to(dt), max=max)
 
 
 def maximum(a, b):
-    return where(a >= b, a, b)
+    return binary(M.MaximumBackward0, _t(a), _t(b))
 
 
 def minimum(a, b):
-    return where(a <= b, a, b)
+    return binary(M.MinimumBackward0, _t(a), _t(b))
 
 
 # ---- reductions ----
+def _reduce_dims(a, dim):
+    """The dims a reduction with ``dim`` covers: an empty list means all of them, as in PyTorch."""
+    if isinstance(dim, (tuple, list)) and len(dim) == 0:
+        return tuple(range(a.dim()))
+    return normalize_dims(dim, a.dim())
+
+
 def sum(a, dim=None, keepdim=False, *, dtype=None):
     dtype = _dtype.to_dtype(dtype, "sum")
-    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0 and False):
+    if dim is None:
         return R.SumBackward0.apply(a, dtype=dtype)
-    return R.SumBackward1.apply(a, dims=normalize_dims(dim, a.dim()), keepdim=keepdim, dtype=dtype)
+    return R.SumBackward1.apply(a, dims=_reduce_dims(a, dim), keepdim=keepdim, dtype=dtype)
 
 
 def _need_float(a, fn):
@@ -177,21 +203,26 @@ def _need_float(a, fn):
 
 def mean(a, dim=None, keepdim=False, *, dtype=None):
     dtype = _dtype.to_dtype(dtype, "mean")
-    if dtype is not None:
-        a = a.to(dtype)
-    _need_float(a, "mean")
+    if dtype is None:
+        _need_float(a, "mean")
+    elif not (dtype.is_floating_point or dtype.is_complex):
+        names = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+        raise RuntimeError(f"mean(): could not infer output dtype. Optional dtype must be either a floating point "
+                           f"or complex dtype. Got: {names.get(dtype.name, dtype.name)}")
+    # the cast happens inside the node (no ToCopyBackward0 in the graph), as in PyTorch
     if dim is None:
-        return R.MeanBackward0.apply(a)
-    return R.MeanBackward1.apply(a, dims=normalize_dims(dim, a.dim()), keepdim=keepdim)
+        return R.MeanBackward0.apply(a, dtype=dtype)
+    return R.MeanBackward1.apply(a, dims=_reduce_dims(a, dim), keepdim=keepdim, dtype=dtype)
 
 
 class _ValuesIndices(tuple):
     """What ``max(dim=...)`` returns: a (values, indices) pair with names, like torch.return_types."""
 
+    __slots__ = ()
+    _name = "?"
+
     def __new__(cls, values, indices, name):
-        t = tuple.__new__(cls, (values, indices))
-        t._name = name
-        return t
+        return tuple.__new__(_RETURN_TYPES[name], (values, indices))
 
     values = property(lambda self: self[0])
     indices = property(lambda self: self[1])
@@ -199,10 +230,20 @@ class _ValuesIndices(tuple):
     def __repr__(self):
         return f"torch.return_types.{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
 
+    def __reduce__(self):
+        return (_ValuesIndices, (self[0], self[1], self._name))
+
+
+# one class per function, named as PyTorch names them (type(x.max(0)).__name__ == "max")
+_RETURN_TYPES = {n: type(n, (_ValuesIndices,), {"__slots__": (), "_name": n, "__module__": "autograd_lab.return_types"})
+                 for n in ("max", "min")}
+
 
 def _select_reduce(cls_all, cls_dim, name, a, dim=None, keepdim=False):
     if isinstance(dim, Tensor):
         return (maximum if name == "max" else minimum)(a, dim)
+    if dim is None and keepdim:
+        raise TypeError(f"{name}() received an invalid combination of arguments - got (keepdim=bool, )")
     if dim is None:
         return cls_all.apply(a)
     d = a._wrap_dim(dim) if a.dim() else 0
@@ -225,11 +266,11 @@ def min(a, dim=None, keepdim=False):
 
 
 def amax(a, dim=(), keepdim=False):
-    return R.AmaxBackward0.apply(a, dims=normalize_dims(dim if dim != () else None, a.dim()), keepdim=keepdim)
+    return R.AmaxBackward0.apply(a, dims=_reduce_dims(a, dim), keepdim=keepdim)
 
 
 def amin(a, dim=(), keepdim=False):
-    return R.AminBackward0.apply(a, dims=normalize_dims(dim if dim != () else None, a.dim()), keepdim=keepdim)
+    return R.AminBackward0.apply(a, dims=_reduce_dims(a, dim), keepdim=keepdim)
 
 
 def argmax(a, dim=None, keepdim=False):
@@ -273,7 +314,16 @@ def std(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def logsumexp(a, dim, keepdim=False):
-    return R.LogsumexpBackward0.apply(a, dims=normalize_dims(dim, a.dim()), keepdim=keepdim)
+    if not a.dtype.is_floating_point:
+        a = a.to(_dtype.get_default_dtype())
+    if isinstance(dim, (tuple, list)) and len(dim) == 0:
+        if a.dim() and not keepdim:
+            # PyTorch 2.13 reduces everything with keepdim for the max, then cannot write it back
+            raise RuntimeError(f"output with shape [] doesn't match the broadcast shape [{', '.join(['1'] * a.dim())}]")
+        dims = tuple(range(a.dim()))
+    else:
+        dims = normalize_dims(dim, a.dim())
+    return R.LogsumexpBackward0.apply(a, dims=dims, keepdim=keepdim)
 
 
 def prod(a, dim=None, keepdim=False):
@@ -323,16 +373,19 @@ def logical_or(a, b):
     return Tensor._make(np.logical_or(a._data, as_tensor(b, _dtype.bool_)._data))
 
 
+def _logical_reduce(np_fn, a, dim, keepdim):
+    axis = None if dim is None else (normalize_dims(dim, a.dim()) or None if a.dim() else None)
+    out = np.asarray(np_fn(a._data, axis=axis, keepdims=keepdim if dim is not None else False))
+    # uint8 in, uint8 out: PyTorch keeps this legacy behaviour
+    return Tensor._make(out.astype(np.uint8) if a.dtype is _dtype.uint8 else out)
+
+
 def all(a, dim=None, keepdim=False):
-    if dim is None:
-        return Tensor._make(np.asarray(np.all(a._data)))
-    return Tensor._make(np.all(a._data, axis=a._wrap_dim(dim), keepdims=keepdim))
+    return _logical_reduce(np.all, a, dim, keepdim)
 
 
 def any(a, dim=None, keepdim=False):
-    if dim is None:
-        return Tensor._make(np.asarray(np.any(a._data)))
-    return Tensor._make(np.any(a._data, axis=a._wrap_dim(dim), keepdims=keepdim))
+    return _logical_reduce(np.any, a, dim, keepdim)
 
 
 def equal(a, b):
@@ -409,6 +462,8 @@ swapaxes = swapdims = transpose
 
 def permute(a, *dims):
     dims = tuple(a._wrap_dim(d) for d in _sizes(dims))
+    if len(set(dims)) != len(dims) and len(dims) == a.dim():
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
     if len(dims) != a.dim():
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the length "
                            f"of the desired ordering of dimensions i.e. input.dim() = {a.dim()} is not equal to "
@@ -433,9 +488,9 @@ def unsqueeze(a, dim):
 def expand(a, *sizes):
     sizes = _sizes(sizes)
     if len(sizes) < a.dim():
-        raise RuntimeError(f"expand(torch.FloatTensor{{[{', '.join(map(str, a.shape))}]}}, size=[{', '.join(map(str, sizes))}]): "
-                           "the number of sizes provided ({}) must be greater or equal to the number of dimensions in "
-                           "the tensor ({})".format(len(sizes), a.dim()))
+        raise RuntimeError(f"expand(torch.{a.dtype._legacy}{{[{', '.join(map(str, a.shape))}]}}, "
+                           f"size=[{', '.join(map(str, sizes))}]): the number of sizes provided ({len(sizes)}) must be "
+                           f"greater or equal to the number of dimensions in the tensor ({a.dim()})")
     lead = len(sizes) - a.dim()
     shape = []
     for i, s in enumerate(sizes):
@@ -467,7 +522,8 @@ def select(a, dim, index):
     d = a._wrap_dim(dim)
     n = a.shape[d]
     if index < -n or index >= n:
-        raise IndexError(f"index {index} is out of bounds for dimension {d} with size {n}")
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"[{', '.join(map(str, a.shape))}] at dimension {d}")
     return S.SelectBackward0.apply(a, dim=d, index=index % n)
 
 
@@ -479,7 +535,7 @@ def narrow(a, dim, start, length):
 def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     ref = next((t for t in tensors if not (t.dim() == 1 and t.shape[0] == 0)), tensors[0])
     d = ref._wrap_dim(dim)
     for i, t in enumerate(tensors):
@@ -514,10 +570,16 @@ def split(a, split_size_or_sections, dim=0):
     n = a.shape[d]
     if isinstance(split_size_or_sections, numbers.Integral):
         s = split_size_or_sections
-        sizes = [s] * (n // s) + ([n % s] if n % s else [])
-    else:
-        sizes = list(split_size_or_sections)
-    return S.SplitBackward0.apply(a, dim=d, sizes=sizes, _num_outputs=len(sizes))
+        if s < 0 or (s == 0 and n != 0):
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}"
+                               if s == 0 else f"split expects split_size be non-negative, but got split_size={s}")
+        sizes = [s] * (n // s) + ([n % s] if n % s else []) if s else [0]
+        return S.SplitBackward0.apply(a, dim=d, sizes=sizes, _num_outputs=len(sizes))
+    sizes = [int(x) for x in split_size_or_sections]
+    if builtins_sum(sizes) != n:
+        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
+                           f"dimension {d}), but got split_sizes=[{', '.join(map(str, sizes))}]")
+    return S.SplitWithSizesBackward0.apply(a, dim=d, sizes=sizes, _num_outputs=len(sizes))
 
 
 def chunk(a, chunks, dim=0):
@@ -532,8 +594,17 @@ def unbind(a, dim=0):
 
 
 def masked_fill(a, mask, value):
+    if mask.dtype is not _dtype.bool_:
+        names = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "uint8": "unsigned char"}
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{names.get(mask.dtype.name, mask.dtype.name)}")
+    from ._util import check_broadcast
+    check_broadcast(a, mask)
     if isinstance(value, Tensor):
-        value = value.item()
+        if value.dim() != 0:
+            raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                               f"{value.dim()} dimension(s).")
+        return S.MaskedFillBackward1.apply(a, value, mask=mask)
     return S.MaskedFillBackward0.apply(a, mask=mask, value=value)
 
 
@@ -550,13 +621,20 @@ def clone(a, memory_format=None):
     return M.CloneBackward0.apply(a)
 
 
+def contiguous(a):
+    """``a`` itself when already C-contiguous, else a copy that is (CloneBackward0, as in PyTorch)."""
+    if a._data.flags.c_contiguous:
+        return a
+    return M.CloneBackward0.apply(a, contiguous=True)
+
+
 def mm(a, b):
     return L.MmBackward0.apply(a, b)
 
 
 def mv(a, b):
     if a.dim() != 2 or b.dim() != 1:
-        raise RuntimeError(f"vector + matrix @ vector expected, got {a.dim()}, {a.dim()}, {b.dim()}")
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.dim()}, {b.dim()}")
     return L.MvBackward0.apply(a, b)
 
 
@@ -573,71 +651,125 @@ def addmm(bias, a, b):
 
 
 def outer(a, b):
-    return a.unsqueeze(1) * b
+    return reshape(a, a.numel(), 1) * b
 
 
 # ---- indexing ----
-def _is_advanced(k):
-    return isinstance(k, (list, np.ndarray, Tensor)) or (isinstance(k, bool))
+def _index_array(k):
+    """A tensor or list used as an index, as a NumPy integer or boolean array."""
+    if isinstance(k, Tensor):
+        arr = k._data
+    else:
+        arr = np.asarray(k)
+        if arr.dtype.kind == "f":
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        if arr.size == 0:
+            arr = arr.astype(np.int64)
+    if arr.dtype != np.bool_ and not np.issubdtype(arr.dtype, np.integer):
+        raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    if arr.dtype == np.uint8:  # byte tensors index as masks (deprecated in PyTorch, still accepted)
+        arr = arr.astype(bool)
+    return arr
 
 
-def getitem(a, key):
-    """Basic indexing becomes a chain of select / slice / unsqueeze views, as in PyTorch;
-    integer or boolean arrays become one IndexBackward0 (a copy)."""
-    if not isinstance(key, tuple):
-        key = (key,)
-    if builtins_any(_is_advanced(k) for k in key):
-        return _advanced(a, key)
-    if builtins_sum(1 for k in key if k is Ellipsis) > 1:
-        raise IndexError("an index can only have a single ellipsis ('...')")
-    n_real = builtins_sum(1 for k in key if k is not None and k is not Ellipsis)
-    if n_real > a.dim():
-        raise IndexError(f"too many indices for tensor of dimension {a.dim()}")
-    out, dim = a, 0
-    only_slice = len(key) == 1 and isinstance(key[0], slice)
+def _is_int(k):
+    return isinstance(k, (numbers.Integral, np.integer)) and not isinstance(k, (bool, np.bool_))
+
+
+def _slicing(a, key):
+    """PyTorch's applySlicing: ints select, slices slice, None unsqueezes, in that order along the
+    dims; tensor and list indices are only collected (with their dim) for one advanced index later.
+    Errors name the index's position in the key, as PyTorch's do. Returns (view, advanced key for
+    that view or None)."""
     for k in key:
+        if isinstance(k, str):
+            raise TypeError("new(): invalid data type 'str'")
+    key = [_index_array(k) if isinstance(k, (list, Tensor)) else k for k in key]
+    # a 0-d integer tensor is an int (a select), not an advanced index
+    key = [int(k) if isinstance(k, np.ndarray) and k.ndim == 0 and k.dtype != np.bool_ else k for k in key]
+    specified = builtins_sum(k.ndim if isinstance(k, np.ndarray) and k.dtype == np.bool_ else 1
+                             for k in key if k is not None and k is not Ellipsis and not isinstance(k, bool))
+    if specified > a.dim():
+        if a.dim() == 0 and builtins_any(_is_int(k) for k in key):
+            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` "
+                             "in C++ to convert a 0-dim tensor to a number")
+        raise IndexError(f"too many indices for tensor of dimension {a.dim()}")
+    out, dim, adv = a, 0, []
+    for pos, k in enumerate(key):
         if k is Ellipsis:
-            dim += a.dim() - n_real
+            dim += a.dim() - specified  # every ellipsis does this (PyTorch accepts several)
         elif k is None:
             out = S.UnsqueezeBackward0.apply(out, dim=dim)
+            dim += 1
+        elif isinstance(k, (bool, np.bool_)):
+            # a Python bool is a 1-element mask on a new dim: x[True] adds a dim, x[False] empties it
+            out = S.UnsqueezeBackward0.apply(out, dim=dim)
+            adv.append((dim, np.array([bool(k)])))
             dim += 1
         elif isinstance(k, slice):
             size = out.shape[dim]
             start, stop, step = k.indices(size)
             if step <= 0:
                 raise ValueError("step must be greater than zero")
-            if only_slice or not (start == 0 and stop == size and step == 1):
+            if not (start == 0 and stop == size and step == 1):
                 out = S.SliceBackward0.apply(out, dim=dim, sl=slice(start, builtins_max(stop, start), step))
             dim += 1
-        elif isinstance(k, (numbers.Integral, np.integer)):
+        elif _is_int(k):
             size = out.shape[dim]
             if k < -size or k >= size:
-                raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {size}")
+                raise IndexError(f"index {k} is out of bounds for dimension {pos} with size {size}")
             out = S.SelectBackward0.apply(out, dim=dim, index=int(k) % size)
+        elif isinstance(k, np.ndarray):
+            if k.dtype == np.bool_:
+                for j, n in enumerate(k.shape):
+                    if n != out.shape[dim + j]:
+                        raise IndexError(f"The shape of the mask [{', '.join(map(str, k.shape))}] at index {j} does "
+                                         f"not match the shape of the indexed tensor "
+                                         f"[{', '.join(map(str, out.shape))}] at index {dim + j}")
+            else:
+                size = out.shape[dim]
+                bad = k[(k < -size) | (k >= size)]
+                if bad.size:
+                    raise IndexError(f"index {int(bad.reshape(-1)[0])} is out of bounds for dimension {dim} "
+                                     f"with size {size}")
+            adv.append((dim, k))
+            dim += k.ndim if k.dtype == np.bool_ else 1
         else:
             raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
                              "valid indices (got " + type(k).__name__ + ")")
+    if not adv:
+        return out, None
+    np_key, at = [], 0
+    for d, k in adv:
+        np_key += [slice(None)] * (d - at) + [k]
+        at = d + (k.ndim if k.dtype == np.bool_ else 1)
+    return out, tuple(np_key)
+
+
+def getitem(a, key):
+    """Basic indexing becomes a chain of select / slice / unsqueeze views, as in PyTorch;
+    integer or boolean tensors then become one IndexBackward0 (a copy) on that view."""
+    if not isinstance(key, tuple):
+        # PyTorch's fast paths for a lone index: a slice always slices (even ``x[:]``)
+        if key is None:
+            return S.UnsqueezeBackward0.apply(a, dim=0)
+        if key is Ellipsis:
+            return S.AliasBackward0.apply(a)
+        if isinstance(key, slice):
+            if a.dim() == 0:
+                raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                                 "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+            start, stop, step = key.indices(a.shape[0])
+            if step <= 0:
+                raise ValueError("step must be greater than zero")
+            return S.SliceBackward0.apply(a, dim=0, sl=slice(start, builtins_max(stop, start), step))
+        key = (key,)
+    out, adv = _slicing(a, key)
+    if adv is not None:
+        return S.IndexBackward0.apply(out, index=adv)
     if out is a:
-        out = S.SliceBackward0.apply(a, dim=0, sl=slice(None)) if a.dim() else S.ViewBackward0.apply(a, shape=())
+        return S.AliasBackward0.apply(a)
     return out
-
-
-def _advanced(a, key):
-    np_key = []
-    for k in key:
-        if isinstance(k, Tensor):
-            k = k._data
-            if k.dtype != np.bool_ and not np.issubdtype(k.dtype, np.integer):
-                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        elif isinstance(k, list):
-            k = np.asarray(k)
-        np_key.append(k)
-    np_key = tuple(np_key)
-    try:
-        a._data[np_key]
-    except IndexError as e:
-        raise IndexError(str(e)) from None
-    return S.IndexBackward0.apply(a, index=np_key)
 
 
 import builtins as _builtins  # noqa: E402  (the names above shadow any/all/sum/max on purpose)

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..node import Node
-from ._util import arr
+from ._util import arr, scalar_array
 
 
 class AddBackward0(Node):
@@ -29,15 +29,29 @@ class SubBackward0(Node):
         return g, (-g if self.alpha == 1 else g * -self.alpha)
 
 
-class RsubBackward1(Node):
-    """out = c - a  (c a Python number)        ∂a = -g"""
+class RsubBackward0(Node):
+    """out = b - alpha·a  (torch.rsub with a tensor b)        ∂a = -alpha·g,   ∂b = g"""
 
-    def forward(self, a, c):
-        self.c = c
-        return (np.asarray(c, a._data.dtype) - a._data).astype(a._data.dtype, copy=False)
+    def forward(self, a, b, dtype, alpha=1):
+        self.alpha = alpha
+        x = arr(a, dtype)
+        return arr(b, dtype) - (x if alpha == 1 else alpha * x)
 
     def backward(self, g):
-        return -g
+        return (-g if self.alpha == 1 else g * -self.alpha), g
+
+
+class RsubBackward1(Node):
+    """out = c - alpha·a  (c a Python number, as in ``2 - x``)        ∂a = -alpha·g"""
+
+    def forward(self, a, c, alpha=1):
+        self.c, self.alpha = c, alpha
+        x = a._data
+        return (scalar_array(c, x.dtype) - (x if alpha == 1 else scalar_array(alpha, x.dtype) * x)).astype(
+            x.dtype, copy=False)
+
+    def backward(self, g):
+        return -g if self.alpha == 1 else g * -self.alpha
 
 
 class MulBackward0(Node):
@@ -66,6 +80,28 @@ class DivBackward0(Node):
                 -g * self.saved("self") / (b * b) if self.needs_input_grad(1) else None)
 
 
+class DivBackward2(Node):
+    """out = floor(a / b) or trunc(a / b)        ∂a = ∂b = 0 (a step function)"""
+
+    def forward(self, a, b, dtype, rounding_mode):
+        self.shapes = (a.shape, b.shape)
+        x, y = arr(a, dtype), arr(b, dtype)
+        if dtype.is_floating_point:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                q = x / y
+                return (np.floor(q) if rounding_mode == "floor" else np.trunc(q)).astype(dtype.np, copy=False)
+        if (y == 0).any():
+            raise RuntimeError("ZeroDivisionError")
+        if rounding_mode == "floor":
+            return np.floor_divide(x, y)
+        q = np.abs(x) // np.abs(y)
+        return (np.sign(x) * np.sign(y) * q).astype(dtype.np, copy=False)
+
+    def backward(self, g):
+        return (_zeros(self.shapes[0], g.dtype) if self.needs_input_grad(0) else None,
+                _zeros(self.shapes[1], g.dtype) if self.needs_input_grad(1) else None)
+
+
 class NegBackward0(Node):
     """out = -a        ∂a = -g"""
 
@@ -90,52 +126,60 @@ class ReciprocalBackward0(Node):
 
 
 class PowBackward0(Node):
-    """out = aᵖ  (p a number)        ∂a = g·p·aᵖ⁻¹"""
+    """out = aᵖ  (p a number)        ∂a = g·p·aᵖ⁻¹   (0 everywhere when p = 0)"""
 
     def forward(self, a, exponent):
         self.exponent = exponent
+        self.shape = a.shape
         self.save(self=a)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.power(a._data, np.asarray(exponent, a._data.dtype))
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return np.power(a._data, scalar_array(exponent, a._data.dtype))
 
     def backward(self, g):
         p = self.exponent
         if p == 0:
-            return g * 0
-        return g * p * self.saved("self") ** (p - 1)
+            # a constant zero, as PyTorch returns (not g·0, which would stay in the graph)
+            return _zeros(self.shape, g.dtype)
+        return g * (p * self.saved("self") ** (p - 1))
 
 
 class PowBackward1(Node):
-    """out = aᵇ  (both tensors)        ∂a = g·b·aᵇ⁻¹,   ∂b = g·out·ln a  (0 where a = 0 and b ≥ 0)"""
+    """out = aᵇ  (both tensors)        ∂a = g·b·aᵇ⁻¹  (0 where b = 0),   ∂b = g·out·ln a  (0 where a = 0, b ≥ 0)"""
     save_result = True
 
     def forward(self, a, b, dtype):
         self.save(self=a, exponent=b)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return np.power(arr(a, dtype), arr(b, dtype))
 
     def backward(self, g):
         a, b = self.saved("self"), self.saved("exponent")
-        ga = g * b * a ** (b - 1) if self.needs_input_grad(0) else None
-        gb = None
+        ga = gb = None
+        if self.needs_input_grad(0):
+            # b = 0 would give 0·a⁻¹ = nan at a = 0; the derivative of a⁰ is 0
+            ga = where(b == 0, 0.0, g * (b * a ** (b - 1)))
         if self.needs_input_grad(1):
-            gb = where((a == 0) & (b >= 0), 0.0, g * self.result * a.log())
+            gb = g * where((a == 0) & (b >= 0), 0.0, self.result * a.log())
         return ga, gb
 
 
 class PowBackward2(Node):
-    """out = cᵇ  (c a number)        ∂b = g·out·ln c"""
+    """out = cᵇ  (c a number)        ∂b = g·out·ln c   (0 where c = 0 and b ≥ 0)"""
     save_result = True
 
     def forward(self, b, base):
         self.base = base
+        self.save(exponent=b)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return np.power(np.asarray(base, b._data.dtype), b._data)
+            return np.power(scalar_array(base, b._data.dtype), b._data)
 
     def backward(self, g):
         if self.base == 0:
-            return where(self.result >= 0, 0.0, g * self.result * float(np.log(self.base)))
-        return g * self.result * float(np.log(self.base))
+            b = self.saved("exponent")
+            with np.errstate(divide="ignore"):
+                log0 = float(np.log(0.0))
+            return g * where(b >= 0, 0.0, self.result * log0)
+        return g * (self.result * float(np.log(self.base)))
 
 
 class ExpBackward0(Node):
@@ -245,6 +289,62 @@ class ClampMaxBackward0(ClampBackward1):
     """out = min(a, hi)        ∂a = g where a ≤ hi, else 0"""
 
 
+class ClampBackward0(Node):
+    """out = min(max(a, lo), hi)  (lo, hi tensors; hi wins where lo > hi)
+    ∂a = g where lo ≤ a ≤ hi,   ∂lo = g where a < lo < hi,   ∂hi = g where a > hi or hi < lo"""
+
+    def forward(self, a, lo, hi, dtype):
+        self.save(self=a, min=lo, max=hi)
+        x = arr(a, dtype)
+        if lo is not None:
+            x = np.maximum(x, arr(lo, dtype))  # NaN bounds propagate, as in PyTorch
+        if hi is not None:
+            x = np.minimum(x, arr(hi, dtype))
+        return np.asarray(x)
+
+    def backward(self, g):
+        a = self.saved("self")
+        lo = self.saved("min") if "min" in self._saved else None
+        hi = self.saved("max") if "max" in self._saved else None
+        if lo is not None and hi is not None:
+            ga = where((a >= lo) & (a <= hi), g, 0.0)
+            glo = where((a < lo) & (lo < hi), g, 0.0)
+            ghi = where((a > hi) | (hi < lo), g, 0.0)
+        else:
+            ga = where(a >= lo, g, 0.0) if lo is not None else where(a <= hi, g, 0.0)
+            glo = where(a < lo, g, 0.0) if lo is not None else None
+            ghi = where(a > hi, g, 0.0) if hi is not None else None
+        return (ga if self.needs_input_grad(0) else None,
+                glo if self.needs_input_grad(1) else None,
+                ghi if self.needs_input_grad(2) else None)
+
+
+class MaximumBackward0(Node):
+    """out = max(a, b) elementwise        ∂a = g where a > b,   ∂b = g where b > a   (ties share g / 2)"""
+    _np = staticmethod(np.maximum)
+
+    def forward(self, a, b, dtype):
+        self.save(self=a, other=b)
+        return np.asarray(self._np(arr(a, dtype), arr(b, dtype)))
+
+    def _wins(self, a, b):
+        return a > b
+
+    def backward(self, g):
+        a, b = self.saved("self"), self.saved("other")
+        tie, half = a == b, g / 2
+        return (where(tie, half, where(self._wins(a, b), g, 0.0)) if self.needs_input_grad(0) else None,
+                where(tie, half, where(self._wins(b, a), g, 0.0)) if self.needs_input_grad(1) else None)
+
+
+class MinimumBackward0(MaximumBackward0):
+    """out = min(a, b) elementwise        ∂a = g where a < b,   ∂b = g where b < a   (ties share g / 2)"""
+    _np = staticmethod(np.minimum)
+
+    def _wins(self, a, b):
+        return a < b
+
+
 class SignBackward0(Node):
     """out = sign a        ∂a = 0"""
 
@@ -268,6 +368,12 @@ class WhereBackward0(Node):
                 where(self.condition, zero, g) if self.needs_input_grad(1) else None)
 
 
+def _zeros(shape, dtype):
+    """A constant zero gradient (no history), as PyTorch's zeros_like in a backward formula."""
+    from ..tensor import Tensor
+    return Tensor._make(np.zeros(shape, dtype.np), dtype=dtype)
+
+
 class ToCopyBackward0(Node):
     """out = a converted to another dtype        ∂a = g (the engine casts it back)"""
 
@@ -281,8 +387,10 @@ class ToCopyBackward0(Node):
 class CloneBackward0(Node):
     """out = a copy of a        ∂a = g"""
 
-    def forward(self, a):
-        return a._data.copy()
+    def forward(self, a, contiguous=False):
+        # clone keeps the input's memory layout (a transposed tensor stays transposed), as PyTorch's
+        # preserve_format does; .contiguous() asks for row-major
+        return np.array(a._data, order="C" if contiguous else "K", copy=True)
 
     def backward(self, g):
         return g
@@ -292,7 +400,14 @@ def where(condition, a, b):
     """``torch.where(condition, a, b)``: differentiable in a and b."""
     from ._util import as_tensor, result_type
     from ..tensor import Tensor
+    from ._util import broadcast_shape
+    from .. import _dtype
     dt = result_type(a, b)
     a, b = as_tensor(a, dt), as_tensor(b, dt)
-    cond = condition if isinstance(condition, Tensor) else as_tensor(condition, dt)
+    cond = condition if isinstance(condition, Tensor) else as_tensor(condition, _dtype.bool_)
+    if cond.dtype is not _dtype.bool_:
+        names = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "uint8": "Byte"}
+        raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{names.get(cond.dtype.name, cond.dtype.name)}")
+    broadcast_shape(broadcast_shape(cond.shape, a.shape), b.shape)
     return WhereBackward0.apply(a, b, dtype=dt, condition=cond)

@@ -75,7 +75,10 @@ class DotBackward0(Node):
         if a.shape[0] != b.shape[0]:
             raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to "
                                f"have the same number of elements, but got {a.shape[0]} and {b.shape[0]} elements respectively")
-        _same_dtype(a, b)
+        if a.dtype is not b.dtype:
+            names = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "float16": "Half"}
+            raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                               f"{names.get(a.dtype.name, a.dtype.name)} and {names.get(b.dtype.name, b.dtype.name)}")
         self.save(self=a, tensor=b)
         return np.asarray(a._data @ b._data)
 
@@ -102,40 +105,86 @@ class BmmBackward0(Node):
                 self.saved("self").transpose(1, 2).bmm(g) if self.needs_input_grad(1) else None)
 
 
+def _should_fold(t1, t2):
+    """PyTorch's test for folding the batch of the larger operand into matrix rows (one mm or mv
+    instead of bmm): the smaller operand is at most 2-d and the fold needs no copy -- or the
+    smaller operand requires grad, so that its gradient is one mm rather than a summed batch."""
+    larger = t1.dim() >= t2.dim()
+    big = t1._data if larger else np.swapaxes(t2._data, -1, -2)
+    small = t2 if larger else t1
+    if not (big.ndim >= 3 and small.dim() <= 2):
+        return False
+    if small.requires_grad:
+        return True
+    if t1.dim() == 2:
+        return False
+    if big.size == 0:
+        return True
+    shape, strides = big.shape, big.strides
+    return all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(big.ndim - 2))
+
+
 def matmul(a, b):
-    """``a @ b`` with PyTorch's rules for 1-d, 2-d and batched operands."""
+    """``a @ b`` with PyTorch's rules for 1-d, 2-d and batched operands, built from the same
+    primitives PyTorch uses so that the graph has the same nodes (aten's _matmul_impl)."""
     from .shapes import SqueezeBackward4, UnsafeViewBackward0
+    from . import api as F
     da, db = a.dim(), b.dim()
     if da == 0 or db == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D")
     if da == 1 and db == 1:
-        return a.dot(b)
+        return F.dot(a, b)
     if da == 2 and db == 1:
-        return a.mv(b)
+        return F.mv(a, b)
     if da == 1 and db == 2:
-        return SqueezeBackward4.apply(a.unsqueeze(0).mm(b), dims=0)
+        return SqueezeBackward4.apply(F.mm(F.unsqueeze(a, 0), b), dims=0)
     if da == 2 and db == 2:
-        return a.mm(b)
-    if db <= 2 and da >= 3:
-        # fold the batch into rows: one mm, then view back
-        rows = a.reshape(-1, a.shape[-1])
-        out = rows.mm(b) if db == 2 else rows.mv(b)
-        shape = tuple(a.shape[:-1]) + ((b.shape[-1],) if db == 2 else ())
-        return UnsafeViewBackward0.apply(out, shape=shape)
-    if da == 1:
-        n, m = b.shape[-2], b.shape[-1]
-        out = b.reshape(-1, n, m).transpose(1, 2).reshape(-1, n).mv(a)
-        return UnsafeViewBackward0.apply(out, shape=tuple(b.shape[:-2]) + (m,))
-    # general batched: broadcast batch dims, bmm, view back
-    batch = np.broadcast_shapes(tuple(a.shape[:-2]), tuple(b.shape[:-2]))
+        return F.mm(a, b)
+    if _should_fold(a, b):
+        transpose = db > da
+        t1 = F.transpose(b, -2, -1) if transpose else a
+        t2 = (F.t(a) if da == 2 else a) if transpose else b
+        out_shape = tuple(t1.shape[:-1])
+        rows = int(np.prod(out_shape, dtype=np.int64))
+        folded = F.reshape(t1, rows, t1.shape[-1])
+        if t2.dim() == 2:
+            out = UnsafeViewBackward0.apply(F.mm(folded, t2), shape=out_shape + (t2.shape[1],))
+            return F.contiguous(F.transpose(out, -2, -1)) if transpose else out
+        return UnsafeViewBackward0.apply(F.mv(folded, t2), shape=out_shape)
+    # batched: broadcast the batch dims, fold them into one, bmm, view back
+    n = a.shape[-2] if da > 1 else 1
+    m1 = a.shape[-1]
+    batch1 = tuple(a.shape[:max(da - 2, 0)])
+    m2 = b.shape[-2] if db > 1 else b.shape[0]
+    p = b.shape[-1] if db > 1 else 1
+    batch2 = tuple(b.shape[:max(db - 2, 0)])
+    if da == 3 and db == 3 and batch1[0] != batch2[0]:
+        # a lone batch of 1 that needs a gradient: drop it rather than expand it
+        if batch1[0] == 1 and a.requires_grad:
+            return matmul(F.squeeze(a, 0), b)
+        if batch2[0] == 1 and b.requires_grad:
+            return matmul(a, F.squeeze(b, 0))
+    batch = _broadcast_batch(batch1, batch2)
+    count = int(np.prod(batch, dtype=np.int64))
+    a3 = F.reshape(F.expand(a, batch + (n, m1)), count, n, m1)
     if db == 1:
-        b2 = b.unsqueeze(-1)
-        ae = a.expand(*batch, a.shape[-2], a.shape[-1]).reshape(-1, a.shape[-2], a.shape[-1])
-        be = b2.expand(*batch, b2.shape[-2], 1).reshape(-1, b2.shape[-2], 1) if batch else b2.unsqueeze(0)
-        out = ae.bmm(be)
-        return UnsafeViewBackward0.apply(out, shape=tuple(batch) + (a.shape[-2],))
-    ae = a.expand(*batch, a.shape[-2], a.shape[-1]).reshape(-1, a.shape[-2], a.shape[-1])
-    be = b.expand(*batch, b.shape[-2], b.shape[-1]).reshape(-1, b.shape[-2], b.shape[-1])
-    out = ae.bmm(be)
-    return UnsafeViewBackward0.apply(out, shape=tuple(batch) + (a.shape[-2], b.shape[-1]))
+        b3 = F.unsqueeze(F.reshape(F.expand(b, batch + (m2,)), count, m2), 2)
+    else:
+        b3 = F.reshape(F.expand(b, batch + (m2, p)), count, m2, p)
+    out_shape = batch + ((n,) if da > 1 else ()) + ((p,) if db > 1 else ())
+    out = F.bmm(a3, b3)
+    if db == 1:
+        out = F.squeeze(out, -1)
+    return UnsafeViewBackward0.apply(out, shape=out_shape)
 
+
+def _broadcast_batch(s1, s2):
+    out = []
+    for i in range(1, max(len(s1), len(s2)) + 1):
+        x = s1[-i] if i <= len(s1) else 1
+        y = s2[-i] if i <= len(s2) else 1
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton "
+                               f"dimension {max(len(s1), len(s2)) - i}")
+        out.append(y if x == 1 else x)
+    return tuple(reversed(out))

@@ -43,10 +43,11 @@ def _sum_dtype(a):
 class MeanBackward0(Node):
     """out = Σ a / N        ∂a = g / N everywhere"""
 
-    def forward(self, a):
+    def forward(self, a, dtype=None):
         self.shape, self.n = a.shape, a._data.size
+        dt = dtype.np if dtype is not None else a._data.dtype
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(np.mean(a._data, dtype=a._data.dtype))
+            return np.asarray(np.mean(a._data, dtype=dt), dtype=dt)
 
     def backward(self, g):
         return g.expand(self.shape) / self.n
@@ -55,11 +56,12 @@ class MeanBackward0(Node):
 class MeanBackward1(Node):
     """out = mean of a over dims        ∂a = g / (number of elements averaged)"""
 
-    def forward(self, a, dims, keepdim=False):
+    def forward(self, a, dims, keepdim=False, dtype=None):
         self.shape, self.dims, self.keepdim = a.shape, dims, keepdim
         self.n = int(np.prod([a.shape[d] for d in dims])) if dims else 1
+        dt = dtype.np if dtype is not None else a._data.dtype
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(np.mean(a._data, axis=dims, keepdims=keepdim, dtype=a._data.dtype))
+            return np.asarray(np.mean(a._data, axis=dims, keepdims=keepdim, dtype=dt), dtype=dt)
 
     def backward(self, g):
         return _unsqueeze_dims(g, self.dims, self.keepdim).expand(self.shape) / self.n
@@ -77,7 +79,9 @@ class _EvenlyDistributed(Node):
         return np.asarray(self._np(a._data))
 
     def backward(self, g):
-        mask = (self.saved("self") == self.result)
+        a, r = self.saved("self"), self.result
+        # a NaN result came from the NaNs: they share the gradient (NaN != NaN would find none)
+        mask = a.isnan() if bool(np.isnan(r._data).any()) else a == r
         return mask * (g / mask.sum())
 
 
@@ -235,9 +239,10 @@ class LogsumexpBackward0(Node):
         self.dims, self.keepdim = dims, keepdim
         self.save(self=a)
         x = a._data
-        m = np.max(x, axis=dims, keepdims=True)
+        m = np.max(x, axis=dims, keepdims=True, initial=-np.inf)
         m = np.where(np.isfinite(m), m, 0)
-        r = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True)) + m
+        with np.errstate(divide="ignore", over="ignore"):
+            r = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True)) + m
         return (r if keepdim else np.squeeze(r, axis=dims)).astype(x.dtype, copy=False)
 
     def backward(self, g):
@@ -247,19 +252,26 @@ class LogsumexpBackward0(Node):
 
 
 class ProdBackward0(Node):
-    """out = Π a        ∂a = g·Π of the other elements"""
+    """out = Π a        ∂a = g·Π of the other elements   (= g·out / a when no element is 0)"""
+    save_result = True
 
     def forward(self, a):
         self.save(self=a)
-        return np.asarray(np.prod(a._data))
+        x = a._data
+        dt = np.int64 if not a._dtype.is_floating_point else x.dtype
+        return np.asarray(np.prod(x, dtype=dt))
 
     def backward(self, g):
         from ..tensor import Tensor
         x = self.saved("self")
-        flat = x.reshape(-1)
-        n = flat.shape[0]
-        # product of all others without dividing (works with zeros): exclusive prefix × suffix
-        data = flat._data
-        before = np.concatenate([[1], np.cumprod(data[:-1])]).astype(data.dtype)
-        after = np.concatenate([np.cumprod(data[::-1][:-1])[::-1], [1]]).astype(data.dtype)
-        return (g * Tensor._make(before * after)).reshape(x.shape) if n else g * x
+        if x.dim() == 0:
+            return g
+        data = x._data
+        if not (data == 0).any():
+            return g * (self.result / x)
+        # with zeros, out / a is 0/0: multiply the products before and after each element instead
+        # (exclusive prefix × suffix; constant in a, so a second derivative through here is lost)
+        flat = data.reshape(-1)
+        before = np.concatenate([[1], np.cumprod(flat[:-1])]).astype(flat.dtype)
+        after = np.concatenate([np.cumprod(flat[::-1][:-1])[::-1], [1]]).astype(flat.dtype)
+        return g * Tensor._make((before * after).reshape(data.shape))

@@ -55,6 +55,16 @@ class UnsafeViewBackward0(Node):
         return g.reshape(self.shape)
 
 
+class AliasBackward0(_View):
+    """out = a, as a new view of the same memory (``a[...]``)        ∂a = g"""
+
+    def forward(self, a):
+        return a._data.view()
+
+    def backward(self, g):
+        return g
+
+
 class TBackward0(_View):
     """out = aᵀ (2-d or less)        ∂a = gᵀ"""
 
@@ -172,7 +182,8 @@ class SelectBackward0(_View):
     def forward(self, a, dim, index):
         self.shape = a.shape
         self.key = (slice(None),) * dim + (index,)
-        return a._data[self.key]
+        # the trailing Ellipsis keeps a 0-d result a view (a bare int index would copy to a scalar)
+        return a._data[self.key + (Ellipsis,)]
 
     def backward(self, g):
         return SelectBackwardBackward0.apply(g, shape=self.shape, index=self.key)
@@ -215,10 +226,11 @@ class CatBackward0(Node):
                               axis=dim)
 
     def backward(self, g):
+        from .arithmetic import _zeros
         out, start = [], 0
         for size, skip in zip(self.sizes, self.skip):
-            if skip:
-                out.append(None)
+            if skip:  # the legacy empty 1-d input still gets its (empty) gradient
+                out.append(_zeros((0,), g.dtype))
                 continue
             out.append(g.narrow(self.dim, start, size))
             start += size
@@ -252,13 +264,18 @@ class SplitBackward0(Node):
         return F.cat(list(grads), self.dim)
 
 
+class SplitWithSizesBackward0(SplitBackward0):
+    """outs = pieces of a with the given sizes along dim        ∂a = the pieces' grads joined again"""
+
+
 class UnbindBackward0(Node):
     """outs = a.select(dim, k) for every k        ∂a = the grads stacked again"""
     is_view = True
 
     def forward(self, a, dim):
         self.dim = dim
-        return tuple(np.moveaxis(a._data, dim, 0))
+        moved = np.moveaxis(a._data, dim, 0)
+        return tuple(moved[i, ...] for i in range(moved.shape[0]))
 
     def backward(self, *grads):
         from . import api as F
@@ -270,10 +287,23 @@ class MaskedFillBackward0(Node):
 
     def forward(self, a, mask, value):
         self.mask = mask
-        return np.where(mask._data, np.asarray(value, a._data.dtype), a._data)
+        from ._util import scalar_array
+        return np.where(mask._data, scalar_array(value, a._data.dtype), a._data)
 
     def backward(self, g):
         return g.masked_fill(self.mask, 0)
+
+
+class MaskedFillBackward1(Node):
+    """out = a with the 0-d tensor v where mask        ∂a = g where not mask,   ∂v = Σ g where mask"""
+
+    def forward(self, a, v, mask):
+        self.mask = mask
+        return np.where(mask._data, v._data.astype(a._data.dtype), a._data)
+
+    def backward(self, g):
+        return (g.masked_fill(self.mask, 0) if self.needs_input_grad(0) else None,
+                g.masked_fill(self.mask.logical_not(), 0).sum() if self.needs_input_grad(1) else None)
 
 
 class FlipBackward0(Node):
