@@ -279,7 +279,7 @@ def _execute(node, grads, step, undo, retain_graph, create_graph, targets, accum
             for fn in list(node._post_hooks.values()):
                 fn((), tuple(grads))
         return
-    if any(g is None for g in grads):
+    if node.materialize_grads and any(g is None for g in grads):
         from .tensor import Tensor
         grads = [g if g is not None else Tensor._make(np.zeros(s, d.np)) for g, (s, d)
                  in zip(grads, node._output_meta)]

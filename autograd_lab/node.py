@@ -10,6 +10,7 @@ import itertools
 import re
 import sys
 import weakref
+from types import MappingProxyType
 
 import numpy as np
 
@@ -150,7 +151,8 @@ class Node:
     # Defaults live on the class so that a node costs one attribute until it needs more:
     # ops run at Python speed and most nodes never get hooks, metadata or retained grads.
     next_functions = ()
-    _saved = {}  # replaced by a per-node dict on first save (never mutated on the class)
+    _saved = MappingProxyType({})  # read-only default; _hold() gives the node its own dict
+    materialize_grads = True  # missing output grads arrive as zeros (custom Functions may opt out)
     _input_meta = ()  # (shape, dtype) per input, for the engine's shape check
     _output_meta = ()
     _pre_hooks = None
@@ -221,12 +223,15 @@ class Node:
     def save(self, /, **tensors):
         """Keep input tensors for backward, under PyTorch's names (self, other, ...)."""
         if self._needs_input_grad:
-            saved = self.__dict__.get("_saved")
-            if saved is None:
-                saved = self._saved = {}
             for name, t in tensors.items():
                 if t is not None:
-                    saved[name] = SavedTensor(name, t, self)
+                    self._hold(name, SavedTensor(name, t, self))
+
+    def _hold(self, name, holder):
+        """Keep a SavedTensor under ``name`` (the class-level default is shared and read-only)."""
+        if "_saved" not in self.__dict__:
+            self._saved = {}
+        self._saved[name] = holder
 
     def saved(self, name):
         return self._saved[name].unpack()
@@ -289,9 +294,7 @@ class Node:
             if anomaly.recording[0]:
                 anomaly.record_site(node)
             if cls.save_result:
-                if "_saved" not in node.__dict__:
-                    node._saved = {}
-                node._saved["result"] = SavedTensor("result", outs[0], node, is_output=True)
+                node._hold("result", SavedTensor("result", outs[0], node, is_output=True))
         return result
 
 

@@ -106,24 +106,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(result)
 
 
-def __getattr__(name):
-    # the heavier pieces load on first use, so ``import autograd_lab`` stays fast
-    import importlib
-    if name in ("Function", "function"):
-        mod = importlib.import_module(".function", __name__)
-        return mod if name == "function" else mod.Function
-    if name in ("gradcheck", "gradgradcheck"):
-        return getattr(importlib.import_module(".gradcheck", __name__), name)
-    if name == "functional":
-        return importlib.import_module(".functional", __name__)
-    raise AttributeError(f"module 'autograd_lab.autograd' has no attribute '{name}'")
-
-
-graph = None  # namespace placeholder replaced below
-
-
-class _GraphNS:
+class graph:
+    """``torch.autograd.graph``: the Node base class, for isinstance checks."""
     Node = _Node
 
 
-graph = _GraphNS
+# as in PyTorch, the function names shadow the submodules of the same name
+from . import functional  # noqa: E402,F401
+from .function import Function  # noqa: E402,F401
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402,F401

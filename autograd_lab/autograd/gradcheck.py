@@ -1,0 +1,372 @@
+"""gradcheck and gradgradcheck: compare backward with central finite differences.
+
+``gradcheck(fn, inputs)`` builds, for every differentiable output o and every input x that
+requires grad, two Jacobians of shape (x.numel(), o.numel()):
+
+* numerical: column by column, ``(fn(x + eps·eᵢ) - fn(x - eps·eᵢ)) / 2eps`` (perturbing x in place);
+* analytical: row by row, ``autograd.grad(o, x, grad_outputs=eⱼ)``;
+
+and fails, in PyTorch's words, when they are not ``allclose(rtol, atol)``.
+
+On a failure it goes one step further than PyTorch: it re-runs ``fn`` while recording every node
+created (with its inputs and options), then checks each node alone, its backward against finite
+differences of its own forward, and names the first node whose backward is wrong
+(``err.node``, and "The gradient of node MyFnBackward is wrong" in the message). gradgradcheck
+does the same with each node's double backward.
+"""
+import contextlib
+import warnings
+
+import numpy as np
+
+from .. import _dtype, grad_mode
+from ..node import Node
+from ..tensor import Tensor
+
+
+class GradcheckError(RuntimeError):
+    """Raised by gradcheck when a Jacobian is wrong. ``node`` is the culprit node, when one was found."""
+
+    node = None
+
+
+def _as_tuple(x):
+    if isinstance(x, tuple):
+        return x
+    if isinstance(x, list):
+        return tuple(x)
+    return (x,)
+
+
+def _is_diff(t):
+    return isinstance(t, Tensor) and t.requires_grad
+
+
+def _differentiable_outputs(out):
+    return tuple(o for o in _as_tuple(out) if isinstance(o, Tensor) and o.requires_grad)
+
+
+def _check_inputs(inputs):
+    found = False
+    for idx, inp in enumerate(inputs):
+        if _is_diff(inp):
+            if inp.dtype is not _dtype.float64:
+                warnings.warn(f"Input #{idx} requires gradient and is not a double precision floating point or "
+                              "complex. This check will likely fail if all the inputs are not of double precision "
+                              "floating point or complex. ", UserWarning, stacklevel=4)
+            if any(st == 0 and sz > 1 for st, sz in zip(inp._data.strides, inp._data.shape)):
+                raise RuntimeError(f"The {idx}th input has a dimension with stride 0. gradcheck only supports inputs "
+                                   "that are non-overlapping to be able to compute the numerical gradients correctly. "
+                                   "You should call .contiguous on the input before passing it to gradcheck.")
+            found = True
+    if not found:
+        raise ValueError("gradcheck expects at least one input tensor to require gradient, but none of them have "
+                         "requires_grad=True.")
+
+
+# ---- the two Jacobians ----
+def _numerical_jacobian(fn, inputs, outputs, eps):
+    """One list per differentiable input: a (numel_in, numel_out) array per output."""
+    result = []
+    for x in inputs:
+        if not _is_diff(x):
+            continue
+        data = x._data  # perturbed in place, element by element in row-major order
+        cols = [np.zeros((x.numel(), o.numel()), dtype=x.dtype.np) for o in outputs]
+        for i in range(data.size):
+            idx = np.unravel_index(i, data.shape)
+            orig = data[idx].copy()
+            data[idx] = orig - eps
+            lo = _eval(fn, inputs)
+            data[idx] = orig + eps
+            hi = _eval(fn, inputs)
+            data[idx] = orig
+            for j in range(len(outputs)):
+                cols[j][i] = ((hi[j] - lo[j]) / (2 * eps)).reshape(-1)
+        result.append(cols)
+    return result
+
+
+def _eval(fn, inputs):
+    out = _as_tuple(fn(*inputs))
+    return [o._data.astype(np.float64) if o.dtype.is_floating_point else o._data for o in out
+            if isinstance(o, Tensor)]
+
+
+def _analytical_jacobian(output, diff_inputs):
+    """(numel_in, numel_out) per input, from one vector-Jacobian product per output element."""
+    from . import grad
+    jac = [np.zeros((x.numel(), output.numel()), dtype=x.dtype.np) for x in diff_inputs]
+    sizes_ok = True
+    seed = np.zeros(output.numel(), dtype=output.dtype.np)
+    for j in range(output.numel()):
+        seed[:] = 0
+        seed[j] = 1
+        g = Tensor._make(seed.reshape(output.shape).copy())
+        grads = grad(output, diff_inputs, g, retain_graph=True, allow_unused=True)
+        for i, d in enumerate(grads):
+            if d is None:
+                continue
+            if d.shape != diff_inputs[i].shape:
+                sizes_ok = False
+                continue
+            jac[i][:, j] = d._data.reshape(-1)
+    return jac, sizes_ok
+
+
+def _allclose(a, n, rtol, atol):
+    return np.allclose(a, n, rtol=rtol, atol=atol, equal_nan=False)
+
+
+def _mismatch_message(a, n, out_idx, in_idx):
+    return (f"Jacobian mismatch for output {out_idx:d} with respect to input {in_idx:d},\n"
+            f"numerical:{Tensor._make(n)!r}\nanalytical:{Tensor._make(a)!r}\n")
+
+
+def _check(fn, inputs, eps, atol, rtol, nondet_tol):
+    func_out = fn(*inputs)
+    outputs = _differentiable_outputs(func_out)
+    diff_inputs = [x for x in inputs if _is_diff(x)]
+    if not outputs:
+        numerical = _numerical_jacobian(fn, inputs, [o for o in _as_tuple(func_out) if isinstance(o, Tensor)], eps)
+        for per_input in numerical:
+            for jac in per_input:
+                if np.any(jac != 0):
+                    raise GradcheckError("Numerical gradient for function expected to be zero")
+        return True
+    all_outs = [o for o in _as_tuple(func_out) if isinstance(o, Tensor)]
+    numerical = _numerical_jacobian(fn, inputs, all_outs, eps)
+    keep = [k for k, o in enumerate(all_outs) if o.requires_grad]
+    for i, o in enumerate(outputs):
+        analytical, sizes_ok = _analytical_jacobian(o, diff_inputs)
+        again, _ = _analytical_jacobian(o, diff_inputs)
+        if not sizes_ok:
+            raise GradcheckError("Analytical gradient has incorrect size")
+        for a, b in zip(analytical, again):
+            if not np.allclose(a, b, rtol=0, atol=nondet_tol):
+                raise GradcheckError("Backward is not reentrant, i.e., running backward with same input and "
+                                     "grad_output multiple times gives different values, although analytical "
+                                     f"gradient matches numerical gradient.The tolerance for nondeterminism was "
+                                     f"{nondet_tol}.")
+        for j, a in enumerate(analytical):
+            n = numerical[j][keep[i]]
+            if not _allclose(a, n, rtol, atol):
+                raise GradcheckError(_mismatch_message(a, n, i, j))
+    _check_linear_in_grad_output(outputs, diff_inputs)
+    return True
+
+
+def _check_linear_in_grad_output(outputs, diff_inputs):
+    """A zero grad_output must give zero gradients (backward multiplies by grad_output)."""
+    from . import grad
+    zeros = [Tensor._make(np.zeros(o.shape, o.dtype.np)) for o in outputs]
+    grads = grad(outputs, diff_inputs, zeros, retain_graph=True, allow_unused=True)
+    for g in grads:
+        if g is not None and np.any(g._data != 0):
+            raise GradcheckError("backward not multiplied by grad_output")
+
+
+# ---- naming the culprit ----
+class _Record:
+    __slots__ = ("node", "cls", "inputs", "attrs", "fn_cls", "args")
+
+    def __init__(self, node, cls=None, inputs=None, attrs=None, fn_cls=None, args=None):
+        self.node, self.cls, self.inputs, self.attrs = node, cls, inputs, attrs
+        self.fn_cls, self.args = fn_cls, args
+
+
+@contextlib.contextmanager
+def _recording(records):
+    """While active, remember each node that ops and Functions create, with copies of its inputs."""
+    from . import function as F
+    original_apply = Node.__dict__["apply"]
+    original_fn_apply = F._apply
+
+    def _snapshot(t):
+        if not isinstance(t, Tensor):
+            return t
+        c = Tensor._make(t._data.copy(), dtype=t.dtype)
+        c._requires_grad = t.requires_grad
+        return c
+
+    def apply(cls, *inputs, **attrs):
+        out = original_apply.__func__(cls, *inputs, **attrs)
+        first = out[0] if isinstance(out, tuple) else out
+        if isinstance(first, Tensor) and first.grad_fn is not None and type(first.grad_fn) is cls:
+            records.append(_Record(first.grad_fn, cls, [_snapshot(t) for t in inputs], dict(attrs)))
+        return out
+
+    def fn_apply(fcls, args, kwargs):
+        snap = [_snapshot(a) for a in args]
+        out = original_fn_apply(fcls, args, kwargs)
+        first = out[0] if isinstance(out, tuple) else out
+        if isinstance(first, Tensor) and first.grad_fn is not None:
+            records.append(_Record(first.grad_fn, fn_cls=fcls, args=(snap, kwargs)))
+        return out
+
+    Node.apply = classmethod(apply)
+    F._apply = fn_apply
+    try:
+        yield
+    finally:
+        Node.apply = original_apply
+        F._apply = original_fn_apply
+
+
+def _to64(t):
+    if isinstance(t, Tensor) and t.dtype.is_floating_point and t.dtype is not _dtype.float64:
+        c = Tensor._make(t._data.astype(np.float64))
+        c._requires_grad = t.requires_grad
+        return c
+    return t
+
+
+def _local_function(rec):
+    """A function of the node's differentiable inputs that rebuilds just this node."""
+    if rec.fn_cls is not None:
+        args, kwargs = rec.args
+        args = [_to64(a) for a in args]
+        slots = [i for i, a in enumerate(args) if _is_diff(a)]
+
+        def run(*xs):
+            full = list(args)
+            for i, x in zip(slots, xs):
+                full[i] = x
+            return rec.fn_cls.apply(*full, **kwargs)
+        return run, [args[i] for i in slots]
+    inputs = [_to64(t) for t in rec.inputs]
+    attrs = {k: (_dtype.float64 if isinstance(v, _dtype.dtype) and v.is_floating_point else v)
+             for k, v in rec.attrs.items()}
+    slots = [i for i, t in enumerate(inputs) if _is_diff(t)]
+
+    def run(*xs):
+        full = list(inputs)
+        for i, x in zip(slots, xs):
+            full[i] = x
+        return rec.cls.apply(*full, **attrs)
+    return run, [inputs[i] for i in slots]
+
+
+def _node_is_wrong(rec, eps, atol, rtol, order):
+    """Check one node alone: its backward (and, for order 2, its backward's backward)."""
+    try:
+        run, xs = _local_function(rec)
+        if not xs:
+            return False
+        xs = tuple(Tensor._make(x._data.copy()).requires_grad_(True) for x in xs)
+        with grad_mode.enable_grad():
+            _check(run, xs, eps, atol, rtol, nondet_tol=0.0)
+            if order == 2:
+                _second_order(run, xs, None, eps, atol, rtol, nondet_tol=0.0, locate=False)
+    except GradcheckError:
+        return True
+    except Exception:
+        return False  # a node that cannot be rebuilt alone is not blamed
+    return False
+
+
+def _find_culprit(fn, inputs, eps, atol, rtol, order=1):
+    records = []
+    fresh = tuple(Tensor._make(x._data.copy()).requires_grad_(True) if _is_diff(x) else x for x in inputs)
+    with grad_mode.enable_grad(), _recording(records):
+        fn(*fresh)
+    # in creation order: the earliest wrong node is where the error starts
+    for rec in sorted(records, key=lambda r: r.node._sequence_nr):
+        if _node_is_wrong(rec, eps, atol, rtol, order):
+            return rec.node
+    return None
+
+
+def _blame(err, fn, inputs, eps, atol, rtol, order):
+    node = _find_culprit(fn, inputs, eps, atol, rtol, order)
+    if node is not None:
+        what = "backward" if order == 1 else "double backward (the derivative of its backward)"
+        err.node = node
+        err.args = (err.args[0] + f"The gradient of node {node.name()} is wrong (its {what} disagrees with "
+                    "finite differences).\n",)
+
+
+def _first_order(func, inputs, eps, atol, rtol, nondet_tol, locate=True):
+    tupled = _as_tuple(inputs)
+    _check_inputs(tupled)
+    try:
+        return _check(func, tupled, eps, atol, rtol, nondet_tol)
+    except GradcheckError as err:
+        if locate:
+            _blame(err, func, tupled, eps, atol, rtol, order=1)
+        raise
+
+
+def _second_order(func, inputs, grad_outputs, eps, atol, rtol, nondet_tol, locate=True):
+    """gradcheck of (inputs, grad_outputs) -> autograd.grad(func(inputs), inputs, grad_outputs)."""
+    from . import grad
+    tupled = _as_tuple(inputs)
+    if grad_outputs is None:
+        # PyTorch draws these from its generator; a fixed NumPy seed keeps this check repeatable
+        rng = np.random.default_rng(0)
+        grad_outputs = tuple(
+            Tensor._make(rng.uniform(-1, 1, size=tuple(o.shape)).astype(
+                o.dtype.np if o.dtype.is_floating_point else np.float64)).requires_grad_(True)
+            for o in _differentiable_outputs(func(*tupled)))
+    grad_outputs = _as_tuple(grad_outputs)
+    n_out = len(grad_outputs)
+    diff_in = {i for i, x in enumerate(tupled) if _is_diff(x)}
+    diff_go = {i for i, x in enumerate(grad_outputs) if x.requires_grad}
+
+    def new_func(*args):
+        ins = tuple(x.requires_grad_() if i in diff_in else x for i, x in enumerate(args[:-n_out]))
+        outs = _differentiable_outputs(func(*ins))
+        gos = tuple(x.requires_grad_() if i in diff_go else x for i, x in enumerate(args[-n_out:]))
+        wrt = tuple(x for i, x in enumerate(ins) if i in diff_in)
+        grads = grad(outs, wrt, gos, create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    try:
+        return _first_order(new_func, tupled + grad_outputs, eps, atol, rtol, nondet_tol, locate=False)
+    except GradcheckError as err:
+        if locate:
+            _blame(err, func, tupled, eps, atol, rtol, order=2)
+        raise
+
+
+def _unsupported(**flags):
+    for name, value in flags.items():
+        if value:
+            raise NotImplementedError(f"autograd_lab's gradcheck checks reverse mode only ({name}=True)")
+
+
+def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, nondet_tol=0.0,
+              check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
+              check_batched_forward_grad=False, check_forward_ad=False, check_backward_ad=True, fast_mode=False,
+              masked=None):
+    """True when backward agrees with finite differences for every (output, input) pair.
+
+    Use float64 inputs. On failure raises GradcheckError (a RuntimeError) naming the wrong node,
+    or returns False with ``raise_exception=False``."""
+    _unsupported(check_forward_ad=check_forward_ad, check_batched_grad=check_batched_grad,
+                 check_batched_forward_grad=check_batched_forward_grad)
+    try:
+        return _first_order(func, inputs, eps, atol, rtol, nondet_tol)
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  gen_non_contig_grad_outputs=False, raise_exception=True, nondet_tol=0.0,
+                  check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
+                  check_fwd_over_rev=False, check_rev_over_rev=True, fast_mode=False, masked=False):
+    """gradcheck of the function (inputs, grad_outputs) -> grad of func: checks second derivatives.
+
+    Random grad_outputs are drawn in [-1, 1) from a fixed NumPy seed (PyTorch draws them from
+    its own generator, so the exact values differ). On failure the node whose backward is not
+    differentiated correctly is named, as in gradcheck."""
+    _unsupported(check_fwd_over_rev=check_fwd_over_rev, check_batched_grad=check_batched_grad)
+    try:
+        return _second_order(func, inputs, grad_outputs, eps, atol, rtol, nondet_tol)
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
+

@@ -1,0 +1,230 @@
+"""Loss functions: one node per loss PyTorch computes as a single kernel.
+
+``reduction`` is kept as PyTorch's enum (0 none, 1 mean, 2 sum), which is what
+``grad_fn._saved_reduction`` shows there. Each forward computes in NumPy the way PyTorch's CPU
+kernel does (the same clamps and the same stable formulas); each backward is written with tensor
+operations so that ``create_graph=True`` can differentiate it again.
+
+Losses PyTorch builds out of other ops (``l1_loss`` = ``(a - t).abs().mean()``, ``cross_entropy``
+= ``log_softmax`` + ``nll_loss``) are composed in ``nn.functional``, so their graphs show the same
+nodes as PyTorch's. The two scalar nodes at the end (``MulBackward1``, ``DivBackward1``) are the
+tensor-times-number ops that PyTorch's C++ composites record under those names.
+"""
+import numpy as np
+
+from ..node import Node
+from ..tensor import Tensor
+
+NONE, MEAN, SUM = 0, 1, 2
+_ENUM = {"none": NONE, "mean": MEAN, "sum": SUM}
+
+
+def reduction_enum(reduction):
+    """'none' / 'mean' / 'sum' as PyTorch's enum; anything else in PyTorch's words."""
+    try:
+        return _ENUM[reduction]
+    except (KeyError, TypeError):
+        raise ValueError(f"{reduction} is not a valid value for reduction") from None
+
+
+def _reduce(loss, reduction):
+    if reduction == NONE:
+        return loss
+    if reduction == SUM:
+        return np.asarray(np.sum(loss, dtype=loss.dtype))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(np.mean(loss, dtype=loss.dtype))
+
+
+def _common_dtype(a, b):
+    return np.result_type(a._data.dtype, b._data.dtype)
+
+
+def _const(array):
+    return Tensor._make(np.ascontiguousarray(array))
+
+
+def _log_sigmoid(x):
+    """log σ(x) = min(x, 0) - log(1 + e^-|x|), written so neither exp can overflow (tensor ops)."""
+    return x.clamp_max(0) - ((-x.abs()).exp() + 1).log()
+
+
+class MseLossBackward0(Node):
+    """out = reduce((a - t)²)        ∂a = g·2(a - t)/N  (N = numel for mean, 1 otherwise),   ∂t = -∂a"""
+
+    def forward(self, a, t, reduction):
+        self.reduction, self.numel = reduction, a._data.size
+        self.save(self=a, target=t)
+        dt = _common_dtype(a, t)
+        d = a._data.astype(dt, copy=False) - t._data.astype(dt, copy=False)
+        return _reduce(d * d, reduction)
+
+    def backward(self, g):
+        norm = 2.0 / self.numel if self.reduction == MEAN else 2.0
+        grad = (self.saved("self") - self.saved("target")) * norm * g
+        return (grad if self.needs_input_grad(0) else None,
+                -grad if self.needs_input_grad(1) else None)
+
+
+class BinaryCrossEntropyBackward0(Node):
+    """out = reduce(-w·(t·ln a + (1 - t)·ln(1 - a))), each log clamped at -100
+    ∂a = g·w·(a - t) / max(a(1 - a), 1e-12) / N,   ∂t = g·w·(ln(1 - a) - ln a) / N"""
+
+    EPSILON = 1e-12
+
+    def forward(self, a, t, reduction, weight=None):
+        x = a._data
+        if x.size and not ((x >= 0) & (x <= 1)).all():
+            raise RuntimeError("all elements of input should be between 0 and 1")
+        self.reduction, self.numel, self.weight = reduction, x.size, weight
+        self.save(self=a, target=t, weight=weight)
+        dt = _common_dtype(a, t)
+        x, y = x.astype(dt, copy=False), t._data.astype(dt, copy=False)
+        with np.errstate(divide="ignore"):
+            loss = (y - 1) * np.maximum(np.log1p(-x), -100) - y * np.maximum(np.log(x), -100)
+        if weight is not None:
+            loss = loss * weight._data
+        return _reduce(loss.astype(dt, copy=False), reduction)
+
+    def backward(self, g):
+        a, t = self.saved("self"), self.saved("target")
+        ga = gt = None
+        if self.needs_input_grad(0):
+            ga = g * (a - t) / ((1 - a) * a).clamp_min(self.EPSILON)
+            ga = self._finish(ga)
+        if self.needs_input_grad(1):
+            gt = self._finish(((1 - a).log() - a.log()) * g)
+        return ga, gt
+
+    def _finish(self, grad):
+        if self.weight is not None:
+            grad = grad * self.saved("weight")
+        if self.reduction == MEAN:
+            grad = grad / self.numel
+        return grad
+
+
+class BinaryCrossEntropyWithLogitsBackward0(Node):
+    """out = reduce(w·((1 - t)·x - (1 + (p - 1)·t)·log σ(x)))        (p = pos_weight, 1 when absent)
+    ∂x = g·w·((p·t + 1 - t)·σ(x) - p·t) / N,   ∂t = g·w·(log σ(-x) - p·log σ(x)) / N
+
+    log σ(x) = min(x, 0) - log1p(e^-|x|): large |x| neither overflows nor loses the loss."""
+
+    def forward(self, x, t, reduction, weight=None, pos_weight=None):
+        self.reduction, self.numel = reduction, x._data.size
+        self.weight, self.pos_weight = weight, pos_weight
+        self.save(self=x, target=t, weight=weight, pos_weight=pos_weight)
+        dt = _common_dtype(x, t)
+        a, y = x._data.astype(dt, copy=False), t._data.astype(dt, copy=False)
+        log_sig = np.minimum(a, 0) - np.log1p(np.exp(-np.abs(a)))
+        if pos_weight is not None:
+            log_sig = log_sig * ((pos_weight._data - 1) * y + 1)
+        loss = (1 - y) * a - log_sig
+        if weight is not None:
+            loss = loss * weight._data
+        return _reduce(loss.astype(dt, copy=False), reduction)
+
+    def backward(self, g):
+        x, t = self.saved("self"), self.saved("target")
+        gx = gt = None
+        if self.needs_input_grad(0):
+            if self.pos_weight is not None:
+                pt = self.saved("pos_weight") * t
+                gx = (pt + 1 - t) * x.sigmoid() - pt
+            else:
+                gx = x.sigmoid() - t
+            gx = self._finish(gx * g)
+        if self.needs_input_grad(1):
+            if self.pos_weight is not None:
+                gt = _log_sigmoid(-x) - _log_sigmoid(x) * self.saved("pos_weight")
+            else:
+                gt = -x
+            gt = self._finish(gt * g)
+        return gx, gt
+
+    def _finish(self, grad):
+        if self.weight is not None:
+            grad = grad * self.saved("weight")
+        if self.reduction == MEAN:
+            grad = grad / self.numel
+        return grad
+
+
+class NllLossBackward0(Node):
+    """out_i = -w[t_i]·a[i, t_i]  (0 where t_i = ignore_index);  mean divides Σ out_i by Σ w[t_i]
+    ∂a[i, t_i] = -g_i·w[t_i]  (mean: -(g / Σ w[t_i])·w[t_i]),   0 everywhere else
+
+    The class dimension is 1 (0 for a single unbatched sample). Only ``a`` is differentiable:
+    the target holds class indices."""
+
+    def forward(self, a, target, reduction, weight=None, ignore_index=-100):
+        x, t = a._data, target._data
+        if not np.issubdtype(t.dtype, np.integer):
+            names = {"float32": "Float", "float64": "Double", "bool": "Bool", "float16": "Half"}
+            got = names.get(t.dtype.name, t.dtype.name)
+            raise RuntimeError(f"expected target dtype to be Long or Byte, but got {got}")
+        class_dim = 0 if x.ndim == 1 else 1
+        n_classes = x.shape[class_dim]
+        if weight is not None and weight._data.size != n_classes:
+            raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or no classes "
+                               f"but got weight tensor of shape: [{', '.join(map(str, weight.shape))}]")
+        keep = t != ignore_index
+        bad = keep & ((t < 0) | (t >= n_classes))
+        if bad.any():
+            raise IndexError(f"Target {int(t[bad].flat[0])} is out of bounds.")
+        safe_t = np.where(keep, t, 0).astype(np.int64)
+        # the picked log-probabilities, with the class axis gone
+        picked = np.take_along_axis(x, np.expand_dims(safe_t, class_dim), class_dim).squeeze(class_dim)
+        w = np.ones((), x.dtype) if weight is None else weight._data.astype(x.dtype, copy=False)
+        w_t = np.where(keep, np.broadcast_to(w, (n_classes,))[safe_t], 0).astype(x.dtype)
+        losses = -picked * w_t
+        self.reduction, self.class_dim, self.shape = reduction, class_dim, a.shape
+        self.ignore_index = ignore_index
+        self.total_weight = np.asarray(np.sum(w_t, dtype=x.dtype))
+        # where each sample's gradient lands, scaled by its class weight: a constant of backward
+        self.picks = np.zeros(x.shape, x.dtype)
+        np.put_along_axis(self.picks, np.expand_dims(safe_t, class_dim), np.expand_dims(w_t, class_dim), class_dim)
+        self.save(self=a, target=target, weight=weight)
+        if reduction == NONE:
+            return losses.astype(x.dtype, copy=False)
+        total = np.sum(losses, dtype=x.dtype)
+        if reduction == MEAN:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                total = total / self.total_weight
+        return np.asarray(total, dtype=x.dtype)
+
+    def backward(self, g):
+        if self.reduction == MEAN:
+            g = -(g / self.total_weight.item())
+        else:
+            g = -g
+        if self.reduction == NONE and len(self.shape) > 1:
+            g = g.unsqueeze(self.class_dim)
+        return g * _const(self.picks)
+
+
+class NllLoss2DBackward0(NllLossBackward0):
+    """nll_loss for images (N, C, H, W) with targets (N, H, W): the same maths per pixel."""
+
+
+class MulBackward1(Node):
+    """out = a·c  (c a number, as PyTorch's C++ composites multiply)        ∂a = g·c"""
+
+    def forward(self, a, c):
+        self.c = c
+        return (a._data * np.asarray(c, a._data.dtype)).astype(a._data.dtype, copy=False)
+
+    def backward(self, g):
+        return g * self.c
+
+
+class DivBackward1(Node):
+    """out = a / c  (c a number, as PyTorch's C++ composites divide)        ∂a = g / c"""
+
+    def forward(self, a, c):
+        self.c = c
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (a._data / np.asarray(c, a._data.dtype)).astype(a._data.dtype, copy=False)
+
+    def backward(self, g):
+        return g / self.c
