@@ -72,8 +72,17 @@ class Tensor:
 
     __array_priority__ = 1000  # so numpy scalars on the left defer to our operators
 
-    def __init__(self, *args, **kwargs):
-        raise TypeError("create tensors with autograd_lab.tensor(...), ones(...), zeros(...) ...")
+    def __new__(cls, *args, **kwargs):
+        """The legacy constructor: ``Tensor([1, 2])`` is float data, ``Tensor(2, 3)`` a 2x3 tensor."""
+        if kwargs:
+            raise TypeError(f"new(): unexpected keyword arguments {sorted(kwargs)}")
+        dt = _dtype.get_default_dtype()
+        if len(args) == 1 and isinstance(args[0], (list, tuple, np.ndarray, Tensor)):
+            data = args[0]._data if isinstance(args[0], Tensor) else args[0]
+            return cls._make(np.array(data, dtype=dt.np), dtype=dt)
+        if not all(isinstance(a, numbers.Integral) for a in args):
+            raise TypeError("new(): argument 'size' must be tuple of ints")
+        return cls._make(np.zeros(args if args else (0,), dtype=dt.np), dtype=dt)
 
     @classmethod
     def _make(cls, array, requires_grad=False, dtype=None):
