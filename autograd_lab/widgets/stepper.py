@@ -1,0 +1,275 @@
+"""BackwardStepper: the real engine, one node per click.
+
+It holds the generator that ``autograd.backward_steps`` returns, the same one ``loss.backward()``
+drains, and pulls ONE step from it per click. After the last step every ``.grad`` is what
+``loss.backward()`` would have left, because it is that computation.
+"""
+import traitlets
+
+from ..autograd import backward_steps
+from . import _format as fmt
+from .graph_view import GraphView
+
+NOT_RETAINED = ("Reset needs retain_graph=True: without it each node frees its saved tensors as it runs, "
+                "so this backward cannot run again.")
+NOTHING_YET = "Nothing to reset yet: take a step first."
+CAN_RESET = "Put every .grad back as it was and start again from the output."
+
+
+class BackwardStepper(GraphView):
+    """``BackwardStepper(loss)``: step (n, →), run to the end (r), reset (with retain_graph=True).
+
+    From Python: ``.step()`` returns the engine's ``Step`` record (None once done), ``.run()``,
+    ``.reset()``; ``.steps`` lists the records so far, ``.error`` holds the exception a step raised.
+    """
+
+    _kind = "backward-stepper"
+    _steps = True
+
+    step_index = traitlets.Int(0).tag(sync=True)
+    total_steps = traitlets.Int(0).tag(sync=True)
+    done = traitlets.Bool(False).tag(sync=True)
+    can_reset = traitlets.Bool(False).tag(sync=True)
+    reset_reason = traitlets.Unicode("").tag(sync=True)
+    step_reason = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, loss, retain_graph=False, gradient=None, create_graph=False, **kwargs):
+        self.loss = loss
+        # None means what it means to loss.backward(): keep the graph exactly when create_graph does
+        self.retain_graph = bool(create_graph if retain_graph is None else retain_graph)
+        self.gradient = gradient
+        self.create_graph = create_graph
+        self.steps = []
+        self.error = None
+        # argument errors (a non-scalar loss without gradient ...) surface here, not on the first click
+        self._gen = backward_steps(loss, gradient, retain_graph=self.retain_graph, create_graph=create_graph)
+        self._total = self._count_nodes()
+        super().__init__(loss, **kwargs)
+        self._initial_states = dict(self._states)
+        self._saved_grads = self._grab_grads()
+
+    # ---- the engine ----
+    def _count_nodes(self):
+        """How many steps the engine will take: every node reachable from the loss gets a gradient."""
+        start = self.loss.grad_fn
+        if start is None:
+            return 1 if self.loss.requires_grad else 0  # a leaf: its AccumulateGrad alone
+        seen, stack = {start}, [start]
+        while stack:
+            for nxt, _ in stack.pop().next_functions:
+                if nxt is not None and nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        return len(seen)
+
+    def _grab_grads(self):
+        """Every .grad this backward may touch, as it is now (reset puts them back)."""
+        tensors = []
+        for n in self.snapshot.nodes:
+            holder = self._grad_holder(n["id"]) if n["kind"] != "saved" else None
+            if holder is not None and all(holder is not t for t, _, _ in tensors):
+                g = holder._grad
+                tensors.append((holder, g, None if g is None else g._data.copy()))
+        return tensors
+
+    def _advance(self):
+        """Pull one step from the engine and record it; False when there is nothing more to do."""
+        if self.done or self.error is not None:
+            return False
+        try:
+            record = next(self._gen)
+        except StopIteration:
+            self._finish()
+            return False
+        except Exception as exc:  # noqa: BLE001 - marked on the graph and kept on .error, then re-raised
+            self._fail(exc)
+            raise
+        self._record(record)
+        if len(self.steps) >= self._total:
+            # the engine signals the end (and its 'done' event) only when asked for one more step
+            try:
+                extra = next(self._gen)
+            except StopIteration:
+                self._finish()
+            except Exception as exc:  # noqa: BLE001
+                self._fail(exc)
+                raise
+            else:  # the count was short (a node got no gradient): keep stepping normally
+                self._total += 1
+                self._record(extra)
+        return True
+
+    def _record(self, record):
+        snap = self.snapshot
+        nid = snap.id_of(record.node)
+        self.steps.append(record)
+        states = dict(self._states)
+        if self.current and states.get(self.current) == "current":
+            states[self.current] = "done"
+        if nid is not None:
+            self._records[nid] = record
+            states[nid] = "current"
+            for name in record.freed:
+                states[f"{nid}.{name}"] = "freed"
+            labels = dict(self.edge_grads)
+            for i, g in enumerate(record.grad_out):
+                edge = self._edge_of.get((nid, i))
+                if edge is not None and g is not None:
+                    labels[edge] = fmt.short(g)
+            # the output edges carry the gradient the root started from; the output is then done
+            for e in snap.edges:
+                if e["kind"] == "output" and e["source"] == nid and e["output_nr"] < len(record.grad_in):
+                    g = record.grad_in[e["output_nr"]]
+                    if g is not None:
+                        labels[e["id"]] = fmt.short(g)
+                        states[e["target"]] = "done"
+            self.edge_grads = labels
+            notes = dict(self.notes)
+            touched = [snap.id_of(var) for var, _ in record.accumulated]
+            if snap.node(nid)["retains_grad"]:
+                touched.append(nid)
+            for e in snap.edges:  # a retained output tensor of this node
+                if e["kind"] == "output" and e["source"] == nid:
+                    touched.append(e["target"])
+            for tid in touched:
+                if tid is not None:
+                    note = self._note(tid)
+                    if note:
+                        notes[tid] = note
+            self.notes = notes
+        self._set_states(states)
+        self.current = nid or ""
+
+    def _finish(self):
+        states = dict(self._states)
+        if self.current and states.get(self.current) == "current":
+            states[self.current] = "done"
+        self._set_states(states)
+        self.current = ""
+        self.done = True
+        self._total = len(self.steps)
+
+    def _fail(self, exc):
+        self.error = exc
+        info = self._mark_error(exc)
+        states = dict(self._states)
+        if self.current and states.get(self.current) == "current":
+            states[self.current] = "done"
+        for node in self.snapshot.nodes:  # the failing node and the saved tensor that made it fail
+            if node["state"] == "error":
+                states[node["id"]] = "error"
+        self._set_states(states)
+        self.current = ""
+        self.notes = self._leaf_notes()  # the engine rolled every .grad back: show that
+        self.error_info = info
+        self.selected = info["node"] or self.selected
+
+    # ---- the public steps ----
+    def step(self):
+        """Run the next node of backward. Returns its ``Step`` (None when done); raises what it raised."""
+        before = len(self.steps)
+        with self.hold_sync():  # one message for the browser, even when the step raises
+            try:
+                self._advance()
+            finally:
+                self._sync()
+        return self.steps[before] if len(self.steps) > before else None
+
+    def run(self):
+        """Run backward to the end (one update for the browser, however many steps)."""
+        with self.hold_sync():
+            try:
+                while self._advance():
+                    pass
+            finally:
+                self._sync()
+        return self
+
+    def reset(self):
+        """Start again: every .grad back as it was when the stepper was made (needs retain_graph=True)."""
+        if not self.retain_graph:
+            raise RuntimeError(NOT_RETAINED)
+        self._gen.close()
+        for tensor, grad, data in self._saved_grads:
+            if grad is not None:
+                grad._data = data.copy()
+            tensor._grad = grad
+        self.steps = []
+        self.error = None
+        self._records.clear()
+        self.snapshot.reset_states()
+        self._total = self._count_nodes()
+        self._gen = backward_steps(self.loss, self.gradient, retain_graph=self.retain_graph,
+                                   create_graph=self.create_graph)
+        with self.hold_sync():
+            self._set_states(self._initial_states)
+            self.current = ""
+            self.edge_grads = {}
+            self.notes = self._leaf_notes()
+            self.error_info = {}
+            self.done = False
+            self._sync()
+        return self
+
+    def _on_action(self, action):
+        # from a button: the exception is already on .error and in the error panel
+        try:
+            if action == "step":
+                self.step()
+            elif action == "run":
+                self.run()
+            elif action == "reset" and self.can_reset:
+                self.reset()
+        except Exception:  # noqa: BLE001
+            if self.error is None:
+                raise
+
+    # ---- state for the browser ----
+    @property
+    def total(self):
+        return self._total
+
+    def _initial_traits(self):
+        return self._progress()
+
+    def _progress(self):
+        """The traits that say where the pass is (counts, what the buttons may do and why)."""
+        if not self.retain_graph:
+            can_reset, reset_reason = False, NOT_RETAINED
+        elif not self.steps and self.error is None:
+            can_reset, reset_reason = False, NOTHING_YET
+        else:
+            can_reset, reset_reason = True, CAN_RESET
+        if self.error is not None:
+            step_reason = "The backward pass failed (see the error)" + (
+                "; reset to try again." if self.retain_graph else ".")
+        elif self.done:
+            step_reason = "Backward is done" + ("; reset to step again." if self.retain_graph else ".")
+        else:
+            step_reason = ""
+        return {"step_index": len(self.steps), "total_steps": self._total, "can_reset": can_reset,
+                "reset_reason": reset_reason, "step_reason": step_reason}
+
+    def _sync(self):
+        with self.hold_sync():
+            for name, value in self._progress().items():
+                setattr(self, name, value)
+            if self.selected:
+                self.inspector = self.inspect(self.selected)
+            self._update_summary()
+
+    def text(self):
+        i, total = len(self.steps), self._total
+        if self.error is not None:
+            where = self._label_of(self.error_info.get("node", "")) or "?"
+            head = f"BackwardStepper: step {i}/{total}, error at {where}: {type(self.error).__name__}: {self.error}"
+        elif self.done:
+            head = f"BackwardStepper: step {i}/{total}, done"
+        elif self.current:
+            head = f"BackwardStepper: step {i}/{total}, current {self._label_of(self.current)}"
+        else:
+            head = f"BackwardStepper: step {i}/{total}, not started"
+        return "\n".join([head, *self._leaf_lines()])
+
+
+__all__ = ["BackwardStepper"]

@@ -1,0 +1,260 @@
+"""The widgets in a real JupyterLab / Notebook 7, clicked as a student would."""
+import re
+
+from playwright.sync_api import expect
+
+from .jupyter_driver import shot
+
+SETUP = '''
+import json
+import autograd_lab as torch
+from autograd_lab.widgets import BackwardStepper, GraphView, GradWatch
+from autograd_lab.widgets import _bundle
+
+def make():
+    x = torch.tensor([1., 2., 3.], requires_grad=True)
+    w = torch.tensor([0.5, -1., 2.], requires_grad=True)
+    loss = ((x * w).sigmoid() * x).sum()
+    return x, w, loss
+
+def engine_order():
+    """The engine's own order on an identical graph (ids are the same for the same graph)."""
+    x2, w2, loss2 = make()
+    from autograd_lab.autograd import backward_steps
+    from autograd_lab.viz import snapshot
+    snap = snapshot(loss2)
+    order = [snap.id_of(st.node) for st in backward_steps(loss2)]
+    return order, x2.grad.tolist(), w2.grad.tolist()
+'''
+
+STEP_CELLS = [
+    SETUP,
+    "x, w, loss = make()\nstepper = BackwardStepper(loss)\nstepper",
+    "order, ref_x, ref_w = engine_order()\nprint('ORDER=' + json.dumps(order))",
+    "print('GRADS=' + json.dumps({'x': x.grad.tolist(), 'w': w.grad.tolist(), 'ref_x': ref_x, 'ref_w': ref_w, "
+    "'done': stepper.done, 'steps': len(stepper.steps), 'bundles_sent': _bundle.sent}))",
+]
+
+
+def _step_through(nb, root, shot_name=None):
+    """Click step (and the keys n, →) until done; is-current must follow the engine's order."""
+    order = nb.json_output(2, "ORDER=")
+    assert order[0] == "n1" and len(order) >= 5
+    current = root.locator(".is-current")
+    for i, expected in enumerate(order):
+        if i == 1:
+            root.focus()
+            nb.page.keyboard.press("n")
+        elif i == 2:
+            root.focus()
+            nb.page.keyboard.press("ArrowRight")
+        else:
+            root.locator("[data-action='step']").click()
+        if i < len(order) - 1:
+            expect(current).to_have_count(1)
+            expect(current).to_have_attribute("data-node-id", expected)
+            expect(root.locator(f"[data-node-id='{expected}']")).to_have_class(re.compile(r"\bis-current\b"))
+            expect(root).to_have_attribute("data-step", str(i + 1))
+            if i == 2 and shot_name:
+                shot(nb.page, shot_name)
+    # the last step drains the engine: nothing is current, every node that ran is done
+    expect(root).to_have_attribute("data-done", "true")
+    expect(current).to_have_count(0)
+    for node_id in order:
+        expect(root.locator(f"[data-node-id='{node_id}']")).to_have_class(re.compile(r"\bstate-done\b"))
+    expect(root.locator("[data-action='step']")).to_be_disabled()
+    return order
+
+
+def test_stepper_in_jupyterlab(lab, open_notebook):
+    nb = open_notebook(lab, "stepper.ipynb", STEP_CELLS)
+    nb.run(0)
+    nb.run(1)
+    root = nb.page.locator("[data-testid='backward-stepper']")
+    expect(root.locator("[data-node-id='n1']")).to_be_visible(timeout=30_000)
+    # the graph is drawn once: every snapshot node has its element
+    assert root.locator("g.node[data-node-id]").count() >= 10
+    expect(root.locator("[data-action='reset']")).to_be_disabled()
+    assert "retain_graph=True" in root.locator("[data-action='reset']").get_attribute("title")
+    nb.run(2)
+    shot(nb.page, "lab-stepper-start")
+    root.locator("[data-action='step']").scroll_into_view_if_needed()
+    order = _step_through(nb, root, "lab-stepper-midway")
+    # leaves show their .grad, edges the gradients they carried
+    expect(root.locator(".agl-note")).to_have_count(2)
+    assert root.locator(".agl-edge-label").count() >= len(order) - 2
+    # the inspector: click a node
+    root.locator("[data-node-id='n3']").click()
+    inspector = root.locator("[data-testid='inspector']")
+    expect(inspector).to_contain_text("grads sent along each edge")
+    expect(inspector).to_contain_text("saved tensors")
+    shot(nb.page, "lab-stepper-done")
+    nb.run(3)
+    grads = nb.json_output(3, "GRADS=")
+    assert grads["done"] is True and grads["steps"] == len(order)
+    assert grads["x"] == grads["ref_x"] and grads["w"] == grads["ref_w"]
+    assert grads["bundles_sent"] == 1
+
+
+ERROR_CELLS = [
+    SETUP,
+    # backward twice: the first backward freed the saved tensors
+    "x, w, loss = make()\nloss.backward()\nfreed = BackwardStepper(loss)\nfreed",
+    # an in-place change to a tensor a node saved
+    "a = torch.tensor([1., 2., 3.], requires_grad=True)\nb = a.sigmoid()\nc = (b * a).sum()\nb.mul_(2)\n"
+    "inplace = BackwardStepper(c, retain_graph=True)\ninplace",
+    "print('ERRORS=' + json.dumps({k: {'type': type(s.error).__name__, 'node': s.error_info['node'], "
+    "'details': s.error_info['details']} for k, s in [('freed', freed), ('inplace', inplace)]}))",
+]
+
+
+def test_errors_marked_on_the_graph(lab, open_notebook):
+    nb = open_notebook(lab, "errors.ipynb", ERROR_CELLS)
+    nb.run(0)
+    nb.run(1)
+    freed = nb.page.locator("[data-testid='backward-stepper']").nth(0)
+    expect(freed.locator("[data-node-id='n1']")).to_be_visible(timeout=30_000)
+    # already freed buffers are drawn freed before anything runs
+    expect(freed.locator("g.node.state-freed").first).to_be_visible()
+    freed.locator("[data-action='run']").click()
+    error = freed.locator("[data-testid='error']")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("Trying to backward through the graph a second time")
+    expect(error).to_contain_text("retain_graph=True")
+    failing = freed.locator("g.node.state-error")
+    expect(failing.first).to_be_visible()
+    # the op and its freed saved tensor are both marked
+    failing_ids = sorted(failing.evaluate_all("els => els.map(e => e.dataset.nodeId)"))
+    assert any("." in i for i in failing_ids) and any("." not in i for i in failing_ids)
+    # still usable: the inspector opens on the failing node, the zoom buttons work, run stays off
+    expect(freed.locator("[data-testid='inspector']")).to_contain_text("error")
+    freed.locator("[data-action='zoom-in']").click()
+    expect(freed.locator("[data-action='run']")).to_be_disabled()
+
+    nb.run(2)
+    inplace = nb.page.locator("[data-testid='backward-stepper']").nth(1)
+    expect(inplace.locator("[data-node-id='n1']")).to_be_visible(timeout=30_000)
+    inplace.focus()
+    nb.page.keyboard.press("r")  # run to the end from the keyboard
+    error2 = inplace.locator("[data-testid='error']")
+    expect(error2).to_contain_text("modified by an inplace operation")
+    expect(error2).to_contain_text("is at version 1; expected version 0 instead")
+    expect(error2).to_contain_text("version 1, expected 0")
+    stale = inplace.locator("g.node.state-error")
+    stale_ids = stale.evaluate_all("els => els.map(e => e.dataset.nodeId)")
+    assert len(stale_ids) == 2, stale_ids
+    # the r key ran the stepper, it did not turn the cell into a raw cell (JupyterLab's r shortcut)
+    assert nb.page.evaluate("() => window.jupyterapp.shell.currentWidget.content.widgets[2].model.type") == "code"
+    # retain_graph=True: reset puts the graph back and the error away
+    expect(inplace.locator("[data-action='reset']")).to_be_enabled()
+    shot(nb.page, "lab-errors")
+    nb.run(3)
+    errors = nb.json_output(3, "ERRORS=")
+    assert errors["freed"]["type"] == "RuntimeError" and errors["inplace"]["type"] == "RuntimeError"
+    assert errors["freed"]["node"] in failing_ids and errors["inplace"]["node"] in stale_ids
+    assert any("version 1, expected 0" in d for d in errors["inplace"]["details"])
+    inplace.locator("[data-action='reset']").click()
+    expect(error2).to_be_hidden()
+    expect(inplace.locator("g.node.state-error")).to_have_count(0)
+
+
+THEME_CELLS = [
+    SETUP,
+    # two modules: the parameters' names put the leaves in clusters, node metadata the ops
+    "x = torch.tensor([1., 2., 3.], requires_grad=True)\n"
+    "params = {'fc1.weight': torch.tensor([0.5, -1., 2.], requires_grad=True), "
+    "'fc2.weight': torch.tensor([1., 1., -1.], requires_grad=True)}\n"
+    "h = x * params['fc1.weight']\nh.grad_fn.metadata['module'] = 'fc1'\n"
+    "h.retain_grad()\nparams['fc1.weight'].register_hook(lambda g: g)\n"
+    "y = (h.sigmoid() * params['fc2.weight'])\ny.grad_fn.metadata['module'] = 'fc2'\n"
+    "loss = y.sum()\nview = GraphView(loss, params=params)\nview",
+    "w = params['fc1.weight']\nwatch = GradWatch(x, w)\nopt = torch.optim.SGD([x, w], lr=0.1)\nwatch",
+    "for _ in range(3):\n    opt.zero_grad()\n    (((x * w).sigmoid() * x).sum()).backward()\n    opt.step()\n"
+    "print('SENT=' + json.dumps(_bundle.sent))\nwatch",
+]
+
+FILL = """el => getComputedStyle(el.querySelector('path, polygon')).fill"""
+
+
+def test_dark_theme_and_grad_watch(lab, open_notebook):
+    nb = open_notebook(lab, "theme.ipynb", THEME_CELLS)
+    for i in range(4):
+        nb.run(i)
+    view = nb.page.locator("[data-testid='graph-view']")
+    view.scroll_into_view_if_needed()
+    leaf = view.locator("g.node.kind-leaf").first
+    expect(leaf).to_be_visible(timeout=30_000)
+    # GradWatch: both views of it follow the optimizer loop (zero_grad, backward, step x3)
+    watch = nb.page.locator("[data-testid='grad-watch']").first
+    expect(watch.locator("tbody tr")).to_have_count(2)
+    expect(watch.locator("tbody tr").first.locator("td").last).to_have_text("9")
+    expect(watch.locator(".agl-spark-dot.ev-optimizer_step")).to_have_count(6)
+    expect(watch.locator("[data-testid='grad-watch-log']")).to_contain_text("optimizer_step")
+    # four widget views, one bundle
+    assert nb.json_output(3, "SENT=") == 1
+
+    # module clusters collapse (no re-layout: the members are hidden, the box is filled)
+    clusters = view.locator("g.cluster")
+    expect(clusters).to_have_count(2)
+    members = view.locator("g.node.agl-hidden")
+    expect(members).to_have_count(0)
+    clusters.first.locator("[data-action='toggle-cluster']").first.click()
+    expect(clusters.first).to_have_class(re.compile(r"\bis-collapsed\b"))
+    assert members.count() >= 2
+    shot(nb.page, "lab-cluster-collapsed")
+    clusters.first.locator("[data-action='toggle-cluster']").first.click()
+    expect(members).to_have_count(0)
+
+    # zoom with the wheel, pan by dragging, and the reset button puts the view back
+    viewport = view.locator("[data-testid='graph-viewport']")
+    stage = view.locator(".agl-stage")
+    start_zoom, start_transform = viewport.get_attribute("data-zoom"), stage.evaluate("e => e.style.transform")
+    box = viewport.bounding_box()
+    nb.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    nb.page.mouse.wheel(0, -300)
+    expect(viewport).not_to_have_attribute("data-zoom", start_zoom)
+    nb.page.mouse.down()
+    nb.page.mouse.move(box["x"] + box["width"] / 2 + 60, box["y"] + box["height"] / 2 + 40, steps=5)
+    nb.page.mouse.up()
+    assert stage.evaluate("e => e.style.transform") != start_transform
+    view.locator("[data-action='zoom-reset']").click()
+    expect(viewport).to_have_attribute("data-zoom", start_zoom)
+    assert stage.evaluate("e => e.style.transform") == start_transform
+    # badges: the hook on fc1.weight, retain_grad on h
+    expect(view.locator(".agl-badge-hook")).to_have_count(1)
+    expect(view.locator(".agl-badge-retain")).to_have_count(1)
+    light_fill = leaf.evaluate(FILL)
+    light_bg = view.evaluate("el => getComputedStyle(el).backgroundColor")
+    shot(nb.page, "lab-light")
+    nb.execute_command("apputils:change-theme", {"theme": "JupyterLab Dark"})
+    nb.page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
+    nb.page.wait_for_function("([el, before]) => getComputedStyle(el).backgroundColor !== before",
+                              arg=[view.element_handle(), light_bg], timeout=30_000)
+    # changing theme shows JupyterLab's splash while the new CSS loads
+    nb.page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=30_000)
+    dark_fill = leaf.evaluate(FILL)
+    dark_bg = view.evaluate("el => getComputedStyle(el).backgroundColor")
+    shot(nb.page, "lab-dark")
+    nb.execute_command("apputils:change-theme", {"theme": "JupyterLab Light"})
+    nb.page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'", timeout=30_000)
+    assert dark_fill != light_fill and dark_bg != light_bg
+    assert _luminance(dark_bg) < _luminance(light_bg)
+
+
+def _luminance(css):
+    r, g, b = (int(v) for v in re.findall(r"\d+", css)[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_stepper_in_notebook7(notebook7, open_notebook):
+    nb = open_notebook(notebook7, "stepper7.ipynb", STEP_CELLS)
+    nb.run(0)
+    nb.run(1)
+    root = nb.page.locator("[data-testid='backward-stepper']")
+    expect(root.locator("[data-node-id='n1']")).to_be_visible(timeout=30_000)
+    nb.run(2)
+    order = _step_through(nb, root)
+    shot(nb.page, "nb7-stepper-done")
+    nb.run(3)
+    grads = nb.json_output(3, "GRADS=")
+    assert grads["x"] == grads["ref_x"] and grads["w"] == grads["ref_w"] and grads["steps"] == len(order)
