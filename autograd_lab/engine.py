@@ -128,9 +128,11 @@ def _graph_order(roots):
     """Dependency counts for every node reachable from ``roots`` (iterative, no recursion)."""
     deps = {}
     seen = set()
-    stack = [n for n in roots if n is not None]
-    for n in stack:
-        seen.add(n)
+    stack = []
+    for n in roots:  # a node may be listed twice (two outputs of one op, or the same tensor)
+        if n is not None and n not in seen:
+            seen.add(n)
+            stack.append(n)
     while stack:
         node = stack.pop()
         for nxt, _ in node.next_functions:

@@ -124,9 +124,9 @@ class SavedTensor:
         if producer is not None:
             out_nr = self._output_nr if self.is_output else self._tensor._output_nr
             op = re.sub(r"Backward\d*$", "", producer.name())
-            where = f", which is output {out_nr} of {op}"
+            where = f", which is output {out_nr} of {op},"
         return ("one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: [{kind} {shape}]{where}, is at version {self.version}; expected "
+                f"inplace operation: [{kind} {shape}]{where} is at version {self.version}; expected "
                 f"version {self.saved_version} instead. " + (anomaly.STALE_HINT_ANOMALY if anomaly.state[0] else
                 "Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
                 "torch.autograd.set_detect_anomaly(True, check_nan=False)."))
@@ -284,6 +284,8 @@ class Node:
             for o in outs:
                 o._version_box = base._version_box
                 o._base = base._base if base._base is not None else base
+                # a view made under no_grad of a tensor that requires grad still requires it (as a leaf)
+                o._requires_grad = needs or base._requires_grad
         if needs:
             node.next_functions = tuple(_edge(t) for t in inputs)
             node._input_meta = tuple((t._data.shape, t._dtype) if t is not None else None for t in inputs)

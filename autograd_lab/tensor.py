@@ -160,17 +160,21 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
+        self._set_requires_grad(value, "only Tensors of floating point and complex dtype can require gradients")
+
+    def _set_requires_grad(self, value, int_message):
         if self.grad_fn is not None:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use a "
                 "computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach().")
         if value and not (self._dtype.is_floating_point or self._dtype.is_complex):
-            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+            raise RuntimeError(int_message)
         self._requires_grad = bool(value)
 
     def requires_grad_(self, requires_grad=True):
-        self.requires_grad = requires_grad
+        # PyTorch words the integer-dtype error differently here than in the attribute setter
+        self._set_requires_grad(requires_grad, "only Tensors of floating point dtype can require gradients")
         return self
 
     @property
@@ -193,9 +197,12 @@ class Tensor:
                     f"attempting to assign a gradient of size '[{', '.join(map(str, value.shape))}]' to a tensor of "
                     f"size '[{', '.join(map(str, self.shape))}]'. Please ensure that the gradient and the tensor are the same size")
             if value.dtype is not self.dtype:
-                raise RuntimeError("attempting to assign a gradient with dtype "
-                                   f"'{_ctype(value.dtype)}' to a tensor with dtype '{_ctype(self.dtype)}'. "
-                                   "Please ensure that the gradient and the tensor have the same dtype")
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_ctype(value.dtype)}' to a tensor with grad_dtype "
+                    f"'{self.dtype._legacy[:-len('Tensor')]}'. The gradient must match the tensor's grad_dtype "
+                    "(defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute with a specific "
+                    "dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor "
+                    "and its gradient may break downstream systems that assume they match.")
         self._grad = value
 
     @grad.deleter
@@ -310,11 +317,16 @@ class Tensor:
             raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
         return bool(self._data.reshape(()))
 
+    def _scalar(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self._data.reshape(()).item()
+
     def __float__(self):
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._scalar())
 
     def __index__(self):
         if self._dtype.is_floating_point or self._data.size != 1:
@@ -329,7 +341,7 @@ class Tensor:
         return tensor_repr(self._data, dtype_name=self._dtype.name,
                            default_float=_dtype.get_default_dtype().name,
                            requires_grad=self._requires_grad,
-                           grad_fn_name=self.grad_fn.name() if self.grad_fn is not None else None,
+                           grad_fn_name=type(self.grad_fn).__name__ if self.grad_fn is not None else None,
                            is_leaf=self.grad_fn is None)
 
     __str__ = __repr__
@@ -362,6 +374,11 @@ class Tensor:
                 target = a
             elif isinstance(a, Tensor):
                 target = a.dtype
+            elif isinstance(a, (str, device)):
+                if str(a) not in ("cpu", "cpu:0"):
+                    if isinstance(a, str) and a.split(":")[0] in ("cuda", "mps", "xpu", "meta"):
+                        raise RuntimeError(f"autograd_lab runs on the CPU only; got device '{a}'")
+                    raise RuntimeError(f"Invalid device string: '{a}'")
         if target is None or target is self._dtype:
             return self
         from .ops.arithmetic import ToCopyBackward0
