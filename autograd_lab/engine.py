@@ -44,10 +44,6 @@ class Step:
     captured: list = field(default_factory=list)     # input indices whose grad autograd.grad took here
 
 
-class GraphError(RuntimeError):
-    """Not raised directly: engine errors keep PyTorch's type and get ``.autograd_node`` attached."""
-
-
 def _shape_str(shape):
     return "[" + ", ".join(str(s) for s in shape) + "]"
 
@@ -248,7 +244,7 @@ def _execute(node, grads, step, undo, retain_graph, create_graph, targets, accum
         for nr, ref in node._retains_grad.items():
             t = ref()
             if t is not None and grads[nr] is not None:
-                _accumulate_into(t, grads[nr], undo, create_graph, retained=True)
+                _accumulate_into(t, grads[nr], undo, create_graph)
     if node._pre_hooks:
         for fn in list(node._pre_hooks.values()):
             r = fn(tuple(grads))
@@ -260,7 +256,7 @@ def _execute(node, grads, step, undo, retain_graph, create_graph, targets, accum
                 if not isinstance(node, AccumulateGrad):
                     t = _output_tensor(node, nr)
                     if t is not None:
-                        _accumulate_into(t, grads[nr], undo, create_graph, retained=True)
+                        _accumulate_into(t, grads[nr], undo, create_graph)
             else:
                 captured[i] = grads[nr]
                 step.captured.append(i)
@@ -308,7 +304,7 @@ def _output_tensor(node, nr):
     return ref() if ref else None
 
 
-def _accumulate_into(tensor, grad, undo, create_graph, retained=False):
+def _accumulate_into(tensor, grad, undo, create_graph):
     from .tensor import Tensor
     if grad.dtype is not tensor.dtype:
         grad = grad.to(tensor.dtype)
