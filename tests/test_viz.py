@@ -640,5 +640,285 @@ def test_neighbourhood_crops_a_big_graph_around_a_node():
     (np.array([1e-5, 123456.0], np.float32), "[1e-05, 1.235e+05]"),
 ])
 def test_values_are_abbreviated(array, text):
-    from autograd_lab.viz._format import abbreviate
+    from autograd_lab.viz import abbreviate
     assert abbreviate(array) == text
+
+
+# ---------------------------------------------------------------- issue #11: sites, NaN / inf, why .grad is None
+import warnings  # noqa: E402
+
+from autograd_lab import anomaly  # noqa: E402
+from autograd_lab.viz import GradExplanation, why_no_grad  # noqa: E402
+from autograd_lab.viz.why import REASONS  # noqa: E402
+
+HERE = os.path.basename(__file__)
+
+
+def _line_of(marker):
+    """The line number in this file of the line holding ``marker`` (so sites can be checked exactly)."""
+    with open(__file__) as f:
+        for i, line in enumerate(f, 1):
+            if marker in line and "_line_of" not in line:
+                return i
+    raise AssertionError(marker)
+
+
+@pytest.fixture
+def quiet_numpy():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # NumPy on NaN / inf (PyTorch does not warn)
+        yield
+
+
+def log_graph():
+    """log(0): a -inf forward value, then NaN in the product and in the gradients."""
+    x = A.tensor([0.0, 1.0, 2.0], requires_grad=True)
+    with A.trace():
+        y = A.log(x)  # site: log
+        loss = (y * x).sum()  # site: loss
+    return x, y, loss
+
+
+@pytest.mark.usefixtures("quiet_numpy")
+def test_snapshot_records_where_each_node_was_made():
+    x, y, loss = log_graph()
+    snap = snapshot(loss, names={id(x): "x", id(loss): "loss"})
+    log_site = f"{HERE}, line {_line_of('# site: log')}: y = A.log(x)  # site: log"
+    loss_site = f"{HERE}, line {_line_of('# site: loss')}: loss = (y * x).sum()  # site: loss"
+    sites = {n["id"]: n["site"] for n in snap.nodes}
+    assert sites == {"n0": loss_site, "n1": loss_site, "n2": loss_site, "n2.self": log_site, "n2.other": None,
+                     "n3": log_site, "n3.self": None, "n4": None}
+    assert sites["n3"] == anomaly.site_of(y.grad_fn)
+    # without trace() nothing is recorded, and the field is there all the same
+    plain = snapshot((leaf(2) * 2).sum())
+    assert all("site" in n and n["site"] is None for n in plain.nodes)
+    assert json.loads(json.dumps(snap.to_dict())) == snap.to_dict()
+
+
+@pytest.mark.usefixtures("quiet_numpy")
+def test_nonfinite_marks_values_saved_results_and_grads():
+    x, y, loss = log_graph()
+    snap = snapshot(loss, names={id(x): "x"})
+    # loss and its op are NaN (-inf * 0); the saved y and LogBackward0, which produced it, hold -inf
+    assert {n["id"]: n["nonfinite"] for n in snap.nodes if n["nonfinite"]} == {
+        "n0": "nan", "n1": "nan", "n2.self": "inf", "n3": "inf"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        loss.backward(retain_graph=True)
+    snap.refresh()
+    assert snap.node("n4")["nonfinite"] == "nan"  # x.grad = [nan, 1, 1.69]
+    assert viz.nonfinite_of(None, np.array([1, 2]), np.array([1.0, np.inf])) == "inf"
+    assert viz.nonfinite_of(np.array([np.inf]), np.array([np.nan])) == "nan"
+    assert viz.nonfinite_of(np.zeros(0), np.array([True])) is None
+    # a retained non-leaf's grad counts for it and for its op (whose "grad" it is)
+    a = leaf(2)
+    b = a * 1
+    b.retain_grad()
+    inf_loss = (b * float("inf")).sum()
+    assert {n["id"]: n["nonfinite"] for n in snapshot(b).nodes if n["nonfinite"]} == {}
+    inf_loss.backward()
+    assert {n["id"]: n["nonfinite"] for n in snapshot(b).nodes if n["nonfinite"]} == {
+        "n0": "inf", "n1": "inf", "n2": "inf"}  # b, its op (b.grad is retained there), and a.grad
+
+
+@pytest.mark.usefixtures("quiet_numpy")
+def test_text_tree_shows_sites_and_nonfinite_values():
+    x, y, loss = log_graph()
+    log_line, loss_line = _line_of("# site: log"), _line_of("# site: loss")
+    tree = str(draw(loss, names={id(x): "x", id(loss): "loss"}))
+    assert tree == (
+        f"SumBackward0 -> loss []  ({HERE}, line {loss_line}: loss = (y * x).sum()  # site: loss)  [has NaN]\n"
+        f"└─ MulBackward0  ({HERE}, line {loss_line}: loss = (y * x).sum()  # site: loss)  "
+        "saved: self [3] (has inf), other [3]\n"
+        f"   ├─ LogBackward0  ({HERE}, line {log_line}: y = A.log(x)  # site: log)  saved: self [3]  [has inf]\n"
+        "   │  └─ x [3] (leaf)\n"
+        "   └─ x [3] (leaf)")
+    # a long site is cut in the tree
+    from autograd_lab.viz.text import site_text
+    assert site_text("f.py, line 1: " + "x" * 200).endswith("…)") and len(site_text("a" * 200)) == 82
+
+
+@pytest.mark.usefixtures("quiet_numpy")
+def test_dot_edges_carry_ids_and_nodes_their_site_and_nan():
+    x, y, loss = log_graph()
+    snap = snapshot(loss, names={id(x): "x"})
+    source = to_dot(snap).source
+    for e in snap.edges:
+        assert re.search(rf'^\t"?{re.escape(e["source"])}"? -> "?{re.escape(e["target"])}"? \[.*\bid={e["id"]}\b',
+                         source, re.M), e
+    log_line = _line_of("# site: log")
+    n3 = next(line for line in source.splitlines() if line.startswith("\tn3 "))
+    assert "al-nonfinite al-inf" in n3 and "⚠ inf" in n3 and 'color="#c2185b"' in n3
+    assert f'tooltip="made at {HERE}, line {log_line}: y = A.log(x)  # site: log\\nholds inf"' in n3
+    # the widgets draw NaN live: their DOT leaves it out
+    quiet = to_dot(snap, show_nonfinite=False).source
+    assert "al-nonfinite" not in quiet and "⚠" not in quiet and "holds inf" in quiet
+    # no site, no NaN: no tooltip at all (Graphviz would wrap the node in an <a>)
+    assert "tooltip" not in to_dot(snapshot((leaf(2) * 2).sum())).source
+
+
+@requires_dot
+def test_svg_edges_have_the_snapshot_edge_ids(small):
+    snap = snapshot(small[2])
+    root = ET.fromstring(viz.svg(snap))
+    ids = sorted(g.get("id") for g in root.iter(SVG_NS + "g") if "al-edge" in (g.get("class") or ""))
+    assert ids == sorted(e["id"] for e in snap.edges)
+
+
+def inplace_error():
+    a = A.ones(3, requires_grad=True)
+    with A.trace():
+        s = a.sigmoid()  # site: sigmoid
+        s.mul_(2)
+        out = s.sum()
+    with pytest.raises(RuntimeError) as info:
+        out.backward()
+    return a, out, info.value
+
+
+def test_an_error_is_drawn_with_the_line_that_made_its_node():
+    a, out, err = inplace_error()
+    site = f"{HERE}, line {_line_of('# site: sigmoid')}: s = a.sigmoid()  # site: sigmoid"
+    d = draw(out, names={id(a): "a"}, error=err)
+    assert d.snapshot.error["site"] == site and d.snapshot.error["label"] == "SigmoidBackward0"
+    lines = str(d).splitlines()
+    assert lines[0] == f"RuntimeError: {err}"
+    assert lines[1] == f"failing node SigmoidBackward0 (n3) was made at {site}"
+    assert f"SigmoidBackward0  ({site})  saved: result [3] version 1, expected 0 (stale)  [error]" in lines[-2]
+    n3 = next(line for line in d.source.splitlines() if line.startswith("\tn3 "))
+    assert f"made at {site}" in n3  # a line of the failing node's label
+    assert f"failing node SigmoidBackward0 (n3) was made at {site}" in d.source.replace("<BR ALIGN=\"LEFT\"/>", " ")
+
+
+def test_the_ipython_error_display_shows_the_cell_and_line():
+    from IPython.core.interactiveshell import InteractiveShell
+    from autograd_lab import ipython as ext_module
+    ip = InteractiveShell.instance()
+    try:
+        ip.run_cell("%load_ext autograd_lab", store_history=True)
+        ip.run_cell("import autograd_lab as torch\na = torch.ones(3, requires_grad=True)", store_history=True)
+        n = ip.execution_count
+        ip.run_cell("with torch.trace():\n    s = a.sigmoid()\n    s.mul_(2)\n    out = s.sum()", store_history=True)
+        ip.run_cell("try:\n    out.backward()\nexcept RuntimeError as e:\n    err = e", store_history=True)
+        drawing = ext_module._extensions[id(ip)].error_drawing(ip.user_ns["err"])
+        text = str(drawing)
+        assert f"failing node SigmoidBackward0 (n3) was made at In [{n}], line 2: s = a.sigmoid()" in text
+        assert f"SigmoidBackward0  (In [{n}], line 2: s = a.sigmoid())" in text
+        ip.run_cell("%unload_ext autograd_lab", store_history=True)
+    finally:
+        InteractiveShell.clear_instance()
+
+
+def test_abbreviate_and_shape_str_are_public_and_what_the_widgets_use():
+    from autograd_lab.viz import _format
+    assert viz.abbreviate is _format.abbreviate and viz.shape_str is _format.shape_str
+    assert viz.shape_str((2, 3)) == "[2, 3]" and viz.abbreviate(np.float32(3.0)) == "3."
+    pytest.importorskip("anywidget")
+    from autograd_lab.widgets import _format as widget_format
+    assert widget_format.abbreviate is viz.abbreviate and widget_format.shape_str is viz.shape_str
+
+
+# ---- why_no_grad: one test per reason
+def two_layer(cut=None):
+    x = A.tensor([1.0, 2.0])
+    w1 = A.tensor([0.5, -1.0], requires_grad=True)
+    w2 = A.tensor([2.0, 3.0], requires_grad=True)
+    with A.trace():
+        h = (x * w1).sigmoid()
+        if cut == "detach":
+            out = h.detach() * w2  # site: cut
+        elif cut == "data":
+            out = h.data * w2
+        else:
+            out = h * w2
+        loss = out.sum()
+    return x, w1, w2, h, loss
+
+
+def test_why_has_grad_and_non_leaf():
+    x, w1, w2, h, loss = two_layer()
+    loss.backward()
+    why = why_no_grad(w1, loss)
+    assert isinstance(why, GradExplanation) and why.reason == "has_grad"
+    assert str(why) == repr(why) == "w1.grad is not None: it holds a gradient of shape [2]."
+    why = why_no_grad(h, loss)
+    assert why.reason == "non_leaf" and why.node is h.grad_fn
+    assert why.message.startswith(f"h is not a leaf: it was made by SigmoidBackward0, at {why.site}. ")
+    assert "h.retain_grad()" in why.message and why.site == anomaly.site_of(h.grad_fn)
+
+
+@pytest.mark.parametrize("after_backward", [False, True])
+def test_why_detached_path_names_the_op_and_the_line(after_backward):
+    x, w1, w2, h, loss = two_layer("detach")
+    if after_backward:
+        loss.backward()  # frees the saved copy: found through its version counter all the same
+    why = why_no_grad(w1, loss)
+    site = f"{HERE}, line {_line_of('# site: cut')}: out = h.detach() * w2  # site: cut"
+    assert why.reason == "detached" and why.node is loss.grad_fn.next_functions[0][0] and why.site == site
+    assert why.message.startswith("w1 is not reached from loss: the path is cut where MulBackward0 uses a copy of h "
+                                  f"taken with .detach(), at {site}. ")
+    assert f"(h itself was made by SigmoidBackward0, at {anomaly.site_of(h.grad_fn)})" in why.message
+
+
+def test_why_data_cut_and_a_detached_tensor_itself():
+    x, w1, w2, h, loss = two_layer("data")
+    why = why_no_grad(w1, loss)
+    assert why.reason == "detached" and "uses a copy of h taken with .data" in why.message
+    h_copy = h.detach()
+    why = why_no_grad(h_copy)
+    assert why.reason == "detached" and why.node is h.grad_fn
+    assert why.message.startswith("h_copy does not require grad: it is a copy of h taken with .detach(), which ")
+    assert "(h was made by SigmoidBackward0, at " in why.message
+
+
+def test_why_does_not_require_grad_and_no_grad():
+    x, w1, w2, h, loss = two_layer()
+    why = why_no_grad(x, loss)
+    assert why.reason == "does_not_require_grad"
+    assert why.message.startswith("x does not require grad, so autograd does not track it")
+    assert "torch.no_grad()" in why.message  # it says what cannot be told apart
+    with A.no_grad():
+        frozen = x * w1
+    loss2 = (frozen * w2).sum()
+    assert why_no_grad(frozen, loss2).reason == "does_not_require_grad"
+    assert why_no_grad(w1, loss2).reason == "not_reached"
+
+
+def test_why_no_grad_uses_the_site_the_core_records(monkeypatch):
+    # the core does not (yet) record where a tensor was computed under no_grad: when it does,
+    # through anomaly.no_grad_site_of(tensor), the explanation names the line
+    x, w1, w2, h, _ = two_layer()
+    with A.no_grad():
+        frozen = x * w1
+    loss = (frozen * w2).sum()
+    sites = {id(frozen): "In [4], line 2: frozen = x * w1"}
+    monkeypatch.setattr(anomaly, "no_grad_site_of", lambda t: sites.get(id(t)), raising=False)
+    why = why_no_grad(frozen, loss)
+    assert why.reason == "no_grad" and why.site == "In [4], line 2: frozen = x * w1"
+    assert why.message.startswith("frozen was computed under torch.no_grad() at In [4], line 2: frozen = x * w1")
+    why = why_no_grad(w1, loss)
+    assert why.reason == "no_grad" and why.node is loss.grad_fn.next_functions[0][0]
+    assert ", uses frozen, computed under torch.no_grad() at In [4], line 2" in why.message
+
+
+def test_why_not_reached_not_run_and_unknown():
+    x, w1, w2, h, loss = two_layer()
+    other = (w2 * 2).sum()
+    why = why_no_grad(w1, other)
+    assert why.reason == "not_reached"
+    assert why.message.startswith("w1 is not reached from other: no path of recorded operations leads back to w1")
+    why = why_no_grad(w1, loss)
+    assert why.reason == "not_run" and "backward has not run (yet) from loss. Call loss.backward()" in why.message
+    loss.backward()
+    w1.grad = None
+    why = why_no_grad(w1, loss)
+    assert why.reason == "not_run" and "its saved tensors are freed" in why.message
+    assert why_no_grad(w1).reason == "unknown"
+    no_graph = (h * 2).sum().detach()
+    why = why_no_grad(w1, no_graph)
+    assert why.reason == "not_reached" and "no_graph has no graph at all" in why.message
+    assert {"has_grad", "non_leaf", "detached", "no_grad", "does_not_require_grad", "not_reached", "not_run",
+            "unknown"} == set(REASONS)
+    with pytest.raises(TypeError):
+        why_no_grad(np.zeros(2))
+    assert why_no_grad(w1, loss, names={id(w1): "weight", id(loss): "L"}).message.startswith("weight is reached from L")

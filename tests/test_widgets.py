@@ -512,3 +512,191 @@ def test_saved_notebook_with_five_widgets_stays_small(tmp_path):
                            f"--rootdir={tmp_path}", "-o", "addopts="], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# ---- issue #11: where nodes were made, NaN / inf live, why a .grad is None ----
+import warnings  # noqa: E402
+
+from autograd_lab import anomaly  # noqa: E402
+from autograd_lab.viz import nonfinite_of  # noqa: E402
+
+
+@pytest.fixture
+def quiet_numpy():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # NumPy on NaN / inf (PyTorch does not warn)
+        yield
+
+
+def log_graph():
+    x = torch.tensor([0., 1., 2.], requires_grad=True)
+    with torch.trace():
+        y = torch.log(x)
+        loss = (y * x).sum()
+    return x, y, loss
+
+
+@pytest.mark.usefixtures("quiet_numpy")
+def test_sites_reach_the_payload_the_inspector_and_the_text():
+    x, y, loss = log_graph()
+    view = GraphView(loss)
+    log_id = view.snapshot.id_of(y.grad_fn)
+    site = anomaly.site_of(y.grad_fn)
+    assert site.endswith("y = torch.log(x)") and "test_widgets.py, line" in site
+    nodes = {n["id"]: n for n in view.graph["nodes"]}
+    assert nodes[log_id]["site"] == site and nodes["n4"]["site"] is None
+    view.selected = log_id
+    op = next(s for s in view.inspector["sections"] if s["title"] == "op")
+    assert op["rows"][0] == ["made at", site]
+    view.selected = "n0"
+    tensor = next(s for s in view.inspector["sections"] if s["title"] == "tensor")
+    assert ["made at", anomaly.site_of(loss.grad_fn)] in tensor["rows"]
+    assert f"LogBackward0  ({site})" in view.text()
+
+
+@pytest.mark.usefixtures("quiet_numpy")
+def test_graph_view_marks_nan_and_inf_nodes():
+    x, y, loss = log_graph()
+    view = GraphView(loss)
+    assert view.nonfinite == {"n0": "nan", "n1": "nan", "n2.self": "inf", "n3": "inf"}
+    assert view.nonfinite == {n["id"]: n["nonfinite"] for n in view.snapshot.nodes if n["nonfinite"]}
+    # drawn live by the browser, not baked into the layout
+    assert "al-nonfinite" not in view.dot and "⚠" not in view.dot
+    view.selected = "n2.self"
+    first = view.inspector["sections"][0]
+    assert first == {"title": "NaN / inf", "list": ["this saved tensor holds inf"], "tone": "nan"}
+    view.selected = "n3"
+    assert view.inspector["sections"][0]["list"] == ["its output holds inf (seen in a tensor it produced)"]
+    view.selected = "n4"
+    assert view.inspector["sections"][0]["title"] != "NaN / inf"
+    ok = GraphView(make()[2])
+    assert ok.nonfinite == {}
+
+
+@pytest.mark.usefixtures("quiet_numpy")
+def test_stepper_marks_nan_live_from_each_steps_gradients():
+    x, y, loss = log_graph()
+    stepper = BackwardStepper(loss, retain_graph=True)
+    initial = dict(stepper.nonfinite)
+    seen = dict(initial)
+    while True:
+        record = stepper.step()
+        if record is None:
+            break
+        nid = stepper.snapshot.id_of(record.node)
+        # what this step carried, computed here from the engine's own record
+        flag = nonfinite_of(*[g.numpy() for g in (*record.grad_in, *record.grad_out) if g is not None])
+        if flag:
+            seen[nid] = "nan" if "nan" in (flag, seen.get(nid)) else flag
+        for var, _ in record.accumulated:
+            vid = stepper.snapshot.id_of(var)
+            if nonfinite_of(var.grad.numpy()):
+                seen[vid] = nonfinite_of(var.grad.numpy())
+        assert stepper.nonfinite == seen
+    # MulBackward0 sent -inf (y) to x, LogBackward0 sent NaN (0/0), so x.grad is NaN
+    assert stepper.nonfinite == {"n0": "nan", "n1": "nan", "n2.self": "inf", "n2": "inf", "n3": "nan", "n4": "nan"}
+    stepper.selected = "n3"
+    notes = stepper.inspector["sections"][0]["list"]
+    assert notes == ["its output holds inf (seen in a tensor it produced)",
+                     "the grad sent along input 0 (to x) holds NaN"]
+    stepper.reset()
+    assert stepper.nonfinite == initial
+
+
+@pytest.mark.usefixtures("quiet_numpy")
+def test_anomaly_nan_check_marks_the_node_that_returned_nan():
+    x = torch.tensor([0., 1.], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # anomaly mode's own warnings, as PyTorch gives them
+        with torch.autograd.detect_anomaly():
+            loss = (x / x).sum()
+            stepper = BackwardStepper(loss)
+            with pytest.raises(RuntimeError, match="returned nan values"):
+                stepper.run()
+    nid = stepper.error_info["node"]
+    assert stepper.snapshot.node(nid)["label"] == "DivBackward0" and stepper.nonfinite[nid] == "nan"
+    assert stepper.error_info["site"] == anomaly.site_of(loss.grad_fn.next_functions[0][0])
+    assert stepper.error_info["site"].endswith("loss = (x / x).sum()")
+
+
+def test_error_panel_and_inspector_say_where_the_failing_node_was_made():
+    a = torch.tensor([1., 2., 3.], requires_grad=True)
+    with torch.trace():
+        b = a.sigmoid()
+        c = (b * a).sum()
+    b.mul_(2)
+    stepper = BackwardStepper(c, retain_graph=True)
+    stepper._on_action("run")
+    # the product saved b, which changed since: it fails, and says where it was made
+    site = anomaly.site_of(c.grad_fn.next_functions[0][0])
+    assert site.endswith("c = (b * a).sum()")
+    assert stepper.error_info["site"] == site and stepper.error_info["node_label"] == "MulBackward0"
+    error = stepper.inspector["sections"][0]
+    assert error["title"] == "error" and error["pre"].endswith(f"(this node was made at {site})")
+    # without a recorded site the panel has nothing to add
+    x, w, loss = make()
+    loss.backward()
+    plain = BackwardStepper(loss)
+    with pytest.raises(RuntimeError):
+        plain.run()
+    assert plain.error_info["site"] == ""
+    assert not plain.inspector["sections"][0]["pre"].endswith(")")
+
+
+def test_why_is_grad_none_in_the_inspector():
+    x = torch.tensor([1., 2.])
+    w1 = torch.tensor([0.5, -1.], requires_grad=True)
+    w2 = torch.tensor([2., 3.], requires_grad=True)
+    with torch.trace():
+        h = (x * w1).sigmoid()
+        loss = (h.detach() * w2).sum()
+    view = GraphView(loss, explain=[w1, h])
+    w1_id, w2_id = view.snapshot.id_of(w1), view.snapshot.id_of(w2)
+    h_id = view.snapshot.id_of(h)
+    assert view.snapshot.node(w1_id)["kind"] == "leaf" and h_id != view.snapshot.id_of(loss)
+    assert view.snapshot.roots == ["n0", w1_id, h_id]  # drawn apart: nothing in loss leads there
+
+    def why(node_id):
+        view.selected = ""
+        view.selected = node_id
+        found = [s for s in view.inspector["sections"] if s["title"] == "why is .grad None?"]
+        return found[0] if found else None
+
+    cut = why(w1_id)
+    mul_id = view.snapshot.id_of(loss.grad_fn.next_functions[0][0])
+    assert cut["reason"] == "detached" and cut["tone"] == "why"
+    assert cut["text"].startswith(f"w1 is not reached from loss: the path is cut where MulBackward0 ({mul_id}) uses "
+                                  "a copy of h taken with .detach(), at "
+                                  f"{anomaly.site_of(loss.grad_fn.next_functions[0][0])}. ")
+    assert why(h_id)["reason"] == "non_leaf"
+    assert why(w2_id)["reason"] == "not_run"
+    loss.backward()
+    assert why(w2_id) is None  # it has a grad now
+    assert why("n0") is None  # the output itself is not asked about
+
+
+def test_stepper_explains_a_leaf_it_has_not_reached_yet():
+    x, w, loss = make()
+    stepper = BackwardStepper(loss)
+    leaf_id = stepper.snapshot.id_of(w)
+    stepper.selected = leaf_id
+    text = next(s for s in stepper.inspector["sections"] if s["title"] == "why is .grad None?")["text"]
+    assert text == (f"w is reached from loss: its .grad is None because the stepper has not got to it yet "
+                    f"(its node, {leaf_id}, runs later). Step on.")
+    stepper.run()
+    assert all(s["title"] != "why is .grad None?" for s in stepper.inspector["sections"])
+
+
+def test_new_fields_go_out_once_and_steps_stay_small(wire):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        x, y, loss = log_graph()
+        stepper = BackwardStepper(loss)
+        opening = [d for d, _ in wire if "_anywidget_id" in d.get("state", {})][0]
+        assert opening["state"]["nonfinite"] == stepper.nonfinite
+        assert all("site" in n for n in opening["state"]["graph"]["nodes"])
+        wire.clear()
+        stepper.step()  # SumBackward0: nothing new is NaN, so the marks are not resent
+        stepper.step()  # MulBackward0 sends -inf to x: one more mark
+    keys = [set(d["state"]) for d, _ in wire if d and d.get("method") == "update"]
+    assert "nonfinite" not in keys[0] and "nonfinite" in keys[1]

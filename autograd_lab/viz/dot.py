@@ -7,7 +7,11 @@ error = red. Every label is an HTML-like label built from ``html.escape``d text,
 called ``<script>`` is drawn as those characters and never becomes markup.
 
 Node names in the DOT source are the snapshot ids, so each node's SVG ``<title>`` is its id; the
-``class`` attribute (``al-node al-op al-state-error`` ...) lets CSS and tests find states.
+``class`` attribute (``al-node al-op al-state-error`` ...) lets CSS and tests find states. Edges
+carry ``id=<edge id>`` (``e0``, ``e1`` ...), which Graphviz copies to the SVG ``<g>`` of the edge.
+A node holding NaN or inf gets the class ``al-nonfinite al-nan`` (or ``al-inf``) and a pink "NaN"
+line; where it was made (``In [3], line 2: y = x * w``, when recorded) is its tooltip, and for the
+node an error is drawn on, a line of its label and of the caption.
 """
 import html
 import shutil
@@ -52,7 +56,10 @@ EDGE_STYLE = {
     "saved": {"color": "#e8710a", "style": "dashed", "arrowsize": "0.5"},
 }
 ERROR_RED = "#b71c1c"
+NAN_PINK = "#c2185b"
+NONFINITE_TEXT = {"nan": "NaN", "inf": "inf"}
 VALUE_CHARS = 42  # a wider value line makes the whole layout wide; the snapshot keeps 60
+SITE_CHARS = 60   # a creation site drawn in a label (the tooltip and the caption keep it whole)
 
 
 def _text(s):
@@ -72,7 +79,15 @@ def _cut(s, limit):
     return s if len(s) <= limit else s[:limit - 1] + "…"
 
 
-def _label(n, show_values, show_grads, show_attrs, max_attr_chars=50):
+def error_caption(error):
+    """The caption of a snapshot's error: PyTorch's message, then where the failing node was made."""
+    text = f"{error['type']}: {error['message']}"
+    if error.get("site"):
+        text += f"\nfailing node {error['label']} ({error['node']}) was made at {error['site']}"
+    return text
+
+
+def _label(n, show_values, show_grads, show_attrs, max_attr_chars=50, show_nonfinite=True):
     kind, state = n["kind"], n["state"]
     title = n["label"]
     if kind == "op" and n["name"]:
@@ -93,6 +108,10 @@ def _label(n, show_values, show_grads, show_attrs, max_attr_chars=50):
         lines.append(_small(_cut("grad " + n["grad"], VALUE_CHARS), "#1b5e20"))
     if kind == "op" and state == "freed":
         lines.append(_small("buffers freed"))
+    if show_nonfinite and n.get("nonfinite"):
+        lines.append(_small("⚠ " + NONFINITE_TEXT[n["nonfinite"]], NAN_PINK))
+    if state == "error" and kind != "saved" and n.get("site"):
+        lines.append(_small(_cut("made at " + n["site"], SITE_CHARS), ERROR_RED))
     if show_attrs:
         for key, value in n["attrs"].items():
             lines.append(_small(_cut(f"{key}={value}", max_attr_chars)))
@@ -112,7 +131,19 @@ def _dim(color):
     return color + "66" if color.startswith("#") and len(color) == 7 else color
 
 
-def _node_attrs(n, show_values, show_grads, show_attrs, max_attr_chars):
+def _tooltip(n):
+    """Where the node was made, and NaN / inf. A tooltip is a Graphviz escString: lines are joined
+    with the escape "\\n", and a backslash of the user's code is drawn as "⧵" (Graphviz would read
+    "\\N" as the node's name, and its versions disagree on how to escape a backslash)."""
+    lines = []
+    if n.get("site"):
+        lines.append(("made at " if n["kind"] != "saved" else "computed at ") + n["site"])
+    if n.get("nonfinite"):
+        lines.append(f"holds {NONFINITE_TEXT[n['nonfinite']]}")
+    return "\\n".join(line.replace("\\", "⧵") for line in lines)
+
+
+def _node_attrs(n, show_values, show_grads, show_attrs, max_attr_chars, show_nonfinite=True):
     attrs = dict(KIND_STYLE[n["kind"]])
     state = n["state"]
     attrs.update(STATE_STYLE[state])
@@ -128,8 +159,16 @@ def _node_attrs(n, show_values, show_grads, show_attrs, max_attr_chars):
             attrs["color"] = ERROR_RED
     if freed:
         classes.append("al-freed")
+    if show_nonfinite and n.get("nonfinite"):
+        classes += ["al-nonfinite", f"al-{n['nonfinite']}"]
+        if state not in ("error", "current"):
+            attrs["color"], attrs["penwidth"] = NAN_PINK, "2.5"
     attrs["class"] = " ".join(classes)
-    attrs["label"] = _label(n, show_values, show_grads, show_attrs, max_attr_chars)
+    attrs["label"] = _label(n, show_values, show_grads, show_attrs, max_attr_chars, show_nonfinite)
+    tooltip = _tooltip(n)
+    if tooltip:
+        # (Graphviz wraps the node's shapes in <a xlink:title=...> for it; the <title> stays the id)
+        attrs["tooltip"] = tooltip
     return attrs
 
 
@@ -146,18 +185,20 @@ def _module_chain(module):
 
 
 def to_dot(snap, *, show_values=True, show_grads=True, show_saved=True, show_attrs=False, rankdir="TB",
-           caption=None, max_attr_chars=50):
-    """A ``graphviz.Digraph`` of the snapshot; node names are the snapshot ids.
+           caption=None, max_attr_chars=50, show_nonfinite=True):
+    """A ``graphviz.Digraph`` of the snapshot; node names are the snapshot ids, edges have ``id``.
 
     caption: text drawn above the graph; by default the message of an error marked with
-    ``snap.mark_error(exc)``.
+    ``snap.mark_error(exc)`` (and where its node was made, when that was recorded).
+    show_nonfinite: mark the nodes that hold NaN or inf in the drawing itself (the widgets draw
+    that live, as an overlay, and turn it off here).
     """
     g = graphviz.Digraph("autograd", graph_attr={"rankdir": rankdir, "nodesep": "0.25", "ranksep": "0.35",
                                                  "fontname": "Helvetica", "fontsize": "11"},
                          node_attr={"fontname": "Helvetica", "fontsize": "11"},
                          edge_attr={"arrowsize": "0.7"})
     if caption is None and snap.error is not None:
-        caption = f"{snap.error['type']}: {snap.error['message']}"
+        caption = error_caption(snap.error)
     if caption:
         g.attr(label=_caption(caption), labelloc="t", labeljust="l", fontcolor=ERROR_RED)
 
@@ -176,7 +217,7 @@ def to_dot(snap, *, show_values=True, show_grads=True, show_saved=True, show_att
                                     "class": "al-module"})
     for n in drawn:
         target = clusters[n["module"]] if n["module"] else g
-        target.node(n["id"], **_node_attrs(n, show_values, show_grads, show_attrs, max_attr_chars))
+        target.node(n["id"], **_node_attrs(n, show_values, show_grads, show_attrs, max_attr_chars, show_nonfinite))
     # a cluster's body is copied when it is attached, so attach the deepest ones first
     for path in sorted(clusters, key=lambda p: -p.count(".")):
         parent = path.rsplit(".", 1)[0] if "." in path else None
@@ -186,6 +227,7 @@ def to_dot(snap, *, show_values=True, show_grads=True, show_saved=True, show_att
         if e["kind"] == "saved" and not show_saved:
             continue
         attrs = dict(EDGE_STYLE[e["kind"]])
+        attrs["id"] = e["id"]
         attrs["class"] = f"al-edge al-edge-{e['kind']}"
         g.edge(e["source"], e["target"], **attrs)
     return g

@@ -6,7 +6,7 @@ compare, on a machine without Graphviz.
 """
 from pathlib import Path
 
-from .dot import GraphvizNotInstalled, has_dot, render, to_dot
+from .dot import GraphvizNotInstalled, error_caption, has_dot, render, to_dot
 from .snapshot import Snapshot, snapshot
 from .text import text_tree
 
@@ -68,7 +68,7 @@ class GraphDrawing:
     def text(self):
         caption = self.options["caption"]
         if caption is None and self.snapshot.error is not None:
-            caption = f"{self.snapshot.error['type']}: {self.snapshot.error['message']}"
+            caption = error_caption(self.snapshot.error)
         tree = text_tree(self.snapshot, show_saved=self.options["show_saved"])
         return f"{caption}\n{tree}" if caption else tree
 

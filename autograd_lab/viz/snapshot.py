@@ -10,9 +10,17 @@ follows ``next_functions`` from index 0), so the same graph always gets the same
 ``n1``, ... for graph nodes and ``n3.self`` for the tensor ``n3`` saved as ``self``.
 Directions follow the forward pass, as torchviz draws it: an edge goes from the input side (the
 ``next_functions`` entry, or the leaf) to the node that consumes it.
+
+Debugging fields: ``site`` is where a node was made (``"In [3], line 2: y = x * w"``, from
+``anomaly.site_of``; None unless ``trace()`` or anomaly mode recorded it), and ``nonfinite`` is
+``"nan"`` / ``"inf"`` / None for the values and gradients the node holds now (see
+``Snapshot._scan_nonfinite``).
 """
 import itertools
 
+import numpy as np
+
+from .. import anomaly
 from ..node import AccumulateGrad, Node
 from ..tensor import Tensor
 from ._format import abbreviate, shape_list, short_repr
@@ -64,13 +72,54 @@ def _retained(node):
     return out
 
 
+def nonfinite_of(*arrays):
+    """"nan" if any of the arrays holds a NaN, else "inf" if one holds ±inf, else None.
+    (None entries and integer or bool arrays are skipped: they are always finite.)"""
+    worst = None
+    for a in arrays:
+        if a is None:
+            continue
+        a = np.asarray(a)
+        if a.dtype.kind not in "fc" or a.size == 0:
+            continue
+        if np.isnan(a).any():
+            return "nan"
+        if worst is None and np.isinf(a).any():
+            worst = "inf"
+    return worst
+
+
+def _data_of(t):
+    return None if t is None else t._data
+
+
+def _saved_tensor(st):
+    """The tensor a SavedTensor holds as an input (None for an op's own output, or once freed)."""
+    return getattr(st, "_tensor", None)
+
+
+def _saved_producer(st, owner):
+    """The node that produced the tensor a SavedTensor holds: its owner for a saved result, else the
+    saved input's grad_fn (None for a leaf or a tensor without history, or once freed)."""
+    if st.is_output:
+        return owner
+    t = _saved_tensor(st)
+    return None if t is None else t.grad_fn
+
+
+def _site(node):
+    return anomaly.site_of(node) if node is not None and not isinstance(node, AccumulateGrad) else None
+
+
 def _blank(nid, kind, label):
     return {"id": nid, "kind": kind, "label": label, "name": None, "shape": None, "dtype": None,
             "value": None, "grad": None, "state": "pending", "saved": [], "hooks": 0,
             "retains_grad": False, "module": None, "requires_grad": True,
-            # additions to the contract: an op's own attributes (for show_attrs) and the error
-            # message on the node an exception came from
-            "attrs": {}, "error": None}
+            # additions to the contract: an op's own attributes (for show_attrs), the error
+            # message on the node an exception came from, where the node was made
+            # (``anomaly.site_of``: "In [3], line 2: y = x * w", recorded under trace() or anomaly
+            # mode, else None), and whether a value or gradient it holds is NaN / inf
+            "attrs": {}, "error": None, "site": None, "nonfinite": None}
 
 
 class Snapshot:
@@ -80,7 +129,7 @@ class Snapshot:
         self.nodes = []
         self.edges = []
         self.roots = []       # node ids of the roots, in the order given
-        self.error = None     # set by mark_error: {"node", "type", "message"}
+        self.error = None     # set by mark_error: {"node", "type", "message", "label", "site"}
         self._index = {}      # node id -> node dict
         self._objs = {}       # node id -> Node / Tensor / SavedTensor
         self._ids = {}        # id(object) -> node id (objects are kept alive by _alive)
@@ -145,7 +194,8 @@ class Snapshot:
         if nid is None:
             return None
         message = str(exc)
-        self.error = {"node": nid, "type": type(exc).__name__, "message": message}
+        self.error = {"node": nid, "type": type(exc).__name__, "message": message,
+                      "label": self._index[nid]["label"], "site": self._index[nid]["site"]}
         self.set_state(nid, "error")
         self._index[nid]["error"] = message
         for entry in self._index[nid]["saved"]:
@@ -212,7 +262,42 @@ class Snapshot:
         for n in self.nodes:
             n.update(self._describe(n["id"]))
             n["state"] = self._explicit.get(n["id"], self._natural_state(n))
+        self._scan_nonfinite()
         return self
+
+    def _scan_nonfinite(self):
+        """Set each node's "nonfinite": the worst of the values and gradients it holds now.
+
+        An op holds no value of its own, but its output is known wherever a tensor it produced is
+        still held: a root, a retained tensor, its saved result, or an input another op saved. So
+        ``log(0)`` marks LogBackward0 itself, not only the ops downstream of it.
+        """
+        produced = {}  # op id -> arrays of its outputs seen elsewhere in the graph
+        for n in self.nodes:
+            if n["kind"] != "saved":
+                continue
+            st = self._objs[n["id"]]
+            owner = self._info[n["id"]]["owner"]
+            pid = self._ids.get(id(_saved_producer(st, owner)))
+            if pid is not None and self._index[pid]["kind"] == "op":
+                produced.setdefault(pid, []).append(st.peek())
+        for n in self.nodes:
+            nid, kind = n["id"], n["kind"]
+            obj = self._objs[nid]
+            if kind == "leaf":
+                n["nonfinite"] = nonfinite_of(obj._data, _data_of(obj._grad))
+            elif kind == "output":
+                n["nonfinite"] = nonfinite_of(obj._data, _data_of(obj._grad) if obj.retains_grad else None)
+            elif kind == "saved":
+                n["nonfinite"] = nonfinite_of(obj.peek())
+            else:
+                arrays = list(produced.get(nid, ()))
+                for _, t in _retained(obj):
+                    arrays += [t._data, _data_of(t._grad)]
+                root = self._info[nid].get("tensor")
+                if root is not None:
+                    arrays.append(root._data)
+                n["nonfinite"] = nonfinite_of(*arrays)
 
     # ---- building ----
     @staticmethod
@@ -246,7 +331,8 @@ class Snapshot:
                     "shape": shape_list(t.shape), "dtype": _dtype_name(t.dtype),
                     "value": abbreviate(_array_of(t)), "grad": abbreviate(_array_of(grad)),
                     "hooks": _count_hooks(t._backward_hooks, *(_node_hooks(acc) if acc else ())),
-                    "retains_grad": False, "module": module, "requires_grad": t.requires_grad}
+                    "retains_grad": False, "module": module, "requires_grad": t.requires_grad,
+                    "site": None}
         if kind == "output":
             t = obj
             grad = t.grad if t.retains_grad else None  # a plain non-leaf .grad read would warn
@@ -254,7 +340,8 @@ class Snapshot:
                     "shape": shape_list(t.shape), "dtype": _dtype_name(t.dtype),
                     "value": abbreviate(_array_of(t)), "grad": abbreviate(_array_of(grad)),
                     "hooks": 0, "retains_grad": t.retains_grad,
-                    "module": _metadata_module(t.grad_fn), "requires_grad": t.requires_grad}
+                    "module": _metadata_module(t.grad_fn), "requires_grad": t.requires_grad,
+                    "site": _site(t.grad_fn)}
         if kind == "saved":
             st, owner = obj, info["owner"]
             return {"label": st.name, "name": st.name, "shape": shape_list(st.shape),
@@ -262,7 +349,8 @@ class Snapshot:
                     "hooks": 0, "retains_grad": False, "module": _metadata_module(owner),
                     "requires_grad": False, "owner": info["owner_id"],
                     "saved_version": st.saved_version, "version": st.version, "freed": st.freed,
-                    "stale": (not st.freed) and st.is_stale, "is_output": st.is_output}
+                    "stale": (not st.freed) and st.is_stale, "is_output": st.is_output,
+                    "site": _site(_saved_producer(st, owner))}
         # an op
         node = obj
         retained = _retained(node)
@@ -289,7 +377,7 @@ class Snapshot:
         return {"label": _node_label(node), "name": name, "shape": shape, "dtype": dtype,
                 "value": None, "grad": grad, "saved": saved, "hooks": _count_hooks(*_node_hooks(node)),
                 "retains_grad": bool(retained), "module": _metadata_module(node), "requires_grad": True,
-                "attrs": attrs}
+                "attrs": attrs, "site": _site(node)}
 
     def _add_node(self, nid, kind):
         d = _blank(nid, kind, "")
@@ -424,4 +512,5 @@ def snapshot(*tensors_or_nodes, params=None, names=None):
                     snap._add_edge(snap._ids[key_of(nxt)], nid, i, "grad", nr)
             for j, entry in enumerate(d["saved"]):
                 snap._add_edge(entry["id"], nid, j, "saved")
+    snap._scan_nonfinite()
     return snap

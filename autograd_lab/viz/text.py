@@ -11,19 +11,35 @@ memory addresses and depends only on the graph, so nbval can compare it between 
 
 An op reached a second time (the graph is a DAG, not a tree) is printed once in full, then as a
 reference ``AddBackward0 (n3, see above)``; leaves are short and simply repeat.
+
+Where a node was made is shown when it was recorded (under ``autograd_lab.trace()`` or anomaly
+mode), and a node holding NaN or inf says so::
+
+    MulBackward0  (In [3], line 2: y = x * w)  [has NaN]
 """
 
 STATE_NOTE = {"current": "[current]", "done": "[done]", "freed": "[freed]", "error": "[error]"}
+NONFINITE_NOTE = {"nan": "[has NaN]", "inf": "[has inf]"}
+SITE_CHARS = 80  # a creation site longer than this is cut (the inspector shows it whole)
+
+
+def site_text(site, limit=SITE_CHARS):
+    """``(In [3], line 2: y = x * w)``, cut to ``limit`` characters."""
+    if len(site) > limit:
+        site = site[:limit - 1] + "…"
+    return f"({site})"
 
 
 def _shape(shape):
     return "[" + ", ".join(str(s) for s in shape) + "]"
 
 
-def _saved_note(s):
+def _saved_note(s, nonfinite=None):
     if s["freed"]:
         return f"{s['name']} (freed)"
     text = f"{s['name']} {_shape(s['shape'])}"
+    if nonfinite:
+        text += " " + NONFINITE_NOTE[nonfinite].replace("[", "(").replace("]", ")")
     if s["stale"]:
         return text + f" version {s['version']}, expected {s['saved_version']} (stale)"
     if s["saved_version"]:
@@ -31,7 +47,7 @@ def _saved_note(s):
     return text
 
 
-def _line(n, show_saved, show_values, show_grads, head_suffix=""):
+def _line(n, show_saved, show_values, show_grads, head_suffix="", saved_nonfinite=None):
     kind = n["kind"]
     parts = []
     if kind == "leaf":
@@ -44,16 +60,21 @@ def _line(n, show_saved, show_values, show_grads, head_suffix=""):
         parts.append(f"{n['label']} {_shape(n['shape'])} (output)")
     else:
         parts.append(n["label"] + (f" ({n['name']})" if kind == "op" and n["name"] else "") + head_suffix)
+    if n.get("site"):
+        parts.append(site_text(n["site"]))
     if show_values and n["value"] is not None:
         parts.append("= " + n["value"])
     if show_grads and n["grad"] is not None:
         parts.append("grad " + n["grad"])
     if show_saved and n["saved"]:
-        parts.append("saved: " + ", ".join(_saved_note(s) for s in n["saved"]))
+        flags = saved_nonfinite or {}
+        parts.append("saved: " + ", ".join(_saved_note(s, flags.get(s["id"])) for s in n["saved"]))
     if n["hooks"]:
         parts.append(f"hooks: {n['hooks']}")
     if n["retains_grad"]:
         parts.append("retains grad")
+    if n.get("nonfinite") in NONFINITE_NOTE:
+        parts.append(NONFINITE_NOTE[n["nonfinite"]])
     if n["state"] in STATE_NOTE:
         parts.append(STATE_NOTE[n["state"]])
     return "  ".join(parts)
@@ -72,7 +93,9 @@ def text_tree(snap, *, show_saved=True, show_values=False, show_grads=False, max
             produced[e["target"]] = e["source"]
 
     def fmt(nid, head_suffix=""):
-        return _line(snap.node(nid), show_saved, show_values, show_grads, head_suffix)
+        n = snap.node(nid)
+        flags = {s["id"]: snap.node(s["id"]).get("nonfinite") for s in n["saved"] if s["id"] in snap}
+        return _line(n, show_saved, show_values, show_grads, head_suffix, flags)
 
     out = []
     printed = set()

@@ -3,18 +3,30 @@ import traitlets
 
 from ..node import AccumulateGrad
 from ..tensor import Tensor
-from ..viz import snapshot, to_dot
+from ..viz import nonfinite_of, snapshot, to_dot
 from ..viz.text import text_tree
+from ..viz.why import explain
 from . import _format as fmt
 from ._base import Widget
 from ._names import caller_names
 
 MAX_TEXT_LEAVES = 6  # leaves listed in the text repr; a 300-node graph's repr stays readable
 STATE_CODES = {"pending": "p", "current": "c", "done": "d", "freed": "f", "error": "e"}
+NONFINITE_WORDS = {"nan": "NaN", "inf": "inf"}
+
+
+def _worse(a, b):
+    """The worse of two nonfinite flags (None < "inf" < "nan")."""
+    return "nan" if "nan" in (a, b) else ("inf" if "inf" in (a, b) else None)
 
 
 class GraphView(Widget):
-    """``GraphView(loss)``: click a node to see its op, shapes, values, grads, saved tensors, hooks.
+    """``GraphView(loss)``: click a node to see its op, shapes, values, grads, saved tensors, hooks,
+    where it was made (under ``autograd_lab.trace()`` or anomaly mode) and, for a leaf whose
+    ``.grad`` is None, why. Nodes holding NaN or inf are marked (class ``has-nan``, a badge).
+
+    explain: more tensors to draw and explain (``GraphView(loss, explain=[w1])``): a tensor not
+    reached from ``loss`` is drawn on its own, and its inspector says why its ``.grad`` is None.
 
     The DOT is sent once; Graphviz (compiled to WebAssembly) lays it out in the browser, and any later
     change (states, labels, the inspector) is a small trait update that restyles nodes by id.
@@ -34,15 +46,28 @@ class GraphView(Widget):
     selected = traitlets.Unicode("").tag(sync=True)
     inspector = traitlets.Dict().tag(sync=True)
     error_info = traitlets.Dict().tag(sync=True)
+    # node id -> "nan" | "inf" for every node whose value or gradient holds one, as far as known now
+    # (a stepper adds the gradients of each step as it runs)
+    nonfinite = traitlets.Dict().tag(sync=True)
 
     def __init__(self, tensor_or_tensors, params=None, *, names=None, show_values=True, show_saved=True,
-                 error=None, **kwargs):
+                 error=None, explain=None, **kwargs):
         """error: an exception a backward raised; its node (``exc.autograd_node``) and the saved
-        tensor that made it fail are drawn in the error state, its message in the error panel."""
+        tensor that made it fail are drawn in the error state, its message in the error panel.
+        explain: a tensor or a list of tensors whose ``.grad`` the inspector explains (drawn too)."""
         tensors = tuple(tensor_or_tensors) if isinstance(tensor_or_tensors, (list, tuple)) else (tensor_or_tensors,)
+        explained = () if explain is None else (tuple(explain) if isinstance(explain, (list, tuple)) else (explain,))
         if names is None:
             names = caller_names()
-        self.snapshot = snapshot(*tensors, params=params, names=names)
+        self._outputs = [t for t in tensors if isinstance(t, Tensor)]
+        self._names = dict(names)
+        if params is not None:
+            items = params.items() if hasattr(params, "items") else params
+            params = list(items)
+            self._names.update({id(t): str(k) for k, t in params})
+        self.snapshot = snapshot(*tensors, *explained, params=params, names=names)
+        self._explained = {self.snapshot.id_of(t) for t in explained if isinstance(t, Tensor)}
+        self._explained.discard(None)
         error_info = {}
         if error is not None:
             error_info = self._mark_error(error)
@@ -52,10 +77,13 @@ class GraphView(Widget):
         self._states = dict(self.snapshot.states)
         # everything goes out with the comm's opening message: the DOT once, and never again.
         # Grads are drawn as live overlays (notes), not baked into the layout.
+        # NaN / inf are drawn live by the browser (class has-nan and a badge), not baked into the DOT
         initial = {
-            "dot": to_dot(self.snapshot, show_values=show_values, show_grads=False, show_saved=show_saved).source,
+            "dot": to_dot(self.snapshot, show_values=show_values, show_grads=False, show_saved=show_saved,
+                          show_nonfinite=False).source,
             "graph": self._graph_payload(), "state_codes": self._codes(), "notes": self._leaf_notes(),
-            "summary": self.text(), "error_info": error_info, **self._initial_traits()}
+            "nonfinite": self._snapshot_nonfinite(), "summary": self.text(), "error_info": error_info,
+            **self._initial_traits()}
         super().__init__(**initial, **kwargs)
         self.observe(self._on_selected, names="selected")
 
@@ -80,6 +108,7 @@ class GraphView(Widget):
                                        f"version {entry['version']}, expected {entry['saved_version']}")
         return {"type": type(exc).__name__, "message": str(exc), "node": nid or "",
                 "node_label": snap.node(nid)["label"] if nid else "", "details": details,
+                "site": (snap.node(nid)["site"] or "") if nid else "",
                 "note": "Every .grad was put back as it was before this backward (a failed pass changes nothing)."}
 
     # ---- node states ----
@@ -95,10 +124,66 @@ class GraphView(Widget):
     def _codes(self):
         return "".join(STATE_CODES[self._states.get(i, "pending")] for i in self._order)
 
+    # ---- NaN and inf ----
+    def _snapshot_nonfinite(self):
+        """{node id: "nan" | "inf"} from the values and grads the snapshot holds now."""
+        return {n["id"]: n["nonfinite"] for n in self.snapshot.nodes if n["nonfinite"]}
+
+    def _nonfinite_notes(self, node_id):
+        """What holds NaN or inf at this node, in words (for the inspector)."""
+        n = self.snapshot.node(node_id)
+        obj = self.snapshot.obj_of(node_id)
+        notes = []
+
+        def add(what, *arrays):
+            flag = nonfinite_of(*arrays)
+            if flag:
+                notes.append(f"{what} holds {NONFINITE_WORDS[flag]}")
+
+        if n["kind"] in ("leaf", "output"):
+            add("its value", obj._data)
+            holder = self._grad_holder(node_id)
+            if holder is not None and holder._grad is not None:
+                add("its .grad", holder._grad._data)
+        elif n["kind"] == "saved":
+            add("this saved tensor", obj.peek())
+        elif n["nonfinite"]:
+            notes.append(f"its output holds {NONFINITE_WORDS[n['nonfinite']]} (seen in a tensor it produced)")
+        record = self._records.get(node_id)
+        if record is not None:
+            add("the grad that arrived", *[None if g is None else g._data for g in record.grad_in])
+            if n["kind"] == "op":
+                for i, (nxt, _) in enumerate(obj.next_functions):
+                    g = record.grad_out[i] if i < len(record.grad_out) else None
+                    if nxt is not None and g is not None:
+                        add(f"the grad sent along input {i} (to {self._name_of(self.snapshot.id_of(nxt))})", g._data)
+        if not notes and self.nonfinite.get(node_id):
+            notes.append(f"held {NONFINITE_WORDS[self.nonfinite[node_id]]} during this backward")
+        return notes
+
+    # ---- why is .grad None? ----
+    def _explanation(self, node_id):
+        """The "why is .grad None?" text for a leaf or an explained tensor (None when not asked)."""
+        n = self.snapshot.node(node_id)
+        if not (n["kind"] == "leaf" or node_id in self._explained) or n["kind"] == "saved":
+            return None
+        t = self.snapshot.obj_of(node_id)
+        if t._grad is not None:
+            return None
+
+        def label(node):
+            nid = self.snapshot.id_of(node)
+            return f"{node.name()} ({nid})" if nid else node.name()
+
+        names = dict(self._names)
+        names.setdefault(id(t), n["name"] or node_id)
+        return explain(t, self._outputs, names, label)
+
     # ---- payloads ----
     def _graph_payload(self):
         nodes = [{"id": n["id"], "kind": n["kind"], "label": n["label"], "module": n["module"],
-                  "hooks": n["hooks"], "retains_grad": n["retains_grad"]} for n in self.snapshot.nodes]
+                  "hooks": n["hooks"], "retains_grad": n["retains_grad"], "site": n["site"]}
+                 for n in self.snapshot.nodes]
         edges = [{"id": e["id"], "source": e["source"], "target": e["target"], "index": e["index"],
                   "kind": e["kind"]} for e in self.snapshot.edges]
         return {"nodes": nodes, "edges": edges, "roots": list(self.snapshot.roots)}
@@ -157,9 +242,11 @@ class GraphView(Widget):
         title = n["label"]
         if kind in ("leaf", "output"):
             t = obj
-            sections.append({"title": "tensor", "rows": [
-                ["name", n["name"] or "—"], ["shape", fmt.shape_str(t.shape)], ["dtype", str(t.dtype)],
-                ["requires_grad", str(t.requires_grad)]]})
+            rows = [["name", n["name"] or "—"], ["shape", fmt.shape_str(t.shape)], ["dtype", str(t.dtype)],
+                    ["requires_grad", str(t.requires_grad)]]
+            if n["site"]:
+                rows.append(["made at", n["site"]])
+            sections.append({"title": "tensor", "rows": rows})
             sections.append({"title": "value", "pre": fmt.full(t.detach())})
             holder = self._grad_holder(node_id)
             if holder is not None:
@@ -176,12 +263,14 @@ class GraphView(Widget):
                 ["saved by", f"{owner['label']} ({owner['id']})"], ["name", st.name],
                 ["shape", fmt.shape_str(st.shape)], ["dtype", str(st.dtype)],
                 ["version when saved", str(st.saved_version)], ["version now", str(st.version)],
-                ["status", status]]})
+                ["status", status]] + ([["computed at", n["site"]]] if n["site"] else [])})
             value = st.peek()
             sections.append({"title": "value", "pre": "freed" if value is None else fmt.abbreviate(value, 2000)})
         else:
             node = obj
             rows = []
+            if n["site"]:
+                rows.append(["made at", n["site"]])
             if n["name"]:
                 rows.append(["tensor", n["name"]])
             if n["module"]:
@@ -237,9 +326,19 @@ class GraphView(Widget):
         if n["retains_grad"]:
             holder = self._grad_holder(node_id)
             sections.append({"title": "retained .grad", "pre": fmt.full(holder._grad if holder is not None else None)})
+        nonfinite = self._nonfinite_notes(node_id)
+        if nonfinite:
+            sections.insert(0, {"title": "NaN / inf", "list": nonfinite, "tone": "nan"})
+        why = self._explanation(node_id)
+        if why is not None:
+            sections.append({"title": "why is .grad None?", "text": why.message, "tone": "why",
+                             "reason": why.reason})
         error = self.error_info if self.error_info.get("node") == node_id else None
         if error:
-            sections.insert(0, {"title": "error", "pre": f"{error['type']}: {error['message']}"})
+            text = f"{error['type']}: {error['message']}"
+            if error.get("site"):
+                text += f"\n(this node was made at {error['site']})"
+            sections.insert(0, {"title": "error", "pre": text})
         return {"id": node_id, "title": title, "subtitle": f"{node_id} · {kind} · {state}", "sections": sections}
 
     def _hooks_of(self, node_id):

@@ -7,8 +7,9 @@ drains, and pulls ONE step from it per click. After the last step every ``.grad`
 import traitlets
 
 from ..autograd import backward_steps
+from ..viz import nonfinite_of
 from . import _format as fmt
-from .graph_view import GraphView
+from .graph_view import GraphView, _worse
 
 NOT_RETAINED = ("Reset needs retain_graph=True: without it each node frees its saved tensors as it runs, "
                 "so this backward cannot run again.")
@@ -46,6 +47,7 @@ class BackwardStepper(GraphView):
         self._total = self._count_nodes()
         super().__init__(loss, **kwargs)
         self._initial_states = dict(self._states)
+        self._initial_nonfinite = dict(self.nonfinite)
         self._saved_grads = self._grab_grads()
 
     # ---- the engine ----
@@ -137,8 +139,36 @@ class BackwardStepper(GraphView):
                     if note:
                         notes[tid] = note
             self.notes = notes
+            self._mark_nonfinite(nid, record, touched)
         self._set_states(states)
         self.current = nid or ""
+
+    def _mark_nonfinite(self, nid, record, touched):
+        """Add what this step showed: NaN or inf in the grad that arrived or was sent (the node
+        itself), or in a .grad it filled (the leaf). Marks stay for the rest of the pass."""
+        marks = dict(self.nonfinite)
+        grads = [g._data for g in (*record.grad_in, *record.grad_out) if g is not None]
+        flag = _worse(marks.get(nid), nonfinite_of(*grads))
+        if flag:
+            marks[nid] = flag
+        for tid in touched:
+            holder = self._grad_holder(tid) if tid is not None else None
+            if holder is not None and holder._grad is not None:
+                flag = _worse(marks.get(tid), nonfinite_of(holder._grad._data))
+                if flag:
+                    marks[tid] = flag
+        if marks != self.nonfinite:
+            self.nonfinite = marks
+
+    def _explanation(self, node_id):
+        why = super()._explanation(node_id)
+        if why is not None and why.reason == "not_run" and not self.done and self.error is None:
+            # the pass is under way: "not run yet" means the stepper has not got there
+            name = self.snapshot.node(node_id)["name"] or node_id
+            out = self._names.get(id(self.loss)) or "the output"
+            why = type(why)("not_run", f"{name} is reached from {out}: its .grad is None because the stepper has not "
+                                       f"got to it yet (its node, {node_id}, runs later). Step on.")
+        return why
 
     def _finish(self):
         states = dict(self._states)
@@ -161,6 +191,9 @@ class BackwardStepper(GraphView):
         self._set_states(states)
         self.current = ""
         self.notes = self._leaf_notes()  # the engine rolled every .grad back: show that
+        if info["node"] and "returned nan values" in info["message"]:
+            # anomaly mode's check: the failing node's backward returned NaN (it never got to yield)
+            self.nonfinite = {**self.nonfinite, info["node"]: "nan"}
         self.error_info = info
         self.selected = info["node"] or self.selected
 
@@ -206,6 +239,7 @@ class BackwardStepper(GraphView):
             self.current = ""
             self.edge_grads = {}
             self.notes = self._leaf_notes()
+            self.nonfinite = dict(self._initial_nonfinite)
             self.error_info = {}
             self.done = False
             self._sync()

@@ -258,3 +258,69 @@ def test_stepper_in_notebook7(notebook7, open_notebook):
     nb.run(3)
     grads = nb.json_output(3, "GRADS=")
     assert grads["x"] == grads["ref_x"] and grads["w"] == grads["ref_w"] and grads["steps"] == len(order)
+
+
+# ---- issue #11: NaN hunting and creation sites, in a real notebook ----
+NAN_CELLS = [
+    "%load_ext autograd_lab\nimport json, warnings\nimport autograd_lab as torch\n"
+    "from autograd_lab.widgets import BackwardStepper\n"
+    "warnings.filterwarnings('ignore', category=RuntimeWarning)  # NumPy on log(0); PyTorch does not warn",
+    # log(0) = -inf, then -inf * 0 = NaN: the graph holds NaN and inf before backward runs
+    "x = torch.tensor([0., 1., 2.], requires_grad=True)\n"
+    "with torch.trace():\n"
+    "    y = torch.log(x)\n"
+    "    loss = (y * x).sum()\n"
+    "stepper = BackwardStepper(loss)\nstepper",
+    "from autograd_lab.anomaly import site_of\n"
+    "print('NAN=' + json.dumps({'marks': stepper.nonfinite, 'log': stepper.snapshot.id_of(y.grad_fn), "
+    "'x': stepper.snapshot.id_of(x), 'site': site_of(y.grad_fn)}))",
+    "print('AFTER=' + json.dumps(stepper.nonfinite))",
+]
+
+
+def _marked(root):
+    return root.locator("g.node.has-nan").evaluate_all(
+        "els => Object.fromEntries(els.map(e => [e.dataset.nodeId, e.dataset.nonfinite]))")
+
+
+def test_nan_nodes_are_marked_and_the_inspector_names_the_line(lab, open_notebook):
+    nb = open_notebook(lab, "nan.ipynb", NAN_CELLS)
+    nb.run(0)
+    nb.run(1)
+    root = nb.page.locator("[data-testid='backward-stepper']")
+    expect(root.locator("[data-node-id='n1']")).to_be_visible(timeout=30_000)
+    nb.run(2)
+    info = nb.json_output(2, "NAN=")
+    marks, log_id, x_id = info["marks"], info["log"], info["x"]
+    # before backward: the NaN loss and its ops, LogBackward0 and the -inf it produced (saved by the product)
+    assert marks == {"n0": "nan", "n1": "nan", "n2.self": "inf", log_id: "inf"}
+    expect(root.locator("g.node.has-nan")).to_have_count(len(marks))
+    assert _marked(root) == marks
+    expect(root.locator(f"[data-node-id='{log_id}'] [data-testid='nan-badge'] text")).to_have_text("inf")
+    expect(root.locator("[data-node-id='n0'] [data-testid='nan-badge'] text")).to_have_text("NaN")
+    # the leaf x: no NaN yet, and its inspector says why its .grad is None
+    expect(root.locator(f"[data-node-id='{x_id}']")).not_to_have_class(re.compile(r"\bhas-nan\b"))
+    root.locator(f"[data-node-id='{x_id}']").click()
+    inspector = root.locator("[data-testid='inspector']")
+    expect(inspector.locator("[data-section='why']")).to_contain_text("the stepper has not got to it yet")
+
+    # step through: the marks follow the gradients live (MulBackward0 sends -inf, LogBackward0 0/0)
+    root.locator("[data-action='step']").click()
+    expect(root).to_have_attribute("data-step", "1")
+    root.locator("[data-action='run']").click()
+    expect(root).to_have_attribute("data-done", "true")
+    nb.run(3)
+    after = nb.json_output(3, "AFTER=")
+    assert after == {**marks, "n2": "inf", log_id: "nan", x_id: "nan"}
+    expect(root.locator("g.node.has-nan")).to_have_count(len(after))
+    assert _marked(root) == after
+    expect(root.locator(f"[data-node-id='{x_id}'] [data-testid='nan-badge'] text")).to_have_text("NaN")
+
+    # click LogBackward0: the inspector names the cell and line that made it
+    root.locator(f"[data-node-id='{log_id}']").click()
+    expect(inspector).to_have_attribute("data-node-id", log_id)
+    assert re.fullmatch(r"In \[\d+\], line 3: y = torch\.log\(x\)", info["site"]), info["site"]
+    expect(inspector).to_contain_text(f"made at{info['site']}")
+    expect(inspector.locator("[data-section='nan']")).to_contain_text("holds NaN")
+    root.scroll_into_view_if_needed()
+    shot(nb.page, "lab-nan-hunting")

@@ -55,18 +55,6 @@ export function centreInside(inner, outer) {
   return cx >= outer.x0 && cx <= outer.x1 && cy >= outer.y0 && cy <= outer.y1;
 }
 
-/** The two node names of an edge title "a->b" (ports "a:p->b" stripped against the known names). */
-export function edgeEnds(title, known) {
-  const cut = title.indexOf("->");
-  if (cut < 0) return null;
-  const strip = (name) => {
-    if (known.has(name)) return name;
-    const colon = name.lastIndexOf(":");
-    return colon > 0 && known.has(name.slice(0, colon)) ? name.slice(0, colon) : name;
-  };
-  return [strip(title.slice(0, cut)), strip(title.slice(cut + 2))];
-}
-
 /** A Graphviz edge path sampled into a polyline with cumulative lengths, for points along it. */
 export function sampleEdge(pathD, perCurve = 8) {
   const v = numbers(pathD);

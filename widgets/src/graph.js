@@ -2,7 +2,7 @@
 // update only flips CSS classes and overlay texts on elements found by id, so a step costs a handful
 // of DOM writes however big the graph is.
 import { instance } from "@viz-js/viz";
-import { bboxOf, centreInside, edgeEnds, overlaps, pointAlong, sampleEdge } from "./geometry.js";
+import { bboxOf, centreInside, overlaps, pointAlong, sampleEdge } from "./geometry.js";
 import { changedKeys, h, svg } from "./util.js";
 
 let vizPromise = null;            // one WASM instance per page, shared by every view
@@ -49,6 +49,7 @@ export class GraphCanvas {
     this.byTarget = new Map();    // node id -> [edge id] (the node consumes these)
     this.edgeLabels = new Map();  // edge id -> overlay <text>
     this.notes = new Map();       // node id -> overlay <text>
+    this.nonfinite = {};          // node id -> "nan" | "inf" (class has-nan and a badge)
     this.clusters = [];           // {g, box, members:Set, collapsed, summary}
     this.states = {};
     this.current = "";
@@ -108,24 +109,15 @@ export class GraphCanvas {
       g._box = bboxOf(g);
       this._badges(g, info);
     }
-    // edges: by the id Graphviz copied from the DOT when there is one, else by "tail->head" in order
-    const known = new Set(this.nodes.keys());
+    // edges: by the id the DOT gives each one (viz/dot.py writes id=<edge id>; Graphviz copies it to
+    // the <g>). The id attribute then moves to data-edge-id: two views of one graph on a page would
+    // otherwise carry the same element ids.
     const wanted = new Map((graph.edges || []).map((e) => [e.id, e]));
-    const byEnds = new Map();
-    for (const e of graph.edges || []) {
-      const key = `${e.source}->${e.target}`;
-      if (!byEnds.has(key)) byEnds.set(key, []);
-      byEnds.get(key).push(e);
-    }
     for (const g of svgEl.querySelectorAll("g.edge")) {
-      let info = wanted.get(g.id);
-      const title = g.querySelector(":scope > title");
-      if (!info && title) {
-        const ends = edgeEnds(title.textContent, known);
-        info = ends && byEnds.get(`${ends[0]}->${ends[1]}`)?.shift();
-      }
+      const info = wanted.get(g.id);
       if (!info) continue;
       wanted.delete(info.id);
+      g.removeAttribute("id");
       g.dataset.edgeId = info.id;
       g.classList.add("agl-edge", `edge-${info.kind || "data"}`);
       this.edges.set(info.id, g);
@@ -177,6 +169,38 @@ export class GraphCanvas {
       x -= w + 3;
     }
     g.classList.add("has-badge");
+  }
+
+  /**
+   * flags: {node id: "nan" | "inf"} — every node whose value or gradient holds NaN or inf gets the
+   * class has-nan (and data-nonfinite), with a badge "NaN" / "inf" on its bottom-left corner (the top
+   * holds a leaf's .grad note and the hook badges; edges leave from the middle of the bottom)
+   */
+  setNonfinite(flags) {
+    const prev = this.nonfinite;
+    this.placed ||= new Map();
+    for (const id of changedKeys(prev, flags)) {
+      const g = this.nodes.get(id);
+      if (!g) continue;
+      const flag = flags[id];
+      g.querySelector(":scope > .agl-badge-nan")?.remove();
+      this.placed.delete(`b:${id}`);
+      g.classList.toggle("has-nan", !!flag);
+      if (!flag) { delete g.dataset.nonfinite; continue; }
+      g.dataset.nonfinite = flag;
+      const text = flag === "nan" ? "NaN" : "inf";
+      const w = 6 * text.length + 10, x = g._box.x0 - 4, y = g._box.y1 - 4;
+      const badge = svg("g", { class: "agl-badge agl-badge-nan", "data-testid": "nan-badge" });
+      const label = svg("text", { x: x + w / 2, y: y + 10 });
+      label.textContent = text;
+      const tip = svg("title");
+      tip.textContent = `${this._name(id)} holds ${text} (click the node to see where)`;
+      badge.append(svg("rect", { x, y, width: w, height: 13, rx: 6.5 }), label, tip);
+      g.append(badge);
+      // edge labels placed from now on keep clear of it
+      this.placed.set(`b:${id}`, { x0: x, y0: y, x1: x + w, y1: y + 13 });
+    }
+    this.nonfinite = { ...flags };
   }
 
   // ---- restyling (the per-step work) ----

@@ -33,6 +33,7 @@ export async function mountGraph({ model, el, testid, title }) {
   const update = batched(() => {
     canvas.setStateCodes(model.get("state_codes") || "");
     canvas.setCurrent(model.get("current"));
+    canvas.setNonfinite(model.get("nonfinite") || {});  // first: labels placed after it avoid its badges
     canvas.setEdgeLabels(model.get("edge_grads") || {});
     canvas.setNotes(model.get("notes") || {});
     canvas.setSelected(model.get("selected"));
@@ -40,7 +41,8 @@ export async function mountGraph({ model, el, testid, title }) {
     renderError(error, model.get("error_info"));
     root.classList.toggle("has-error", !!(model.get("error_info") || {}).message);
   });
-  const stop = onChanges(model, ["state_codes", "current", "edge_grads", "notes", "selected", "inspector", "error_info"], update);
+  const stop = onChanges(model, ["state_codes", "current", "edge_grads", "notes", "nonfinite", "selected", "inspector",
+    "error_info"], update);
   update();
   // a held sync arrives as several change events in one task: apply them together, now
   await Promise.resolve();

@@ -4,8 +4,9 @@
 import { h } from "./util.js";
 
 /**
- * data: {id, title, subtitle, sections: [{title, pre} | {title, rows: [[k, v]]} |
+ * data: {id, title, subtitle, sections: [{title, pre} | {title, text} | {title, rows: [[k, v]]} |
  *        {title, table: {columns, rows, flags}} | {title, list: [text]} | {title, empty}]}
+ * A section may carry a `tone` ("nan", "why"): a class agl-tone-<tone> to colour it.
  */
 export function renderInspector(panel, data) {
   if (!data || !data.id) {
@@ -21,8 +22,10 @@ export function renderInspector(panel, data) {
 }
 
 function renderSection(s) {
-  const box = h("section", { className: "agl-section" }, h("h4", {}, s.title));
+  const box = h("section", { className: s.tone ? `agl-section agl-tone-${s.tone}` : "agl-section",
+    dataset: s.tone ? { section: s.tone } : {} }, h("h4", {}, s.title));
   if (s.pre !== undefined) box.append(h("pre", { className: "agl-pre" }, s.pre));
+  if (s.text !== undefined) box.append(h("p", { className: "agl-text" }, s.text));
   if (s.rows) {
     box.append(h("table", { className: "agl-kv" },
       ...s.rows.map(([k, v]) => h("tr", {}, h("th", {}, k), h("td", {}, h("code", {}, v))))));
@@ -39,7 +42,7 @@ function renderSection(s) {
   return box;
 }
 
-/** error: {type, message, node, node_label, details: [text], note} or empty */
+/** error: {type, message, node, node_label, site, details: [text], note} or empty */
 export function renderError(panel, error) {
   if (!error || !error.message) {
     panel.hidden = true;
@@ -56,6 +59,8 @@ export function renderError(panel, error) {
         title: "Hide this message (the node stays marked)", onclick: () => { panel.hidden = true; },
       }, "×")),
     h("pre", { className: "agl-pre agl-error-message", dataset: { testid: "error-message" } }, error.message),
+    error.site ? h("div", { className: "agl-error-site", dataset: { testid: "error-site" } },
+      `${error.node_label || "the node"} (${error.node}) was made at `, h("code", {}, error.site)) : null,
     ...(error.details || []).map((d) => h("div", { className: "agl-error-detail" }, d)),
     error.note ? h("div", { className: "agl-muted" }, error.note) : null,
   );

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { instance } from "@viz-js/viz";
-import { centreInside, edgeEnds, edgeMidpoint, overlaps, pointAlong, sampleEdge } from "../src/geometry.js";
+import { centreInside, edgeMidpoint, overlaps, pointAlong, sampleEdge } from "../src/geometry.js";
 
 test("edge midpoint of one cubic is its value at t = 1/2", () => {
   // a straight cubic from (0,0) to (30,0): the middle is (15,0)
@@ -29,18 +29,19 @@ test("boxes overlap only when they share area", () => {
   assert.ok(!centreInside({ x0: 9, y0: 9, x1: 14, y1: 14 }, a));
 });
 
-test("edge titles split into node names, ports stripped against the known names", () => {
-  const known = new Set(["n1", "n2", "n3.self"]);
-  assert.deepEqual(edgeEnds("n1->n2", known), ["n1", "n2"]);
-  assert.deepEqual(edgeEnds("n3.self->n2", known), ["n3.self", "n2"]);
-  assert.deepEqual(edgeEnds("n1:p0->n2", known), ["n1", "n2"]);
-  assert.equal(edgeEnds("n1", known), null);
-});
-
 test("Graphviz (WASM) keeps the snapshot ids as SVG titles, the contract data-node-id relies on", async () => {
   const viz = await instance();
   const svg = viz.renderString('digraph { n0; "n3.self"; n1 -> n0; "n3.self" -> n1 }', { format: "svg" });
   const titles = [...svg.matchAll(/<title>([^<]*)<\/title>/g)].map((m) => m[1].replace(/&#45;&gt;/g, "->"));
   assert.ok(titles.includes("n0") && titles.includes("n3.self"));
   assert.ok(titles.includes("n1->n0") && titles.includes("n3.self->n1"));
+});
+
+test("Graphviz (WASM) copies an edge's id attribute to its <g>, the contract edges are matched by", async () => {
+  const viz = await instance();
+  // two edges between the same nodes: only the ids tell them apart
+  const svg = viz.renderString('digraph { n1 -> n0 [id=e0]; n1 -> n0 [id=e1]; "n3.self" -> n1 [id=e2] }',
+    { format: "svg" });
+  const ids = [...svg.matchAll(/<g id="([^"]*)" class="edge"/g)].map((m) => m[1]);
+  assert.deepEqual(ids.sort(), ["e0", "e1", "e2"]);
 });
