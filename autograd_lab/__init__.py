@@ -3,7 +3,7 @@
 ``import autograd_lab as torch`` and a PyTorch autograd tutorial prints the same thing.
 """
 from . import _dtype
-from .anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled, trace  # noqa: F401
+from .anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: F401
 from ._dtype import (bool_ as bool, dtype, float16, float32, float64, get_default_dtype, int8, int16,  # noqa: F401
                      int32, int64, set_default_dtype, uint8)
 from ._printing import get_printoptions, printoptions, set_printoptions  # noqa: F401
@@ -26,6 +26,11 @@ from . import autograd  # noqa: F401,E402
 
 _methods.register()
 
+# NumPy warns on inf/NaN arithmetic ("invalid value encountered in multiply"); PyTorch is silent and
+# lets the values propagate. Silence NumPy's RuntimeWarnings raised from our own op code only.
+import warnings as _warnings  # noqa: E402
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"autograd_lab(\.|$)")
+
 float = float32
 double = float64
 half = float16
@@ -34,6 +39,16 @@ int = int32
 short = int16
 
 __version__ = "0.1.0"
+
+
+def trace(input=True):
+    """Two things share this name. ``trace(matrix)`` is PyTorch's sum of the diagonal;
+    ``trace()`` / ``trace(False)`` (with ``with`` or as a call) records where each node was made."""
+    if isinstance(input, Tensor):
+        from .ops.linalg import TraceBackward0
+        return TraceBackward0.apply(input)
+    from .anomaly import trace as switch
+    return switch(input)
 
 
 def is_tensor(obj):

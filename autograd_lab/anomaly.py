@@ -66,6 +66,23 @@ def record_site(node):
         node.metadata["traceback_"] = traceback.format_list(frames)
 
 
+def record_no_grad_site(outputs):
+    """Called by Node.apply when recording and an op ran under no_grad on inputs that require grad:
+    the outputs have no history, so remember on them where that happened."""
+    frames = _user_frames()
+    if frames:
+        f = frames[-1]
+        label = _site_labeller[0](f.filename, f.lineno)
+        text = f"{label}: {(f.line or '').strip()}" if f.line else label
+        for o in outputs:
+            o._no_grad_site = text
+
+
+def no_grad_site_of(tensor):
+    """``In [4], line 1: y = x * 2`` when ``tensor`` was computed under no_grad while recording."""
+    return tensor.__dict__.get("_no_grad_site")
+
+
 def site_of(node):
     """``In [3], line 2: y = x * w`` (or None when nothing was recorded)."""
     site = node.metadata.get("site") if node._metadata else None

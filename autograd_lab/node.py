@@ -286,6 +286,9 @@ class Node:
                 o._base = base._base if base._base is not None else base
                 # a view made under no_grad of a tensor that requires grad still requires it (as a leaf)
                 o._requires_grad = needs or base._requires_grad
+        if anomaly.recording[0] and not needs and not cls.is_view and any(
+                t is not None and t._requires_grad for t in inputs):
+            anomaly.record_no_grad_site(outs)  # history was cut here: say where
         if needs:
             node.next_functions = tuple(_edge(t) for t in inputs)
             node._input_meta = tuple((t._data.shape, t._dtype) if t is not None else None for t in inputs)

@@ -112,3 +112,26 @@ def test_site_in_an_ipython_cell_names_the_cell():
         ip.run_cell("%unload_ext autograd_lab", store_history=True)
     finally:
         InteractiveShell.clear_instance()
+
+
+def test_no_grad_site_is_recorded_while_tracing():
+    from autograd_lab.anomaly import no_grad_site_of
+    from autograd_lab.viz import why_no_grad
+    w = lab.ones(2, requires_grad=True)
+    with lab.trace():
+        with lab.no_grad():
+            h = w * 2  # cut here
+        loss = (h * w).sum()
+    assert no_grad_site_of(h).endswith("h = w * 2  # cut here")
+    assert no_grad_site_of(w * 2) is None  # not recorded outside trace()
+    assert why_no_grad(h, loss).reason == "no_grad"
+
+
+def test_trace_of_a_matrix_is_pytorchs_trace():
+    a = lab.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+    ta = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+    out, tout = lab.trace(a), torch.trace(ta)
+    out.backward()
+    tout.backward()
+    assert repr(out) == repr(tout)
+    assert a.grad.tolist() == ta.grad.tolist()

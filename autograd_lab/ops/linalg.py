@@ -38,7 +38,11 @@ class AddmmBackward0(Node):
         if a.shape[1] != b.shape[0]:
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} and "
                                f"{b.shape[0]}x{b.shape[1]})")
-        _same_dtype(a, b)
+        names = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "float16": "Half"}
+        for what, t in (("self", bias), ("mat1", a)):
+            if t.dtype is not b.dtype:
+                raise RuntimeError(f"{what} and mat2 must have the same dtype, but got "
+                                   f"{names.get(t.dtype.name, t.dtype.name)} and {names.get(b.dtype.name, b.dtype.name)}")
         self.save(mat1=a, mat2=b)
         out = a._data @ b._data
         out += bias._data
@@ -57,7 +61,11 @@ class MvBackward0(Node):
         if a.shape[1] != v.shape[0]:
             raise RuntimeError(f"size mismatch, got input ({a.shape[0]}), mat ({a.shape[0]}x{a.shape[1]}), "
                                f"vec ({v.shape[0]})")
-        _same_dtype(a, v)
+        if a.dtype is not v.dtype:
+            # mv is addmv into a result of the vector's type
+            names = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int"}
+            va, vv = names.get(a.dtype.name, a.dtype.name), names.get(v.dtype.name, v.dtype.name)
+            raise RuntimeError(f"addmv input tensors must have the same dtype, but got {vv}, {va}, and {vv}")
         self.save(self=a, vec=v)
         return a._data @ v._data
 
@@ -74,7 +82,8 @@ class DotBackward0(Node):
             raise RuntimeError(f"1D tensors expected, but got {a._data.ndim}D and {b._data.ndim}D tensors")
         if a.shape[0] != b.shape[0]:
             raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to "
-                               f"have the same number of elements, but got {a.shape[0]} and {b.shape[0]} elements respectively")
+                               f"have the same number of elements, but got {a.shape[0]} and {b.shape[0]} elements "
+                               "respectively")
         if a.dtype is not b.dtype:
             names = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "float16": "Half"}
             raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
@@ -91,13 +100,21 @@ class BmmBackward0(Node):
     """out[i] = A[i]·B[i]        ∂A = g·Bᵀ,   ∂B = Aᵀ·g   (per batch)"""
 
     def forward(self, a, b):
-        if a._data.ndim != 3 or b._data.ndim != 3:
+        if a._data.ndim != 3:
             raise RuntimeError("batch1 must be a 3D tensor")
+        if b._data.ndim != 3:
+            raise RuntimeError("batch2 must be a 3D tensor")
         if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
             raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                                f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
-        _same_dtype(a, b)
         self.save(self=a, mat2=b)
+        if not a._data.size or not b._data.size:
+            # PyTorch returns early on empty operands: no dtype check, zeros of batch2's dtype
+            return np.zeros((a.shape[0], a.shape[1], b.shape[2]), b._data.dtype)
+        if a.dtype is not b.dtype:
+            names = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "float16": "Half"}
+            raise RuntimeError(f"expected scalar type {names.get(a.dtype.name, a.dtype.name)} but found "
+                               f"{names.get(b.dtype.name, b.dtype.name)}")
         return np.matmul(a._data, b._data)
 
     def backward(self, g):
@@ -188,3 +205,17 @@ def _broadcast_batch(s1, s2):
                                f"dimension {max(len(s1), len(s2)) - i}")
         out.append(y if x == 1 else x)
     return tuple(reversed(out))
+
+
+class TraceBackward0(Node):
+    """out = Σᵢ A[i, i]        ∂A = g·I"""
+
+    def forward(self, a):
+        if a._data.ndim != 2:
+            raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {a._data.ndim}")
+        self.shape = a._data.shape
+        return np.asarray(np.trace(a._data))
+
+    def backward(self, g):
+        from ..tensor import Tensor
+        return g * Tensor._make(np.eye(*self.shape, dtype=g._data.dtype))
