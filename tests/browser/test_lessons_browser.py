@@ -1,0 +1,328 @@
+"""Every lesson (notebooks/NN_*.ipynb), run from the top in a real JupyterLab, as a student would.
+
+For each lesson, one test: copy it with its outputs and execution counts cleared into ``lessons/``
+under the session lab's root, open it, run *Run All Cells*, wait until every code cell has run,
+then check:
+
+* no cell has an error output (a traceback), and no cell was left unrun. Output on stderr is
+  allowed only when it is a Python warning (``SomethingWarning: ...``): the lessons are run as a
+  student runs them, and a library's DeprecationWarning is not a broken lesson. Each such warning
+  is re-emitted as a pytest warning, so it shows in the summary instead of passing silently. Any
+  other stderr text fails the test. The outputs are read from the notebook's model, not the DOM:
+  JupyterLab 4 renders a traceback with data-mime-type="application/vnd.jupyter.stderr", like a
+  warning, so the DOM cannot tell the two apart (no element carries an "error" MIME type);
+* no console error and no uncaught exception on the page, apart from conftest.IGNORED_CONSOLE
+  (the harness's list; this file adds no filter of its own);
+* every widget the lesson builds (``GraphView(``, ``BackwardStepper(``, ``GradWatch(`` in a code
+  cell, outside comments) is on the page, at least one per such cell, and drawn: the graph has
+  nodes, the watch has rows, nothing says "could not be loaded" or "Error displaying widget";
+* the kernel imported this checkout's ``autograd_lab`` (the lab's PYTHONPATH puts the repository
+  first; it is not necessarily pip-installed).
+
+Then it scrolls to the first widget (else the first drawing: an SVG, else a printed text tree, else the
+title) and saves test-artifacts/lesson-NN.png.
+
+Speed: one page for the module (opened once with ``?reset``), each lesson opened with
+``docmanager:open`` in that page, and its kernel shut down and its tab closed after the test.
+The widget bundle is therefore sent once per page, as for a student who opens several lessons.
+"""
+import json
+import re
+import warnings
+from pathlib import Path
+
+import pytest
+
+try:
+    from playwright.sync_api import Error as PlaywrightError, expect
+except ImportError:  # conftest skips these tests (or fails them under CI=true) and says why
+    PlaywrightError, expect = Exception, None
+
+from .conftest import IGNORED_CONSOLE
+from .jupyter_driver import ARTIFACTS, ROOT, TOKEN
+
+LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+RUN_TIMEOUT = 120_000      # ms, one lesson's Run All (kernel start and `import torch` included)
+RENDER_TIMEOUT = 30_000    # ms, a widget's first drawing (the bundle comes over the comm once per page)
+
+# the widget classes a lesson may build, and the data-testid of the element each one draws
+WIDGETS = {"GraphView": "graph-view", "BackwardStepper": "backward-stepper", "GradWatch": "grad-watch"}
+WARNING_RX = re.compile(r"\b\w*Warning: ")
+
+
+def _cells(path):
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def _source(cell):
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def widgets_in(path):
+    """{widget class: how many code cells construct one}, in the order the classes first appear."""
+    found = {}
+    for cell in _cells(path):
+        if cell["cell_type"] != "code":
+            continue
+        code = "\n".join(line.split("#", 1)[0] for line in _source(cell).splitlines())
+        for cls in dict.fromkeys(re.findall(r"\b(" + "|".join(WIDGETS) + r")\s*\(", code)):
+            found[cls] = found.get(cls, 0) + 1
+    return found
+
+
+def _fresh_copy(src, dest):
+    """The lesson as a student first opens it after Kernel > Restart & Clear: nothing has run."""
+    nb = json.loads(src.read_text(encoding="utf-8"))
+    nb.get("metadata", {}).pop("widgets", None)
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+
+
+def _describe(i, source, count=None):
+    """How a failure names a cell: its index among all cells (from 0, markdown included), the
+    execution count the student sees, and its first line of code."""
+    first = next((line.strip() for line in source.splitlines() if line.strip() and not line.strip().startswith("#")),
+                 source.strip().splitlines()[0] if source.strip() else "")
+    shown = f"[{count}] " if count is not None else ""
+    return f"cell {i} ({shown}`{first[:70]}`)"
+
+
+# ---------------------------------------------------------------------------------------- fixtures
+
+@pytest.fixture(scope="module")
+def lesson_page(lab, browser):
+    """One page on the session's JupyterLab for all lessons; console errors go to page.console_errors."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    errors = []
+
+    def on_console(msg):
+        if msg.type == "error":
+            text = f"{msg.text} @ {msg.location.get('url', '')}"
+            if not any(re.search(rx, text) for rx, _why in IGNORED_CONSOLE):
+                errors.append(text)
+
+    def on_error(exc):
+        text = f"uncaught: {exc} {getattr(exc, 'stack', '') or ''}"
+        if not any(re.search(rx, text, re.S) for rx, _why in IGNORED_CONSOLE):
+            errors.append(text)
+
+    page.on("console", on_console)
+    page.on("pageerror", on_error)
+    page.console_errors = errors
+    page.goto(f"{lab.base}/lab?reset&token={TOKEN}")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell", timeout=60_000)
+    # the app object exists before its plugins have registered their commands: wait for the restore
+    page.evaluate("async () => { await window.jupyterapp.restored; }")
+    page.wait_for_function("() => ['docmanager:open', 'notebook:run-all-cells'].every("
+                           "c => window.jupyterapp.commands.hasCommand(c))", timeout=60_000)
+    yield page
+    context.close()
+
+
+CLOSE_ALL = """async () => {
+    const app = window.jupyterapp;
+    const panels = [...app.shell.widgets('main')].filter(w => w.sessionContext && w.content && w.content.widgets);
+    for (const panel of panels) {
+        // JupyterLab's debugger asks a new kernel for its state (a debug_request on the control
+        // channel); shutting the kernel down before it answers logs "Could not restore the debugger
+        // state: Canceled future". The control channel answers in order, so wait for an answer of
+        // our own first (at most 10 s).
+        const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+        try {
+            const info = kernel && await kernel.info;
+            if (info && info.debugger) {
+                const ask = kernel.requestDebug({ seq: 0, type: 'request', command: 'debugInfo', arguments: {} });
+                await Promise.race([ask.done, new Promise(resolve => setTimeout(resolve, 10000))]);
+            }
+        } catch (e) { /* the kernel is gone or cannot debug: nothing to wait for */ }
+        try { await panel.sessionContext.shutdown(); } catch (e) { /* already gone */ }
+        panel.context.model.dirty = false;   // no "save your changes?" dialog
+        panel.dispose();
+    }
+    return panels.length;
+}"""
+
+
+@pytest.fixture
+def lesson_tab(lesson_page, request):
+    """Clears the page's console errors for this lesson; afterwards closes its tab, shuts its kernel
+    down, and fails the test if the page logged an error meanwhile."""
+    lesson_page.console_errors.clear()
+    yield lesson_page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        lesson_page.screenshot(path=str(ARTIFACTS / f"failed-{request.node.name}.png"))
+    lesson_page.evaluate(CLOSE_ALL)
+    errors = list(lesson_page.console_errors)
+    lesson_page.console_errors.clear()
+    assert not errors, "browser console errors while running the lesson:\n" + "\n".join(errors)
+
+
+# ---------------------------------------------------------------------------------------- the test
+
+OPEN = """async (path) => {
+    const app = window.jupyterapp;
+    const panel = await app.commands.execute('docmanager:open',
+        { path, factory: 'Notebook', kernel: { name: 'python3' } });
+    await panel.context.ready;
+    app.shell.activateById(panel.id);
+    window.__aglLesson = panel;
+    return panel.id;
+}"""
+
+KERNEL_READY = """() => {
+    const p = window.__aglLesson;
+    const k = p && p.sessionContext.session && p.sessionContext.session.kernel;
+    return !!k && k.connectionStatus === 'connected' && k.status === 'idle'
+        && window.jupyterapp.shell.currentWidget === p;
+}"""
+
+RUN_ALL = """() => {
+    window.__aglRun = { done: false };
+    window.jupyterapp.commands.execute('notebook:run-all-cells').then(
+        ok => { window.__aglRun = { done: true, ok }; },
+        err => { window.__aglRun = { done: true, ok: false, error: String(err) }; });
+}"""
+
+RUN_FINISHED = """() => {
+    const p = window.__aglLesson;
+    const k = p.sessionContext.session && p.sessionContext.session.kernel;
+    return window.__aglRun.done && !!k && k.status === 'idle'
+        && !p.content.widgets.some(c => c.hasClass('jp-mod-busy'));
+}"""
+
+CELLS = """() => window.__aglLesson.content.widgets.map(c => ({
+    type: c.model.type,
+    source: c.model.sharedModel.getSource(),
+    count: c.model.type === 'code' ? c.model.executionCount : null,
+    outputs: c.model.type === 'code' ? c.model.outputs.toJSON() : [],
+}))"""
+
+# prints where the kernel's autograd_lab comes from, without touching the execution count
+WHICH_AUTOGRAD_LAB = """async () => {
+    const kernel = window.__aglLesson.sessionContext.session.kernel;
+    const future = kernel.requestExecute({ code: 'import autograd_lab as _m; print(_m.__file__)',
+                                           silent: false, store_history: false });
+    let text = '';
+    future.onIOPub = msg => { if (msg.header.msg_type === 'stream') text += msg.content.text; };
+    await future.done;
+    return text.trim();
+}"""
+
+SCROLL_TO = """el => {
+    const cell = el.closest('.jp-Cell');
+    const scroller = el.closest('.jp-WindowedPanel-outer');
+    const fits = cell && scroller && cell.getBoundingClientRect().height < scroller.clientHeight - 20;
+    (fits ? cell : el).scrollIntoView({ block: 'start' });
+}"""
+
+
+def _check_outputs(cells, lesson):
+    """Failures (tracebacks, stderr that is not a warning, cells that did not run) as messages."""
+    problems = []
+    first_error = None
+    for i, cell in enumerate(cells):
+        if cell["type"] != "code":
+            continue
+        where = _describe(i, cell["source"], cell["count"])
+        for out in cell["outputs"]:
+            if out.get("output_type") == "error":
+                first_error = first_error if first_error is not None else i
+                problems.append(f"{where} raised {out.get('ename')}: {out.get('evalue')}")
+            elif out.get("output_type") == "stream" and out.get("name") == "stderr":
+                text = out.get("text", "")
+                text = "".join(text) if isinstance(text, list) else text
+                if WARNING_RX.search(text):
+                    warnings.warn(f"{lesson} {where} printed a warning: {text.strip()[:300]}", UserWarning)
+                else:
+                    problems.append(f"{where} wrote to stderr: {text.strip()[:300]}")
+        if cell["count"] is None and cell["source"].strip():
+            after = f" (the run stopped at cell {first_error})" if first_error is not None else ""
+            problems.append(f"{where} did not run{after}")
+    return problems
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[p.stem for p in LESSONS])
+def test_lesson_runs_in_jupyterlab(lesson, lab, lesson_tab):
+    page = lesson_tab
+    number = lesson.name[:2]
+    rel = f"lessons/{lesson.name}"
+    _fresh_copy(lesson, Path(lab.root_dir) / rel)
+
+    page.evaluate(OPEN, rel)
+    page.wait_for_function(KERNEL_READY, timeout=60_000)
+    page.evaluate(RUN_ALL)
+    try:
+        page.wait_for_function(RUN_FINISHED, timeout=RUN_TIMEOUT)
+    except PlaywrightError:
+        pending = [_describe(i, c["source"]) for i, c in enumerate(page.evaluate(CELLS))
+                   if c["type"] == "code" and c["count"] is None and c["source"].strip()]
+        pytest.fail(f"{lesson.name}: Run All had not finished after {RUN_TIMEOUT // 1000} s; not run yet: "
+                    + ", ".join(pending), pytrace=False)
+
+    cells = page.evaluate(CELLS)
+    assert any(c["type"] == "code" for c in cells), f"{lesson.name} has no code cell"
+    problems = _check_outputs(cells, lesson.name)
+    notebook = page.locator(f"[id='{page.evaluate('() => window.__aglLesson.id')}']")
+    broken = notebook.locator(".jp-OutputArea-output", has_text=re.compile(r"Error displaying widget"))
+    if broken.count():
+        problems.append(f"ipywidgets could not display a widget: {broken.first.inner_text()[:200]}")
+    assert not problems, f"{lesson.name}:\n" + "\n".join(problems)
+
+    where = page.evaluate(WHICH_AUTOGRAD_LAB)
+    assert Path(where).resolve().is_relative_to(ROOT / "autograd_lab"), \
+        f"the kernel imported autograd_lab from {where}, not from this checkout {ROOT}"
+
+    # widgets: each cell that builds one shows it, and each is drawn
+    built = widgets_in(lesson)
+    expected = list(built)
+    said = notebook.locator("[data-testid='load-error'], [data-testid='layout-error']")
+    try:
+        for cls, cells_building in built.items():
+            roots = notebook.locator(f"[data-testid='{WIDGETS[cls]}']")
+            expect(roots.nth(cells_building - 1), f"{lesson.name}: {cells_building} cell(s) build a {cls}, "
+                   f"fewer are on the page").to_be_attached(timeout=RENDER_TIMEOUT)
+            for k in range(roots.count()):
+                drawn = roots.nth(k).locator("tbody tr" if cls == "GradWatch" else "g.node[data-node-id]")
+                expect(drawn.first, f"{lesson.name}: {cls} #{k + 1} drew nothing").to_be_attached(
+                    timeout=RENDER_TIMEOUT)
+    except AssertionError as err:
+        raise AssertionError(f"{err}\nwhat the widgets say: {said.all_inner_texts()}") from None
+    assert said.count() == 0, f"{lesson.name}: a widget says: {said.all_inner_texts()}"
+
+    # the screenshot shows the first widget, else the first drawing (SVG, then the printed text tree),
+    # else the top of the lesson
+    target = None
+    if expected:
+        target = notebook.locator(f"[data-testid='{WIDGETS[expected[0]]}']").first
+    else:
+        for selector in (".jp-OutputArea-output[data-mime-type='image/svg+xml']",
+                         ".jp-OutputArea-output:has-text('└─')"):
+            if notebook.locator(selector).count():
+                target = notebook.locator(selector).first
+                break
+    _scroll(page, target if target is not None else notebook.locator(".jp-Cell").first)
+    if target is not None:
+        expect(target).to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"lesson-{number}.png"), full_page=True)
+
+
+def _scroll(page, target):
+    """Scroll until `target` stays put: with content-visibility, cells above it get their real heights
+    only once painted, which moves it after the first scroll."""
+    last = None
+    for _ in range(12):
+        target.evaluate(SCROLL_TO)
+        page.wait_for_timeout(150)
+        top = target.evaluate("el => Math.round(el.getBoundingClientRect().top)")
+        if top == last:
+            return
+        last = top
