@@ -15,11 +15,11 @@ from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inferen
 from .ops import _methods
 from .ops.api import (abs, add, addmm, all, allclose, amax, amin, any, argmax, argmin, bmm, broadcast_to,  # noqa: F401
                       cat, chunk, clamp, clamp_max, clamp_min, clip, clone, concat, concatenate, cos, div,
-                      divide, dot, eq, equal, exp, expand, flatten, flip, ge, greater,
+                      divide, dot, eq, equal, exp, expand, flatten, flip, floor_divide, ge, greater,
                       gt, isclose, isfinite, isinf, isnan, le, less, log, log_softmax, logical_and, logical_not,
                       logical_or, logsumexp, lt, masked_fill, matmul, max, maximum, mean, min, minimum, mm, mul,
                       multiply, mv, narrow, ne, neg, negative, norm, outer, permute, pow, prod, reciprocal, relu,
-                      reshape, rsqrt, select, sigmoid, sign, sin, softmax, split, sqrt, square, squeeze, stack, std,
+                      remainder, reshape, rsqrt, rsub, select, sigmoid, sign, sin, softmax, split, sqrt, square, squeeze, stack, std,
                       sub, subtract, sum, swapaxes, t, tanh, transpose, true_divide, unbind, unsqueeze, var, where)
 from .tensor import Size, Tensor, device  # noqa: F401
 from . import autograd  # noqa: F401,E402

@@ -10,7 +10,6 @@ A backward that raises part-way puts every ``.grad`` it touched back as it was (
 partial writes; we promise better).
 """
 import heapq
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -32,16 +31,22 @@ def _emit(event, payload):
         fn(event, payload)
 
 
-@dataclass
 class Step:
     """What one engine step did."""
-    index: int
-    node: object
-    grad_in: tuple            # gradients that arrived, one per output of the node
-    grad_out: tuple = ()      # gradient sent along each edge of next_functions (None where none)
-    accumulated: list = field(default_factory=list)  # [(tensor, grad added)] for AccumulateGrad
-    freed: list = field(default_factory=list)        # names of saved tensors released
-    captured: list = field(default_factory=list)     # input indices whose grad autograd.grad took here
+
+    __slots__ = ("index", "node", "grad_in", "grad_out", "accumulated", "freed", "captured")
+
+    def __init__(self, index, node, grad_in):
+        self.index = index
+        self.node = node
+        self.grad_in = grad_in      # gradients that arrived, one per output of the node
+        self.grad_out = ()          # gradient sent along each edge of next_functions (None where none)
+        self.accumulated = []       # [(tensor, grad added)] for AccumulateGrad
+        self.freed = []             # names of saved tensors released
+        self.captured = []          # input indices whose grad autograd.grad took here
+
+    def __repr__(self):
+        return f"Step({self.index}, {self.node.name()})"
 
 
 def _shape_str(shape):
@@ -51,6 +56,14 @@ def _shape_str(shape):
 def sum_to(grad, shape):
     """Undo broadcasting: sum ``grad`` down to ``shape`` (the one shared place this happens)."""
     lead = grad.dim() - len(shape)
+    if not grad_mode.is_grad_enabled():  # no graph to build: stay on the arrays
+        data = grad._data
+        dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
+                                          if s == 1 and data.shape[lead + i] != 1)
+        out = np.sum(data, axis=dims, keepdims=True) if dims else data
+        return _tensor()._make(np.asarray(out).reshape(shape), dtype=grad._dtype)
+    if not shape:
+        return grad.sum()  # as PyTorch: a 0-d target is one SumBackward0
     dims = list(range(lead)) + [lead + i for i, s in enumerate(shape) if s == 1 and grad.shape[lead + i] != 1]
     if dims:
         grad = grad.sum(dim=dims, keepdim=True)
@@ -65,9 +78,20 @@ def _expandable(shape, to):
     return all(s == 1 or s == t for s, t in zip(reversed(shape), reversed(to)))
 
 
+_TENSOR = []
+
+
+def _tensor():
+    # the engine sits below tensor.py: look the class up once
+    if not _TENSOR:
+        from .tensor import Tensor
+        _TENSOR.append(Tensor)
+    return _TENSOR[0]
+
+
 def _validate(node, grads):
     """Check each outgoing gradient against its input's shape and dtype; reduce broadcast grads."""
-    from .tensor import Tensor
+    Tensor = _tensor()
     edges = node.next_functions
     if len(grads) != len(edges):
         raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
@@ -80,12 +104,12 @@ def _validate(node, grads):
         if not isinstance(g, Tensor):
             raise TypeError(f"function {node.name()} returned a gradient of type {type(g).__name__} at index {i}")
         shape, dt = node._input_meta[i]
-        if g.shape != shape:
+        if g._data.shape != shape:
             if not _expandable(shape, g.shape):
                 raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - got "
                                    f"{_shape_str(g.shape)} but expected shape compatible with {_shape_str(shape)}")
             g = sum_to(g, shape)
-        if g.dtype is not dt:
+        if g._dtype is not dt:
             g = g.to(dt)
         out.append(g)
     return tuple(out)
@@ -194,7 +218,9 @@ def run(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None, 
             grads = buffers.pop(node)
             step = Step(index, node, tuple(grads))
             # grad mode is set per step, never across a yield: the stepper's user code runs between
-            with grad_mode.set_grad_enabled(create_graph):
+            outer_mode = grad_mode.is_grad_enabled()
+            grad_mode._set(create_graph)
+            try:
                 if targets is None or node in needed:
                     _execute(node, grads, step, undo, retain_graph, create_graph, targets, accumulate,
                              captured)
@@ -212,6 +238,8 @@ def run(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None, 
                             tie += 1
                         else:
                             buffers.pop(nxt, None)
+            finally:
+                grad_mode._set(outer_mode)
             index += 1
             if _listeners:
                 _emit("step", step)
@@ -278,8 +306,7 @@ def _execute(node, grads, step, undo, retain_graph, create_graph, targets, accum
                 fn((), tuple(grads))
         return
     if node.materialize_grads and any(g is None for g in grads):
-        from .tensor import Tensor
-        grads = [g if g is not None else Tensor._make(np.zeros(s, d.np)) for g, (s, d)
+        grads = [g if g is not None else _tensor()._make(np.zeros(s, d.np)) for g, (s, d)
                  in zip(grads, node._output_meta)]
     out = node.backward(*grads)
     if not isinstance(out, tuple):
@@ -305,7 +332,7 @@ def _output_tensor(node, nr):
 
 
 def _accumulate_into(tensor, grad, undo, create_graph):
-    from .tensor import Tensor
+    Tensor = _tensor()
     if grad.dtype is not tensor.dtype:
         grad = grad.to(tensor.dtype)
     old = tensor._grad

@@ -1,5 +1,6 @@
 """Creating tensors: from data, filled, ranges, and random (PyTorch's generator, see random.py)."""
 import numbers
+import warnings
 
 import numpy as np
 
@@ -88,6 +89,9 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         d = dtype or _dtype.from_numpy_dtype(data.dtype)
         return _finish(np.array(data, dtype=d.np), d, requires_grad)
     if isinstance(data, Tensor):
+        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+                      "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).",
+                      UserWarning, stacklevel=2)
         d = dtype or data.dtype
         return _finish(np.array(data._data, dtype=d.np), d, requires_grad)
     if isinstance(data, str):
@@ -132,8 +136,8 @@ def _check_nesting(data):
 
 def as_tensor(data, dtype=None, device=None):
     dtype = _dtype.to_dtype(dtype, "as_tensor")
-    if isinstance(data, Tensor) and (dtype is None or dtype is data.dtype):
-        return data
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)  # a cast keeps the history, as in PyTorch
     if isinstance(data, np.ndarray) and (dtype is None or dtype.np == data.dtype):
         return from_numpy(data)
     return tensor(data, dtype=dtype)

@@ -241,7 +241,7 @@ class Node:
         return self._saved["result"].unpack()
 
     def needs_input_grad(self, i):
-        return self._needs_input_grad[i]
+        return bool(self._needs_input_grad) and self._needs_input_grad[i]
 
     def release(self):
         """Free saved tensors (called by the engine unless retain_graph); returns the names freed."""

@@ -71,6 +71,14 @@ class Tensor:
     """A multi-dimensional array that can record the operations applied to it."""
 
     __array_priority__ = 1000  # so numpy scalars on the left defer to our operators
+    # defaults on the class: most tensors never get history, hooks or a grad, and ops make many
+    grad_fn = None
+    _grad = None
+    _output_nr = 0
+    _base = None
+    _accumulator = None
+    _backward_hooks = None
+    _retains_grad = False
 
     def __new__(cls, *args, **kwargs):
         """The legacy constructor: ``Tensor([1, 2])`` is float data, ``Tensor(2, 3)`` a 2x3 tensor."""
@@ -92,14 +100,7 @@ class Tensor:
         t._data = array
         t._dtype = dtype if dtype is not None else _dtype.from_numpy_dtype(array.dtype)
         t._requires_grad = requires_grad
-        t.grad_fn = None
-        t._grad = None
-        t._output_nr = 0
         t._version_box = [0]
-        t._base = None
-        t._accumulator = None
-        t._backward_hooks = None
-        t._retains_grad = False
         return t
 
     # ---- basic properties ----

@@ -84,6 +84,8 @@ def assert_same(mine, ref, rtol=1e-5, atol=1e-6, leaves_mine=(), leaves_ref=(), 
         assert is_tensor(mine), f"{what}: expected a tensor, got {type(mine).__name__}"
         assert_values(mine, ref, rtol, atol, what)
         assert mine.requires_grad == ref.requires_grad, f"{what} requires_grad"
+        # the memory layout decides whether view() works and which path matmul takes
+        assert mine.is_contiguous() == ref.is_contiguous(), f"{what} is_contiguous()"
         assert mine.is_leaf == ref.is_leaf, f"{what} is_leaf"
         if check_repr:
             # Tensor.__repr__ (core) prints grad_fn.name(), PyTorch the class name: they differ only for
@@ -118,7 +120,7 @@ def upstream(outs, seed=0):
     return [rng.standard_normal(tuple(o.shape)).astype(to_np(o).dtype) for o in outs]
 
 
-def check(fn, *args, rtol=1e-5, atol=1e-6, second=False, check_repr=True, seed=0):
+def check(fn, *args, rtol=1e-5, atol=1e-6, second=False, check_repr=True, seed=0, g1_names=True):
     """Run ``fn(lib, *inputs)`` on both libraries; compare outputs, graphs, first (and second) gradients."""
     leaves = {}
     outs = {}
@@ -149,10 +151,10 @@ def check(fn, *args, rtol=1e-5, atol=1e-6, second=False, check_repr=True, seed=0
             assert m.grad is not None, f"grad of input {i} is None"
             assert_values(m.grad, r.grad, rtol, atol, f"grad of input {i}")
     if second:
-        check_second(fn, args, gs, rtol, atol, seed)
+        check_second(fn, args, gs, rtol, atol, seed, g1_names)
 
 
-def check_second(fn, args, gs, rtol, atol, seed):
+def check_second(fn, args, gs, rtol, atol, seed, g1_names=True):
     """Gradient of <w, first gradient> with respect to the inputs, via create_graph=True."""
     results = {}
     for lib in LIBS:
@@ -179,6 +181,10 @@ def check_second(fn, args, gs, rtol, atol, seed):
         if r is not None:
             assert_values(m, r, rtol, atol, f"create_graph grad {i}")
             assert m.requires_grad == r.requires_grad, f"create_graph grad {i} requires_grad"
+            if g1_names:  # the backward formula's own node (TanhBackwardBackward0 ...), as PyTorch's
+                nm = None if m.grad_fn is None else m.grad_fn.name()
+                nr = None if r.grad_fn is None else r.grad_fn.name()
+                assert nm == nr, f"create_graph grad {i} grad_fn {nm} != {nr}"
     assert (g2m is None) == (g2r is None), "second derivative exists"
     if g2r is not None:
         for i, (m, r) in enumerate(zip(g2m, g2r)):

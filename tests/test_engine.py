@@ -96,7 +96,7 @@ def test_step_records_describe_each_node():
     assert steps[0].grad_in[0].item() == 1.0
     assert steps[0].grad_out[0].tolist() == [1.0, 1.0]
     assert steps[1].grad_out[0].tolist() == [3.0, 3.0] and steps[1].grad_out[1] is None
-    assert steps[1].freed == ["self", "other"]
+    assert steps[1].freed == ["other"]  # x is not saved: only the factor its gradient needs
     assert steps[2].accumulated[0][0] is x
     assert x.grad.tolist() == [3.0, 3.0]
 

@@ -80,6 +80,7 @@ err("view_bad_infer", lambda L, a: a.view(-1, 4), X(2, 3))
 err("view_two_infer", lambda L, a: a.view(-1, -1), X(2, 3))
 err("reshape_bad_size", lambda L, a: a.reshape(5), X(2, 3))
 err("view_noncontiguous", lambda L, a: a.t().view(6), X(2, 3))
+err("view_clone_keeps_layout", lambda L, a: a.t().clone().view(6), X(2, 3))
 err("view_noncontiguous_expand", lambda L, a: a.expand(2, 3).view(6), X(1, 3))
 err("permute_len", lambda L, a: a.permute(0, 1), X(2, 3, 4))
 err("permute_repeat", lambda L, a: a.permute(0, 0, 1), X(2, 3, 4))
@@ -200,6 +201,49 @@ err("inplace_int_div", lambda L, a: a.div_(2), I(3))
 err("inplace_expanded", lambda L, a: a.expand(3, 3).add_(1), N(1, 3))
 err("setitem_shape", lambda L, a, v: a.__setitem__(0, v), N(2, 3), N(2))
 err("setitem_adv_shape", lambda L, a, v: a.__setitem__([0, 1], v), N(3), N(3))
+
+
+# ---------------------------------------------------------------- found by the graph fuzzer (test_fuzz.py)
+err("slice_0d", lambda L, a: a[:], X())
+err("slice_0d_range", lambda L, a: a[0:1], X())
+err("cat_0d", lambda L, a, b: L.cat([a, b]), X(), X())
+err("cat_0d_second", lambda L, a, b: L.cat([a, b]), X(2), X())
+err("softmax_0d_dim", lambda L, a: a.softmax(1), X())
+err("log_softmax_0d_dim", lambda L, a: a.log_softmax(-2), X())
+err("max_0d_dim", lambda L, a: a.max(1), X())
+err("squeeze_0d_dim", lambda L, a: a.squeeze(1), X())
+err("transpose_0d_dim", lambda L, a: a.transpose(0, 1), X())
+err("reshape_empty_infer", lambda L, a: a.reshape(-1, 0), X(0, 3))
+err("view_empty_infer", lambda L, a: a.view(-1, 0, 2), X(0))
+err("mv_dtype", lambda L, a, b: a.mv(b), X(2, 3), X(3, dtype=np.float64))
+err("mv_dtype_other", lambda L, a, b: a.mv(b), X(2, 3, dtype=np.float64), X(3))
+err("matmul_2d_1d_dtype", lambda L, a, b: a @ b, X(2, 3), X(3, dtype=np.float64))
+err("matmul_3d_1d_dtype", lambda L, a, b: a @ b, X(2, 2, 3), X(3, dtype=np.float64))
+err("matmul_3d_3d_dtype", lambda L, a, b: a @ b, X(2, 2, 3, dtype=np.float64), X(2, 3, 4))
+err("matmul_1d_3d_dtype", lambda L, a, b: a @ b, N(3), N(2, 3, 4, dtype=np.float64))
+err("bmm_dtype", lambda L, a, b: a.bmm(b), X(2, 2, 3), X(2, 3, 2, dtype=np.float64))
+err("bmm_dtype_int", lambda L, a, b: a.bmm(b), X(2, 2, 3), I(2, 3, 2))
+err("bmm_batch2_dims", lambda L, a, b: a.bmm(b), X(2, 2, 3), X(2, 3))
+err("index_broadcast", lambda L, a: a[[0, 1], [0, 1, 0]], X(3, 2))
+err("index_mask_broadcast", lambda L, a, m: a[m, [0, 1, 0]], X(3, 2), P(np.array([True, False, True])))
+err("index_oob_after_none_list", lambda L, a: a[None, [0, 5]], X(3, 2))
+err("index_oob_list_none_list", lambda L, a: a[[0, 1], None, [5]], X(3, 2))
+err("index_oob_second_list", lambda L, a: a[:, [0, 1], [0, 9]], X(3, 2, 4))
+err("index_oob_trailing_list", lambda L, a: a[:, [5]], X(3, 2))
+err("index_mask_then_none", lambda L, a, m: a[m, None], X(3, 2), P(np.array([True, False])))
+err("add_int_float_alpha", lambda L, a, b: a.add(b, alpha=1.5), I(2), I(2))
+err("add_int_scalar_float_alpha", lambda L, a: L.add(a, 3, alpha=2.5), I(2))
+err("sub_int_bool_alpha", lambda L, a, b: a.sub(b, alpha=True), I(2), I(2))
+err("addmm_mat1_dtype", lambda L, b, a, c: L.addmm(b, a, c), X(2), I(2, 3), X(3, 2))
+err("addmm_self_dtype", lambda L, b, a, c: L.addmm(b, a, c), X(2, dtype=np.float64), X(2, 3), X(3, 2))
+err("addmm_mat2_dtype", lambda L, b, a, c: L.addmm(b, a, c), X(2), X(2, 3), X(3, 2, dtype=np.float64))
+err("addmm_shapes", lambda L, b, a, c: L.addmm(b, a, c), X(2), X(2, 3), X(4, 2))
+err("add_alpha_after_broadcast", lambda L, a, b: L.add(a, b, alpha=0.5), I(2, 3), I(2))
+err("empty_bmm_int_requires_grad", lambda L, a, b: a @ b, X(4, 0, 2), I(4, 2, 3))
+err("index_into_empty_dim", lambda L, a: a[..., [0]], X(1, 0))
+err("index_into_empty_tensor_first_dim_ok", lambda L, a: a[[3], [0]], X(2, 0))
+err("select_empty_dim", lambda L, a: a[:, 0], X(1, 0))
+err("rsub_scalar_bool", lambda L, a: 1.5 - a, P(np.array([True]), grad=False))
 
 
 # found as core bugs (tensor.py, autograd/) and fixed there; kept as regression cases
@@ -486,3 +530,48 @@ def test_error_types_for_numpy_after_detach_are_fine():
     for L in LIBS:
         a = t(L, [1.0, 2.0])
         assert a.detach().numpy().tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("expr", ["a // b", "a // 2.0", "5 % a", "7 // a"])
+def test_backward_through_op_without_derivative(expr):
+    def fn(L):
+        a, b = t(L, [1.5, -2.5]), t(L, [0.5, 2.0])
+        out = eval(expr)
+        out.sum().backward()
+    assert "is not implemented" in _raises(fn)
+
+
+@pytest.mark.parametrize("name", ["pow0", "max_dim", "index_list", "index_mask", "where", "masked_fill",
+                                  "masked_fill_tensor", "div_floor", "setitem_list", "setitem_mask", "exp", "mul"])
+def test_backward_twice_per_op(name):
+    """Whether a second backward fails depends on whether the op saved tensors, as in PyTorch."""
+    ops = {
+        "pow0": lambda L, x, y: x ** 0,
+        "max_dim": lambda L, x, y: x.max(0)[0],
+        "index_list": lambda L, x, y: x[[0, 1]],
+        "index_mask": lambda L, x, y: x[x > 1.5],
+        "where": lambda L, x, y: L.where(x > 1.5, x, y),
+        "masked_fill": lambda L, x, y: x.masked_fill(x > 1.5, 0.0),
+        "masked_fill_tensor": lambda L, x, y: x.masked_fill(x > 1.5, y[0]),
+        "div_floor": lambda L, x, y: L.div(x, y, rounding_mode="floor"),
+        "setitem_list": lambda L, x, y: _set(x * 1, [0, 2], y[:2]),
+        "setitem_mask": lambda L, x, y: _set(x * 1, x > 1, 0.0),
+        "exp": lambda L, x, y: x.exp(),
+        "mul": lambda L, x, y: x * y,
+    }
+    res = {}
+    for L in LIBS:
+        x, y = t(L, [0.5, 1.7, 2.3]), t(L, [1.1, 0.9, 1.9])
+        out = ops[name](L, x, y).sum()
+        out.backward()
+        try:
+            out.backward()
+            res[L] = ("ok", x.grad.tolist())
+        except RuntimeError as e:
+            res[L] = ("raised", str(e))
+    assert res[A] == res[torch]
+
+
+def _set(a, key, value):
+    a[key] = value
+    return a

@@ -42,6 +42,12 @@ def B(*shape):
 CASES = []
 
 
+def _graph_of(t):
+    # for ops whose backward raises (no derivative in PyTorch either): the layout, values and dtype
+    return (t.grad_fn.name(), [None if n is None else n.name() for n, _ in t.grad_fn.next_functions],
+            t.detach(), str(t.dtype))
+
+
 def _rsub(L):
     # torch.rsub; autograd_lab/__init__.py does not export it yet (core), so take it from ops.api
     if L is torch:
@@ -439,6 +445,75 @@ case("allclose_bcast", lambda L, a, b: L.allclose(a, b), X(2, 3), X(3))
 case("allclose_nan", lambda L, a: L.allclose(a, a, equal_nan=True), P(np.array([np.nan, 1.0], np.float32)))
 case("logical_not", lambda L, a: ~a, B(3))
 case("isnan", lambda L, a: L.isnan(a), P(np.array([np.nan, 1.0], np.float32)))
+
+
+# ---------------------------------------------------------------- more of the op layer
+case("remainder", lambda L, a, b: a % b, X(2, 3), POS(3), second=True)
+case("remainder_scalar", lambda L, a: a % 0.7, X(2, 3))
+case("remainder_int", lambda L, a, b: a % b, I(5), P(np.array([2, -3, 4, 5, -2])))
+case("rremainder", lambda L, a: 5 % a, POS(3, grad=False))
+case("floordiv", lambda L, a, b: a // b, X(5, grad=False), POS(5, grad=False))
+case("floordiv_scalar", lambda L, a: a // 0.3, X(5, grad=False))
+case("floordiv_graph", lambda L, a, b: _graph_of(a // b), X(5), POS(5))
+case("rremainder_graph", lambda L, a: _graph_of(5 % a), POS(3))
+case("rfloordiv_int", lambda L, a: 7 // a, P(np.array([2, -3, 4])))
+case("flip", lambda L, a: a.flip(0), X(2, 3), second=True)
+case("flip_dims", lambda L, a: L.flip(a, (0, -1)), X(2, 3))
+case("repeat", lambda L, a: a.repeat(2, 1), X(2, 3), second=True)
+case("repeat_new_dims", lambda L, a: a.repeat(2, 1, 2), X(3))
+case("narrow", lambda L, a: a.narrow(1, 1, 2), X(2, 3))
+case("select", lambda L, a: a.select(1, -1), X(2, 3))
+case("argmax", lambda L, a: a.argmax(), X(2, 3))
+case("argmax_dim", lambda L, a: a.argmax(1, keepdim=True), X(2, 3))
+case("argmin_dim", lambda L, a: L.argmin(a, 0), X(2, 3))
+case("addmm", lambda L, b, a, c: L.addmm(b, a, c), X(3), X(2, 4), X(4, 3), second=True)
+case("square_method", lambda L, a: a.square(), X(3))
+case("sign_method", lambda L, a: a.sign(), X(3))
+case("isclose", lambda L, a, b: L.isclose(a, b), X(3), X(3))
+case("logical_and", lambda L, a, b: L.logical_and(a, b), B(3), B(3))
+case("logical_or_op", lambda L, a, b: a | b, B(3), B(3))
+case("swapaxes", lambda L, a: a.swapaxes(0, 1), X(2, 3))
+case("T_3d", lambda L, a: a.T, X(2, 3, 4))
+case("T_1d", lambda L, a: a.T, X(3))
+case("contiguous_t", lambda L, a: a.t().contiguous(), X(2, 3))
+case("contiguous_noop", lambda L, a: a.contiguous(), X(2, 3))
+case("clone_t_reshape", lambda L, a: a.t().clone().reshape(6), X(2, 3))
+case("reshape_alias", lambda L, a: a.t().reshape(3, 1, 2), X(2, 3))
+case("mul_t_view", lambda L, a: (a.t() * 2).reshape(6), X(2, 3))
+
+
+# ---------------------------------------------------------------- found by the graph fuzzer (test_fuzz.py)
+case("transpose_0d", lambda L, a: a.transpose(0, -1), X())
+case("squeeze_0d_neg", lambda L, a: a.squeeze(-1), X())
+case("squeeze_0d_tuple", lambda L, a: a.squeeze((0,)), X())
+case("log_softmax_0d", lambda L, a: a.log_softmax(-1), X())
+case("index_empty_list", lambda L, a: a[[]], X(3, 2))
+case("sign_nan", lambda L, a: a.sign(), P(np.array([np.nan, 1.0, -2.0, 0.0], np.float32)))
+case("sgn", lambda L, a: a.sgn(), X(3))
+case("abs_nan_grad", lambda L, a: a.abs(), P(np.array([np.nan, 1.0, -2.0], np.float32)))
+case("cat_legacy_empty_dim1", lambda L, a, e: L.cat([a, e], 1), X(2, 3), P(np.zeros(0, np.float32)))
+case("cat_legacy_empty_first_neg", lambda L, e, a: L.cat([e, a], -1), P(np.zeros(0, np.float32)), X(2, 3))
+case("cat_all_legacy_empty", lambda L, e, f: L.cat([e, f], 1), P(np.zeros(0, np.float32)), P(np.zeros(0, np.float32)))
+case("bmm_empty_dtype", lambda L, a, b: a.bmm(b), X(0, 2, 3), X(0, 3, 2, dtype=np.float64))
+case("bmm_empty_inner_dtype", lambda L, a, b: a.bmm(b), X(2, 2, 0), X(2, 0, 2, dtype=np.float64))
+case("matmul_empty_batch_dtype", lambda L, a, b: a @ b, X(0, 2, 3), X(0, 3, 2, dtype=np.float64))
+case("index_mask_none", lambda L, a, m: a[m, None], X(3, 2), P(np.array([[True, False], [True, True], [False, False]])))
+
+
+case("relu_nan_grad", lambda L, a: a.relu(), P(np.array([np.nan, 1.0, -1.0], np.float32)))
+case("addmm_bias_broadcast", lambda L, b, a, c: L.addmm(b, a, c), X(1, 3), X(2, 4), X(4, 3))
+case("as_tensor_cast_keeps_graph", lambda L, a: L.as_tensor(a, dtype=L.float64), X(3))
+
+
+case("index_oob_into_empty_result", lambda L, a: a[[5]], X(2, 0))
+case("index_oob_empty_result_grad", lambda L, a: a[[9], :, [7]], X(2, 0, 3))
+case("index_list_of_lists_is_tuple", lambda L, a: a[[[0], [1]]], X(3, 4))
+case("setitem_list_of_lists", lambda L, a: _setitem(a * 1, [[0], [1]], 5.0), X(3, 4))
+case("expand_new_dim_layout", lambda L, a, b: a.expand(1, 3, -1) @ b, X(3, 3), X(3, 2))
+
+
+case("floor_div_exact_cases", lambda L, a, b: (L.div(a, b, rounding_mode="floor"), (a // b).detach(), a % b),
+     P(np.array([1.0, 0.7, -0.3, 5.0, 1e-8, -2.0]), grad=True), P(np.array([0.1, 0.1, 0.1, 0.5, 3.0, 0.7]), grad=False))
 
 
 @pytest.mark.parametrize("fn, args, second, kw", CASES)
@@ -892,3 +967,24 @@ def _setitem_then_old_view(L, x):
 def test_views_follow_inplace_changes(fn):
     res = _graph_and_grads(fn)
     assert res[A] == res[torch]
+
+
+def test_tensor_of_tensor_warns():
+    msgs = {}
+    for L in LIBS:
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            t = L.tensor(L.tensor([1.0, 2.0], requires_grad=True))
+            L.tensor([L.tensor(1.0)])  # a list holding tensors does not warn
+        msgs[L] = ([(x.category, str(x.message)) for x in w], repr(t))
+    assert msgs[A] == msgs[torch]
+
+
+def test_create_graph_reduction_to_0d_is_a_sum():
+    names = {}
+    for L in LIBS:
+        a = L.tensor(2.0, requires_grad=True)
+        b = L.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        g, = L.autograd.grad((a * b).sum(), [a], create_graph=True)
+        names[L] = (g.grad_fn.name(), [n.name() for n, _ in g.grad_fn.next_functions])
+    assert names[A] == names[torch]

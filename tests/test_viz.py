@@ -602,7 +602,7 @@ def test_text_tree_shows_states_hooks_and_stale_versions():
     assert text_tree(snap) == (
         "SumBackward0 -> output []  [done]\n"
         "└─ MulBackward0  saved: self [3] version 1, expected 0 (stale), other [3] version 1, expected 0 (stale)\n"
-        "   ├─ MulBackward0 (n3)  saved: self [3], other []\n"
+        "   ├─ MulBackward0 (n3)  saved: other []\n"
         "   │  └─ x [3] (leaf)  hooks: 1\n"
         "   └─ MulBackward0 (n3, see above)")
 

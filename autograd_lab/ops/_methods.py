@@ -41,7 +41,7 @@ def _mT(self):
 def _methods():
     m = {}
     same = ["add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "rsqrt", "abs", "sin", "cos", "tanh",
-            "sigmoid", "relu", "clamp", "clip", "clamp_min", "clamp_max", "sign", "reciprocal", "square",
+            "sigmoid", "relu", "sgn", "clamp", "clip", "clamp_min", "clamp_max", "sign", "reciprocal", "square",
             "sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "norm", "var", "std", "logsumexp",
             "prod", "softmax", "log_softmax", "eq", "ne", "lt", "le", "gt", "ge", "all", "any", "equal",
             "allclose", "isclose", "isnan", "isinf", "isfinite", "logical_not", "logical_and", "logical_or",
@@ -77,8 +77,11 @@ def _methods():
     m["__invert__"] = F.logical_not
     m["__and__"] = F.logical_and
     m["__or__"] = F.logical_or
-    m["__floordiv__"] = lambda self, other: F.div(self, other, rounding_mode="floor")
-    m["__mod__"] = lambda self, other: self - F.div(self, other, rounding_mode="floor") * other
+    m["__floordiv__"] = F.floor_divide
+    m["__rfloordiv__"] = _swap(F.floor_divide)
+    m["__mod__"] = m["remainder"] = F.remainder
+    m["__rmod__"] = _swap(F.remainder)
+    m["floor_divide"] = F.floor_divide
     # in-place
     for name in ["add", "sub", "mul", "div", "pow", "clamp", "clamp_min", "clamp_max", "neg", "exp", "log",
                  "sqrt", "abs", "relu", "sigmoid", "tanh", "sin", "cos", "reciprocal", "masked_fill"]:

@@ -105,7 +105,22 @@ def binary(cls, a, b, float_result=False, **attrs):
         dt = _dtype.get_default_dtype()
     a, b = as_tensor(a, dt), as_tensor(b, dt)
     check_broadcast(a, b)
-    return cls.apply(a, b, dtype=dt, **attrs)
+    return relayout(cls.apply(a, b, dtype=dt, **attrs), a, b)
+
+
+def relayout(out, *operands, contiguous=False):
+    """Give ``out`` PyTorch's memory layout: an elementwise op's (see iter_layout), or row-major as
+    PyTorch allocates the result of reductions, softmax, cat, stack and advanced indexing."""
+    if contiguous:
+        data = out._data if out._data.flags.c_contiguous else np.array(out._data, order="C")
+    else:
+        data = iter_layout(out._data, *operands)
+    if data is not out._data:
+        out._data = data
+        saved = out.grad_fn._saved.get("result") if out.grad_fn is not None else None
+        if saved is not None and saved.is_output:
+            saved._data = data
+    return out
 
 
 def normalize_dims(dim, ndim):
@@ -122,3 +137,54 @@ def normalize_dims(dim, ndim):
             raise RuntimeError(f"dim {d % n} appears multiple times in the list of dims")
         out.append(d % n)
     return tuple(sorted(out)) if ndim else ()
+
+
+def iter_layout(result, *operands):
+    """``result`` (a NumPy array) laid out in memory as PyTorch's TensorIterator lays out the output
+    of an elementwise op: row-major when every operand is, else in the order of the operands'
+    strides, the first operand deciding (``a.t() + b`` is transposed like ``a.t()``; NumPy would pick
+    row-major). The layout decides ``is_contiguous()``, whether ``view`` works, and matmul's path."""
+    shape = result.shape
+    if result.ndim < 2:
+        return result
+    arrays = [x._data if isinstance(x, Tensor) else x for x in operands]
+    arrays = [a for a in arrays if isinstance(a, np.ndarray) and a.ndim]
+    if not arrays or all(a.flags.c_contiguous for a in arrays):
+        return result if result.flags.c_contiguous else np.ascontiguousarray(result)
+    strides = []
+    for a in arrays:
+        try:
+            strides.append(np.broadcast_to(a, shape).strides)
+        except ValueError:
+            return result
+    # PyTorch's reorder_dimensions: insertion sort of the dims, innermost first
+    perm = list(range(result.ndim - 1, -1, -1))
+
+    def should_swap(d0, d1):
+        for st in strides:
+            s0, s1 = st[d0], st[d1]
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 < s1:
+                return -1
+            if s0 > s1:
+                return 1
+            if shape[d0] > shape[d1]:
+                return 1
+        return 0
+
+    for i in range(1, len(perm)):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            cmp = should_swap(perm[d0], perm[d1])
+            if cmp > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif cmp < 0:
+                break
+    outer_first = perm[::-1]
+    out = np.empty([shape[d] for d in outer_first], dtype=result.dtype).transpose(np.argsort(outer_first))
+    if out.strides == result.strides:
+        return result
+    out[...] = result
+    return out

@@ -4,13 +4,19 @@ import numbers
 
 import numpy as np
 
-from .. import _dtype, grad_mode
+from .. import _dtype
 from ..tensor import Tensor
 from . import activations as A, arithmetic as M, linalg as L, reductions as R, shapes as S
-from ._util import as_tensor, binary, normalize_dims, result_type
+from ._util import as_tensor, binary, normalize_dims, relayout, result_type
 
 where = M.where
 matmul = L.matmul
+
+
+def _rowmajor(out):
+    # reductions, softmax, cat, stack, masked_fill and advanced indexing allocate row-major
+    # results in PyTorch, whatever the input's layout (NumPy would follow the input)
+    return relayout(out, contiguous=True)
 
 
 def _t(x):
@@ -20,7 +26,20 @@ def _t(x):
 
 
 # ---- arithmetic ----
+def _check_alpha(a, b, alpha):
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        from ._util import check_broadcast
+        check_broadcast(a, b)  # PyTorch reports a shape mismatch before a bad alpha
+    dt = result_type(a, b)
+    if isinstance(alpha, (bool, np.bool_)):
+        if dt is not _dtype.bool_:
+            raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    elif isinstance(alpha, float) and not dt.is_floating_point:
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+
+
 def add(a, b, *, alpha=1):
+    _check_alpha(a, b, alpha)
     return binary(M.AddBackward0, a, b, alpha=alpha)
 
 
@@ -37,12 +56,14 @@ def _check_bool_sub(a, b):
 
 def sub(a, b, *, alpha=1):
     _check_bool_sub(a, b)
+    _check_alpha(a, b, alpha)
     return binary(M.SubBackward0, a, b, alpha=alpha)
 
 
 def rsub(a, b, *, alpha=1):
     """``b - alpha·a``: RsubBackward0 when b is a tensor, RsubBackward1 when it is a Python number."""
     _check_bool_sub(a, b)
+    _check_alpha(a, b, alpha)
     if isinstance(b, Tensor):
         return binary(M.RsubBackward0, a, b, alpha=alpha)
     dt = result_type(a, b)
@@ -63,6 +84,36 @@ def div(a, b, *, rounding_mode=None):
 
 
 true_divide = divide = div
+
+
+def _with_scalar(cls, a, b, **attrs):
+    """A node whose Python-number operand is an attribute, not an input (a single edge)."""
+    from ._util import check_broadcast
+    dt = result_type(a, b)
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        a, b = as_tensor(a, dt), as_tensor(b, dt)
+        check_broadcast(a, b)
+        return cls.apply(a, b, dtype=dt, **attrs)
+    t, c = (a, b) if isinstance(a, Tensor) else (b, a)
+    if cls is M.RemainderBackward0:
+        return cls.apply(t, other=c, dtype=dt)
+    return cls.apply(t, dtype=dt, scalar=c, scalar_first=not isinstance(a, Tensor), **attrs)
+
+
+def floor_divide(a, b):
+    """``a // b``: PyTorch has no derivative for it (its node raises when backward reaches it)."""
+    return _with_scalar(M.NotImplemented, a, b, op="floor_divide")
+
+
+def remainder(a, b):
+    """``a % b`` with the divisor's sign (Python's modulo)."""
+    if not isinstance(a, Tensor):  # number % tensor: no derivative in PyTorch either
+        return _with_scalar(M.NotImplemented, a, b, op="remainder")
+    if not isinstance(b, Tensor):
+        return _with_scalar(M.RemainderBackward0, a, b)
+    return binary(M.RemainderBackward1, a, b)
+
+
 multiply, subtract = mul, sub
 
 
@@ -86,16 +137,13 @@ negative = neg
 def pow(a, exponent):
     if isinstance(a, Tensor) and isinstance(exponent, Tensor):
         return binary(M.PowBackward1, a, exponent)
+    dt = result_type(a, exponent)  # bool ** 2 is int64, int ** 0.5 the default float
     if isinstance(a, Tensor):
-        if isinstance(exponent, float) and not a.dtype.is_floating_point:
-            a = a.to(_dtype.get_default_dtype())
-        if isinstance(exponent, numbers.Integral) and exponent < 0 and not a.dtype.is_floating_point:
+        if not dt.is_floating_point and not isinstance(exponent, bool) and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
-        return M.PowBackward0.apply(a, exponent=exponent)
+        return M.PowBackward0.apply(a if a.dtype is dt else a.to(dt), exponent=exponent)
     # number ** tensor
-    if isinstance(a, float) and not exponent.dtype.is_floating_point:
-        exponent = exponent.to(_dtype.get_default_dtype())
-    return M.PowBackward2.apply(exponent, base=a)
+    return M.PowBackward2.apply(exponent if exponent.dtype is dt else exponent.to(dt), base=a)
 
 
 def square(a):
@@ -124,16 +172,34 @@ sigmoid = _float_unary(A.SigmoidBackward0)
 reciprocal = _float_unary(M.ReciprocalBackward0)
 
 
+# dtypes as PyTorch's C++ messages name them
+_TYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+               "float32": "Float", "float64": "Double", "float16": "Half"}
+
+
+def _not_implemented(kernel, a):
+    raise NotImplementedError(f'"{kernel}" not implemented for \'{_TYPE_NAMES.get(a.dtype.name, a.dtype.name)}\'')
+
+
 def abs(a):
-    return M.AbsBackward0.apply(_t(a))
+    if _t(a).dtype is _dtype.bool_:
+        _not_implemented("abs_cpu", a)
+    return M.AbsBackward0.apply(a)
 
 
 def sign(a):
     return M.SignBackward0.apply(_t(a))
 
 
+def sgn(a):
+    """sign for real tensors (PyTorch records SgnBackward0)."""
+    return M.SgnBackward0.apply(_t(a))
+
+
 def relu(a):
-    return A.ReluBackward0.apply(_t(a))
+    if _t(a).dtype is _dtype.bool_:
+        raise RuntimeError("Boolean inputs not supported for relu")
+    return A.ReluBackward0.apply(a)
 
 
 def _bound_type(a, *bounds):
@@ -149,7 +215,8 @@ def clamp(a, min=None, max=None):
             got = ", ".join("Tensor" if isinstance(x, Tensor) else type(x).__name__ for x in (min, max))
             raise TypeError(f"clamp() received an invalid combination of arguments - got (Tensor, {got})")
         dt = _bound_type(a, min, max)
-        return M.ClampBackward0.apply(a, min, max, dtype=dt)
+        from ._util import relayout
+        return relayout(M.ClampBackward0.apply(a, min, max, dtype=dt), a, min, max)
     dt = _bound_type(a, min, max)
     return M.ClampBackward1.apply(a if a.dtype is dt else a.to(dt), min=min, max=max)
 
@@ -191,14 +258,13 @@ def sum(a, dim=None, keepdim=False, *, dtype=None):
     dtype = _dtype.to_dtype(dtype, "sum")
     if dim is None:
         return R.SumBackward0.apply(a, dtype=dtype)
-    return R.SumBackward1.apply(a, dims=_reduce_dims(a, dim), keepdim=keepdim, dtype=dtype)
+    return _rowmajor(R.SumBackward1.apply(a, dims=_reduce_dims(a, dim), keepdim=keepdim, dtype=dtype))
 
 
 def _need_float(a, fn):
     if not (a.dtype.is_floating_point or a.dtype.is_complex):
-        names = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
         raise RuntimeError(f"{fn}(): could not infer output dtype. Input dtype must be either a floating point or "
-                           f"complex dtype. Got: {names.get(a.dtype.name, a.dtype.name)}")
+                           f"complex dtype. Got: {_TYPE_NAMES.get(a.dtype.name, a.dtype.name)}")
 
 
 def mean(a, dim=None, keepdim=False, *, dtype=None):
@@ -206,13 +272,12 @@ def mean(a, dim=None, keepdim=False, *, dtype=None):
     if dtype is None:
         _need_float(a, "mean")
     elif not (dtype.is_floating_point or dtype.is_complex):
-        names = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
         raise RuntimeError(f"mean(): could not infer output dtype. Optional dtype must be either a floating point "
-                           f"or complex dtype. Got: {names.get(dtype.name, dtype.name)}")
+                           f"or complex dtype. Got: {_TYPE_NAMES.get(dtype.name, dtype.name)}")
     # the cast happens inside the node (no ToCopyBackward0 in the graph), as in PyTorch
     if dim is None:
         return R.MeanBackward0.apply(a, dtype=dtype)
-    return R.MeanBackward1.apply(a, dims=_reduce_dims(a, dim), keepdim=keepdim, dtype=dtype)
+    return _rowmajor(R.MeanBackward1.apply(a, dims=_reduce_dims(a, dim), keepdim=keepdim, dtype=dtype))
 
 
 class _ValuesIndices(tuple):
@@ -246,14 +311,15 @@ def _select_reduce(cls_all, cls_dim, name, a, dim=None, keepdim=False):
         raise TypeError(f"{name}() received an invalid combination of arguments - got (keepdim=bool, )")
     if dim is None:
         return cls_all.apply(a)
-    d = a._wrap_dim(dim) if a.dim() else 0
-    values = cls_dim.apply(a, dim=d, keepdim=keepdim)
+    d = a._wrap_dim(dim)  # a 0-d tensor takes dims -1 and 0
+    values = _rowmajor(cls_dim.apply(a, dim=d, keepdim=keepdim))
     node = values.grad_fn
     if node is not None:
         idx = node.indices_out
     else:
         x = a._data
-        idx = (np.argmax if name == "max" else np.argmin)(x, axis=d, keepdims=keepdim) if x.ndim else np.zeros((), np.int64)
+        pick = np.argmax if name == "max" else np.argmin
+        idx = pick(x, axis=d, keepdims=keepdim) if x.ndim else np.zeros((), np.int64)
     return _ValuesIndices(values, Tensor._make(np.asarray(idx, np.int64)), name)
 
 
@@ -265,15 +331,42 @@ def min(a, dim=None, keepdim=False):
     return _select_reduce(R.MinBackward1, R.MinBackward0, "min", a, dim, keepdim)
 
 
+def _check_nonempty(a, dim, name):
+    """max-like reductions have no identity: an empty reduced dim is an error (named as given)."""
+    if a.numel():
+        return
+    raw = (dim,) if isinstance(dim, numbers.Integral) else tuple(dim)
+    if not raw:
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
+                           "reduction dim with the 'dim' argument.")
+    for d in raw:
+        if a.dim() and a.shape[a._wrap_dim(d)] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+
+
 def amax(a, dim=(), keepdim=False):
-    return R.AmaxBackward0.apply(a, dims=_reduce_dims(a, dim), keepdim=keepdim)
+    dims = _reduce_dims(a, dim)
+    _check_nonempty(a, dim, "amax")
+    return _rowmajor(R.AmaxBackward0.apply(a, dims=dims, keepdim=keepdim))
 
 
 def amin(a, dim=(), keepdim=False):
-    return R.AminBackward0.apply(a, dims=_reduce_dims(a, dim), keepdim=keepdim)
+    dims = _reduce_dims(a, dim)
+    _check_nonempty(a, dim, "amin")
+    return _rowmajor(R.AminBackward0.apply(a, dims=dims, keepdim=keepdim))
+
+
+def _arg_checks(a, dim, name):
+    if a.dtype is _dtype.bool_:
+        raise RuntimeError(f"{name}(): does not support bool input")
+    if dim is None and not a.numel():
+        raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+    if dim is not None and a.dim() and a.shape[a._wrap_dim(dim)] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {a._wrap_dim(dim)} to have non-zero size.")
 
 
 def argmax(a, dim=None, keepdim=False):
+    _arg_checks(a, dim, "argmax")
     x = a._data
     if dim is None:
         return Tensor._make(np.asarray(np.argmax(x), np.int64))
@@ -281,6 +374,7 @@ def argmax(a, dim=None, keepdim=False):
 
 
 def argmin(a, dim=None, keepdim=False):
+    _arg_checks(a, dim, "argmin")
     x = a._data
     if dim is None:
         return Tensor._make(np.asarray(np.argmin(x), np.int64))
@@ -288,9 +382,32 @@ def argmin(a, dim=None, keepdim=False):
 
 
 def norm(a, p="fro", dim=None, keepdim=False, dtype=None):
+    if isinstance(p, str) and not (p == "fro" and (dim is None or isinstance(dim, numbers.Integral) or len(dim) <= 2)):
+        # torch.norm sends these to linalg.matrix_norm, which only takes a pair of dims
+        if not a.dtype.is_floating_point:
+            raise RuntimeError("linalg.matrix_norm: Expected a floating point or complex tensor as input. Got "
+                               f"{_TYPE_NAMES.get(a.dtype.name, a.dtype.name)}")
+        dims = list(range(a.dim())) if dim is None else list(dim)
+        if p not in ("fro", "nuc"):
+            raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+        if len(dims) != 2:
+            raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dims))}")
+        raise NotImplementedError("autograd_lab: the nuclear norm is not implemented")
+    if not a.dtype.is_floating_point:
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                           f"{_TYPE_NAMES.get(a.dtype.name, a.dtype.name)}")
     ord = 2 if p in ("fro", None) else p
-    dims = normalize_dims(dim, a.dim()) if dim is not None else None
-    return R.LinalgVectorNormBackward0.apply(a, ord=float(ord), dims=dims, keepdim=keepdim)
+    dims = _reduce_dims(a, dim) if dim is not None else None
+    if float(ord) == float("inf") and not a.numel():
+        if dim is None or (isinstance(dim, (tuple, list)) and not dim):
+            raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor because the "
+                               "operation does not have an identity")
+        for d in ((dim,) if isinstance(dim, numbers.Integral) else dim):
+            if a.shape[a._wrap_dim(d)] == 0:
+                raise RuntimeError(f"linalg.vector_norm cannot compute the inf norm on the dimension "
+                                   f"{a._wrap_dim(d)}because this dimension is empty and the operation does not "
+                                   "have an identity")
+    return _rowmajor(R.LinalgVectorNormBackward0.apply(a, ord=float(ord), dims=dims, keepdim=keepdim))
 
 
 def _correction(unbiased, correction):
@@ -299,31 +416,44 @@ def _correction(unbiased, correction):
     return 1 if unbiased in (None, True) else 0
 
 
+def _need_float_var(a):
+    if not a.dtype.is_floating_point:
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+
+
+def _var_grad_count(dim):
+    # dim=() reduces everything forward, but PyTorch 2.13's var_backward counts the elements over the
+    # dims as written (none: N = 1); matched here so that gradients agree
+    return 1 if isinstance(dim, (tuple, list)) and not dim else None
+
+
 def var(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    _need_float_var(a)
     if isinstance(dim, bool):
         unbiased, dim = dim, None
-    return R.VarBackward0.apply(a, dims=normalize_dims(dim, a.dim()), correction=_correction(unbiased, correction),
-                                keepdim=keepdim)
+    return _rowmajor(R.VarBackward0.apply(a, dims=_reduce_dims(a, dim), correction=_correction(unbiased, correction),
+                                          keepdim=keepdim, grad_count=_var_grad_count(dim)))
 
 
 def std(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    _need_float_var(a)
     if isinstance(dim, bool):
         unbiased, dim = dim, None
-    return R.StdBackward0.apply(a, dims=normalize_dims(dim, a.dim()), correction=_correction(unbiased, correction),
-                                keepdim=keepdim)
+    return _rowmajor(R.StdBackward0.apply(a, dims=_reduce_dims(a, dim), correction=_correction(unbiased, correction),
+                                          keepdim=keepdim, grad_count=_var_grad_count(dim)))
 
 
 def logsumexp(a, dim, keepdim=False):
     if not a.dtype.is_floating_point:
         a = a.to(_dtype.get_default_dtype())
     if isinstance(dim, (tuple, list)) and len(dim) == 0:
-        if a.dim() and not keepdim:
+        if a.dim() and not keepdim and a.numel():
             # PyTorch 2.13 reduces everything with keepdim for the max, then cannot write it back
             raise RuntimeError(f"output with shape [] doesn't match the broadcast shape [{', '.join(['1'] * a.dim())}]")
         dims = tuple(range(a.dim()))
     else:
         dims = normalize_dims(dim, a.dim())
-    return R.LogsumexpBackward0.apply(a, dims=dims, keepdim=keepdim)
+    return _rowmajor(R.LogsumexpBackward0.apply(a, dims=dims, keepdim=keepdim))
 
 
 def prod(a, dim=None, keepdim=False):
@@ -332,26 +462,38 @@ def prod(a, dim=None, keepdim=False):
     return R.ProdBackward0.apply(a)
 
 
+def _softmax_dtype(a, d, name):
+    if not a.dtype.is_floating_point and a.numel():
+        last = "lastdim_" if a.dim() == 0 or d == a.dim() - 1 else ""
+        _not_implemented(f"{name}_{last}kernel_impl", a)
+
+
 def softmax(a, dim, dtype=None):
     if dtype is not None:
         a = a.to(dtype)
-    return A.SoftmaxBackward0.apply(a, dim=a._wrap_dim(dim) if a.dim() else 0)
+    d = a._wrap_dim(dim)
+    _softmax_dtype(a, d, "softmax")
+    return _rowmajor(A.SoftmaxBackward0.apply(a, dim=d))
 
 
 def log_softmax(a, dim, dtype=None):
     if dtype is not None:
         a = a.to(dtype)
-    return A.LogSoftmaxBackward0.apply(a, dim=a._wrap_dim(dim) if a.dim() else 0)
+    d = a._wrap_dim(dim)
+    _softmax_dtype(a, d, "log_softmax")
+    return _rowmajor(A.LogSoftmaxBackward0.apply(a, dim=d))
 
 
 # ---- comparisons and logic (no gradient) ----
 def _compare(np_fn):
     def fn(a, b):
+        from ._util import arr, check_broadcast
         dt = result_type(a, b)
         a, b = as_tensor(a, dt), as_tensor(b, dt)
-        from ._util import check_broadcast
         check_broadcast(a, b)
-        return Tensor._make(np.asarray(np_fn(a._data, b._data)))
+        # both sides in the promoted type first: uint8 >= -1 compares with 255, as in PyTorch
+        from ._util import iter_layout
+        return Tensor._make(iter_layout(np.asarray(np_fn(arr(a, dt), arr(b, dt))), a, b))
     fn.__name__ = np_fn.__name__
     return fn
 
@@ -428,13 +570,16 @@ def view(a, *shape):
 
 def reshape(a, *shape):
     shape = S.infer_shape(_sizes(shape), a.numel())
+    if a._data.flags.c_contiguous:
+        return S.ViewBackward0.apply(a, shape=shape)
     probe = a._data.view()
     try:
         probe.shape = shape
     except AttributeError:
-        # not expressible as a view: PyTorch copies first, then views the copy
-        return S.UnsafeViewBackward0.apply(M.CloneBackward0.apply(a), shape=shape)
-    return S.ViewBackward0.apply(a, shape=shape)
+        # not expressible as a view: PyTorch copies to row-major first, then views the copy
+        return S.UnsafeViewBackward0.apply(M.CloneBackward0.apply(a, contiguous=True), shape=shape)
+    # a strided view of a non-contiguous tensor: PyTorch's _reshape_alias
+    return S.ReshapeAliasBackward0.apply(a, shape=shape)
 
 
 def flatten(a, start_dim=0, end_dim=-1):
@@ -475,10 +620,11 @@ def squeeze(a, dim=None):
     if dim is None:
         return S.SqueezeBackward0.apply(a)
     if isinstance(dim, (tuple, list)):
-        dims = tuple(d for d in (a._wrap_dim(x) for x in dim) if a.shape[d] == 1)
+        wrapped = [a._wrap_dim(x) for x in dim]
+        dims = tuple(d for d in wrapped if a.dim() and a.shape[d] == 1)
         return S.SqueezeBackward2.apply(a, dims=dims)
-    d = a._wrap_dim(dim) if a.dim() else None
-    return S.SqueezeBackward1.apply(a, dims=d if d is not None and a.shape[d] == 1 else ())
+    d = a._wrap_dim(dim)  # a 0-d tensor takes dims -1 and 0 (and stays as it is)
+    return S.SqueezeBackward1.apply(a, dims=d if a.dim() and a.shape[d] == 1 else ())
 
 
 def unsqueeze(a, dim):
@@ -496,7 +642,8 @@ def expand(a, *sizes):
     for i, s in enumerate(sizes):
         if i < lead:
             if s < 0:
-                raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a leading, non-existing dimension {i}")
+                raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a leading, non-existing "
+                                   f"dimension {i}")
             shape.append(s)
             continue
         cur = a.shape[i - lead]
@@ -536,7 +683,14 @@ def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
-    ref = next((t for t in tensors if not (t.dim() == 1 and t.shape[0] == 0)), tensors[0])
+    for i, t in enumerate(tensors):
+        if t.dim() == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    # legacy rule: 1-d empty tensors are skipped entirely (even their dim is never checked)
+    kept = [t for t in tensors if not (t.dim() == 1 and t.shape[0] == 0)]
+    if not kept:
+        return S.CatBackward0.apply(*tensors, dim=0)
+    ref = kept[0]
     d = ref._wrap_dim(dim)
     for i, t in enumerate(tensors):
         if t.dim() == 1 and t.shape[0] == 0:
@@ -547,7 +701,7 @@ def cat(tensors, dim=0):
             if k != d and t.shape[k] != ref.shape[k]:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size "
                                    f"{ref.shape[k]} but got size {t.shape[k]} for tensor number {i} in the list.")
-    return S.CatBackward0.apply(*tensors, dim=d)
+    return _rowmajor(S.CatBackward0.apply(*tensors, dim=d))
 
 
 concat = concatenate = cat
@@ -559,10 +713,11 @@ def stack(tensors, dim=0):
         raise RuntimeError("stack expects a non-empty TensorList")
     for i, t in enumerate(tensors):
         if t.shape != tensors[0].shape:
-            raise RuntimeError(f"stack expects each tensor to be equal size, but got [{', '.join(map(str, tensors[0].shape))}] "
+            raise RuntimeError("stack expects each tensor to be equal size, but got "
+                               f"[{', '.join(map(str, tensors[0].shape))}] "
                                f"at entry 0 and [{', '.join(map(str, t.shape))}] at entry {i}")
     d = tensors[0]._wrap_dim(dim, tensors[0].dim() + 1)
-    return S.StackBackward0.apply(*tensors, dim=d)
+    return _rowmajor(S.StackBackward0.apply(*tensors, dim=d))
 
 
 def split(a, split_size_or_sections, dim=0):
@@ -604,8 +759,8 @@ def masked_fill(a, mask, value):
         if value.dim() != 0:
             raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                                f"{value.dim()} dimension(s).")
-        return S.MaskedFillBackward1.apply(a, value, mask=mask)
-    return S.MaskedFillBackward0.apply(a, mask=mask, value=value)
+        return _rowmajor(S.MaskedFillBackward1.apply(a, value, mask=mask))
+    return _rowmajor(S.MaskedFillBackward0.apply(a, mask=mask, value=value))
 
 
 def flip(a, dims):
@@ -661,10 +816,10 @@ def _index_array(k):
         arr = k._data
     else:
         arr = np.asarray(k)
+        if arr.size == 0 and arr.dtype.kind == "f":
+            arr = arr.astype(np.int64)  # an empty list indexes nothing, as a long index
         if arr.dtype.kind == "f":
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        if arr.size == 0:
-            arr = arr.astype(np.int64)
     if arr.dtype != np.bool_ and not np.issubdtype(arr.dtype, np.integer):
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     if arr.dtype == np.uint8:  # byte tensors index as masks (deprecated in PyTorch, still accepted)
@@ -711,7 +866,11 @@ def _slicing(a, key):
             start, stop, step = k.indices(size)
             if step <= 0:
                 raise ValueError("step must be greater than zero")
-            if not (start == 0 and stop == size and step == 1):
+            # PyTorch skips a slice only when it is written as covering everything: start 0 (or
+            # none), stop ≥ the size (or none), step 1 -- ``x[-3:]`` of 3 rows still slices
+            raw_start = 0 if k.start is None else k.start
+            raw_stop = size if k.stop is None else k.stop
+            if not (raw_start == 0 and raw_stop >= size and step == 1):
                 out = S.SliceBackward0.apply(out, dim=dim, sl=slice(start, builtins_max(stop, start), step))
             dim += 1
         elif _is_int(k):
@@ -720,25 +879,14 @@ def _slicing(a, key):
                 raise IndexError(f"index {k} is out of bounds for dimension {pos} with size {size}")
             out = S.SelectBackward0.apply(out, dim=dim, index=int(k) % size)
         elif isinstance(k, np.ndarray):
-            if k.dtype == np.bool_:
-                for j, n in enumerate(k.shape):
-                    if n != out.shape[dim + j]:
-                        raise IndexError(f"The shape of the mask [{', '.join(map(str, k.shape))}] at index {j} does "
-                                         f"not match the shape of the indexed tensor "
-                                         f"[{', '.join(map(str, out.shape))}] at index {dim + j}")
-            else:
-                size = out.shape[dim]
-                bad = k[(k < -size) | (k >= size)]
-                if bad.size:
-                    raise IndexError(f"index {int(bad.reshape(-1)[0])} is out of bounds for dimension {dim} "
-                                     f"with size {size}")
-            adv.append((dim, k))
+            adv.append((dim, k))  # checked below, against the tensor the slicing produced
             dim += k.ndim if k.dtype == np.bool_ else 1
         else:
             raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
                              "valid indices (got " + type(k).__name__ + ")")
     if not adv:
         return out, None
+    _check_advanced(out, adv)
     np_key, at = [], 0
     for d, k in adv:
         np_key += [slice(None)] * (d - at) + [k]
@@ -746,9 +894,92 @@ def _slicing(a, key):
     return out, tuple(np_key)
 
 
+def _check_advanced(out, adv):
+    """PyTorch's checks for the tensor indices, in its order: mask shapes, then that the indices
+    broadcast (a mask counts as its nonzero positions), then bounds -- where a dim is named by its
+    place among the indexed dims (PyTorch's index kernel sees only those)."""
+    shown = ", ".join(map(str, out.shape))
+    dims, shapes = [], []
+    for d, k in adv:
+        if k.dtype == np.bool_:
+            for j, n in enumerate(k.shape):
+                if d + j >= out.dim() or n != out.shape[d + j]:
+                    raise IndexError(f"The shape of the mask [{', '.join(map(str, k.shape))}] at index {j} does not "
+                                     f"match the shape of the indexed tensor [{shown}] at index {d + j}")
+            n = int(np.count_nonzero(k))
+            dims += [(d + j, None) for j in range(k.ndim)]
+            shapes += [(n,)] * k.ndim
+        else:
+            dims.append((d, k))
+            shapes.append(k.shape)
+    try:
+        index_shape = np.broadcast_shapes(*shapes)
+    except ValueError:
+        listed = ", ".join("[" + ", ".join(map(str, s)) + "]" for s in shapes)
+        raise IndexError(f"shape mismatch: indexing tensors could not be broadcast together with shapes {listed}"
+                         ) from None
+    indexed = {d for d, _ in dims}
+    kept = [n for i, n in enumerate(out.shape) if i not in indexed]
+    if int(np.prod(kept + list(index_shape), dtype=np.int64)) == 0:
+        return  # an empty result reads nothing: PyTorch checks no bounds
+    if out.numel() == 0:
+        raise IndexError("index is out of bounds for dimension with size 0")
+    for order, (d, k) in enumerate(dims):
+        if k is None:
+            continue
+        size = out.shape[d]
+        bad = k[(k < -size) | (k >= size)]
+        if bad.size:
+            raise IndexError(f"index {int(bad.reshape(-1)[0])} is out of bounds for dimension {order} "
+                             f"with size {size}")
+
+
+def _index_layout(src, key, result):
+    """The memory layout PyTorch's index kernel gives ``src[key]``: the indexed dims (moved to the
+    front when not adjacent) become the indices' shape with stride 0 in ``src``, and the output
+    follows the strides of that and of the indices (see _util.iter_layout)."""
+    from ._util import iter_layout
+    entries = []
+    for d, k in enumerate(key):
+        if isinstance(k, np.ndarray):
+            entries += [(d + j, i) for j, i in enumerate(np.nonzero(k))] if k.dtype == np.bool_ else [(d, k)]
+        # (slices are full slices here; a bool mask covers k.ndim dims, shifting the later ones)
+    dims, offset = [], 0
+    for d, k in enumerate(key):
+        if isinstance(k, np.ndarray) and k.dtype == np.bool_:
+            dims += list(range(d + offset, d + offset + k.ndim))
+            offset += k.ndim - 1
+        elif isinstance(k, np.ndarray):
+            dims.append(d + offset)
+    indices = [i for _, i in entries]
+    if dims != list(range(dims[0], dims[0] + len(dims))):
+        src = np.moveaxis(src, dims, list(range(len(dims))))
+        dims = list(range(len(dims)))
+    before, n = dims[0], len(dims)
+    rshape = np.broadcast_shapes(*(i.shape for i in indices))
+    shape = src.shape[:before] + rshape + src.shape[before + n:]
+    if shape != result.shape:
+        return result
+    strides = src.strides[:before] + (0,) * len(rshape) + src.strides[before + n:]
+    src_view = np.lib.stride_tricks.as_strided(src, shape=shape, strides=strides)
+    lead, trail = (1,) * before, (1,) * (len(shape) - before - len(rshape))
+    idx_views = [np.broadcast_to(i, rshape).reshape(lead + rshape + trail) for i in indices]
+    return iter_layout(result, src_view, *idx_views)
+
+
+def as_index_tuple(key):
+    """NumPy's old rule, which PyTorch keeps: a short list holding a list, tensor, slice, None or
+    Ellipsis is a tuple of indices (``x[[[0], [1]]]`` is ``x[[0], [1]]``); other lists are one index."""
+    if isinstance(key, list) and len(key) < 32 and builtins_any(
+            isinstance(k, (list, tuple, Tensor, slice)) or k is None or k is Ellipsis for k in key):
+        return tuple(key)
+    return key
+
+
 def getitem(a, key):
     """Basic indexing becomes a chain of select / slice / unsqueeze views, as in PyTorch;
     integer or boolean tensors then become one IndexBackward0 (a copy) on that view."""
+    key = as_index_tuple(key)
     if not isinstance(key, tuple):
         # PyTorch's fast paths for a lone index: a slice always slices (even ``x[:]``)
         if key is None:
@@ -757,8 +988,7 @@ def getitem(a, key):
             return S.AliasBackward0.apply(a)
         if isinstance(key, slice):
             if a.dim() == 0:
-                raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
-                                 "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+                raise IndexError("slice() cannot be applied to a 0-dim tensor.")
             start, stop, step = key.indices(a.shape[0])
             if step <= 0:
                 raise ValueError("step must be greater than zero")
@@ -766,7 +996,9 @@ def getitem(a, key):
         key = (key,)
     out, adv = _slicing(a, key)
     if adv is not None:
-        return S.IndexBackward0.apply(out, index=adv)
+        result = S.IndexBackward0.apply(out, index=adv)
+        result._data = _index_layout(out._data, adv, result._data)
+        return result
     if out is a:
         return S.AliasBackward0.apply(a)
     return out

@@ -58,7 +58,8 @@ class MulBackward0(Node):
     """out = a·b        ∂a = g·b,   ∂b = g·a"""
 
     def forward(self, a, b, dtype):
-        self.save(self=a, other=b)
+        # each factor is needed only for the other one's gradient: save no more (PyTorch doesn't)
+        self.save(self=a if self.needs_input_grad(1) else None, other=b if self.needs_input_grad(0) else None)
         return arr(a, dtype) * arr(b, dtype)
 
     def backward(self, g):
@@ -67,7 +68,7 @@ class MulBackward0(Node):
 
 
 class DivBackward0(Node):
-    """out = a / b        ∂a = g / b,   ∂b = -g·a / b²"""
+    """out = a / b        ∂a = g / b,   ∂b = -g·(a / b) / b"""
 
     def forward(self, a, b, dtype):
         self.save(self=a, other=b)
@@ -76,8 +77,9 @@ class DivBackward0(Node):
 
     def backward(self, g):
         b = self.saved("other")
+        # (a / b) / b, as PyTorch orders it: b·b would underflow to 0 for tiny b
         return (g / b if self.needs_input_grad(0) else None,
-                -g * self.saved("self") / (b * b) if self.needs_input_grad(1) else None)
+                -g * ((self.saved("self") / b) / b) if self.needs_input_grad(1) else None)
 
 
 class DivBackward2(Node):
@@ -85,11 +87,14 @@ class DivBackward2(Node):
 
     def forward(self, a, b, dtype, rounding_mode):
         self.shapes = (a.shape, b.shape)
+        self.save(self=a, other=b)  # unused by the zero gradient, but PyTorch keeps (and frees) them
         x, y = arr(a, dtype), arr(b, dtype)
         if dtype.is_floating_point:
             with np.errstate(divide="ignore", invalid="ignore"):
-                q = x / y
-                return (np.floor(q) if rounding_mode == "floor" else np.trunc(q)).astype(dtype.np, copy=False)
+                # floor: NumPy's floor_divide is PyTorch's (and Python's) fmod-based algorithm, so
+                # 1 // 0.1 is 9 as there; trunc is trunc(a / b) in both
+                q = np.floor_divide(x, y) if rounding_mode == "floor" else np.trunc(x / y)
+                return q.astype(dtype.np, copy=False)
         if (y == 0).any():
             raise RuntimeError("ZeroDivisionError")
         if rounding_mode == "floor":
@@ -98,8 +103,74 @@ class DivBackward2(Node):
         return (np.sign(x) * np.sign(y) * q).astype(dtype.np, copy=False)
 
     def backward(self, g):
+        for name in self._saved:
+            self.saved(name)  # a freed graph fails here, as in PyTorch
         return (_zeros(self.shapes[0], g.dtype) if self.needs_input_grad(0) else None,
                 _zeros(self.shapes[1], g.dtype) if self.needs_input_grad(1) else None)
+
+
+def _floor_divide(x, y, dtype):
+    if dtype.is_floating_point:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.floor_divide(x, y).astype(dtype.np, copy=False)
+    if (y == 0).any():
+        raise RuntimeError("ZeroDivisionError")
+    return np.floor_divide(x, y)
+
+
+class NotImplemented(Node):
+    """An op PyTorch has no derivative for (floor_divide, number % tensor): backward raises."""
+    op = "?"
+
+    def name(self):
+        return "torch::autograd::NotImplemented"
+
+    def forward(self, *tensors, dtype, op, scalar=None, scalar_first=False):
+        # a Python number is no input of the node (one edge only), as in PyTorch
+        self.op = op
+        vals = [arr(t, dtype) for t in tensors]
+        if scalar is not None:
+            c = scalar_array(scalar, dtype.np)
+            vals = [c] + vals if scalar_first else vals + [c]
+        if op == "floor_divide":
+            return _floor_divide(*vals, dtype)
+        return _remainder(*vals, dtype)
+
+    def backward(self, *grads):
+        raise RuntimeError(f"derivative for aten::{self.op} is not implemented")
+
+
+def _remainder(x, y, dtype):
+    """Python's modulo (the sign of the divisor), which is PyTorch's remainder."""
+    if not dtype.is_floating_point and (y == 0).any():
+        raise RuntimeError("ZeroDivisionError")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.mod(x, y)
+
+
+class RemainderBackward0(Node):
+    """out = a mod c  (c a number)        ∂a = g"""
+
+    def forward(self, a, other, dtype):
+        return _remainder(arr(a, dtype), scalar_array(other, dtype.np), dtype)
+
+    def backward(self, g):
+        return g
+
+
+class RemainderBackward1(Node):
+    """out = a mod b = a - b·floor(a / b)        ∂a = g,   ∂b = -g·floor(a / b)"""
+
+    def forward(self, a, b, dtype):
+        self.save(self=a, other=b)
+        return _remainder(arr(a, dtype), arr(b, dtype), dtype)
+
+    def backward(self, g):
+        gb = None
+        if self.needs_input_grad(1):
+            a, b = self.saved("self"), self.saved("other")
+            gb = -g * a.div(b, rounding_mode="floor")
+        return g, gb
 
 
 class NegBackward0(Node):
@@ -122,7 +193,20 @@ class ReciprocalBackward0(Node):
 
     def backward(self, g):
         r = self.result
-        return -g * r * r
+        return -g * (r * r)  # r² first, as PyTorch: a huge r overflows to inf (and 0·inf is nan)
+
+
+def _power(x, y):
+    """np.power, with PyTorch's integer powers: a negative exponent gives 1 for base 1, ±1 for
+    base -1 and 0 otherwise (the truncated reciprocal), where NumPy refuses."""
+    x, y = np.asarray(x), np.asarray(y)
+    if x.dtype == np.bool_ and y.dtype == np.bool_:
+        return x | ~y  # b⁰ = 1, b¹ = b
+    if x.dtype.kind in "iu" and y.dtype.kind in "iu" and (y < 0).any():
+        pos = np.power(x, np.where(y < 0, 0, y))
+        neg = np.where(x == 1, 1, np.where(x == -1, np.where(y % 2 == 0, 1, -1), 0))
+        return np.where(y < 0, neg, pos).astype(np.result_type(x, y), copy=False)
+    return np.power(x, y)
 
 
 class PowBackward0(Node):
@@ -133,14 +217,15 @@ class PowBackward0(Node):
         self.shape = a.shape
         self.save(self=a)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return np.power(a._data, scalar_array(exponent, a._data.dtype))
+            return _power(a._data, scalar_array(exponent, a._data.dtype))
 
     def backward(self, g):
         p = self.exponent
+        a = self.saved("self")  # unpacked even for p = 0: a freed graph must fail as in PyTorch
         if p == 0:
             # a constant zero, as PyTorch returns (not g·0, which would stay in the graph)
             return _zeros(self.shape, g.dtype)
-        return g * (p * self.saved("self") ** (p - 1))
+        return g * (p * a ** (p - 1))
 
 
 class PowBackward1(Node):
@@ -150,7 +235,7 @@ class PowBackward1(Node):
     def forward(self, a, b, dtype):
         self.save(self=a, exponent=b)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return np.power(arr(a, dtype), arr(b, dtype))
+            return _power(arr(a, dtype), arr(b, dtype))
 
     def backward(self, g):
         a, b = self.saved("self"), self.saved("exponent")
@@ -171,7 +256,7 @@ class PowBackward2(Node):
         self.base = base
         self.save(exponent=b)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return np.power(scalar_array(base, b._data.dtype), b._data)
+            return _power(scalar_array(base, b._data.dtype), b._data)
 
     def backward(self, g):
         if self.base == 0:
@@ -238,7 +323,7 @@ class AbsBackward0(Node):
         return np.abs(a._data)
 
     def backward(self, g):
-        return g * self.saved("self").sign()
+        return g * self.saved("self").sgn()
 
 
 class SinBackward0(Node):
@@ -269,7 +354,15 @@ class ClampBackward1(Node):
     def forward(self, a, min=None, max=None):
         self.save(self=a)
         self.min, self.max = min, max
-        return np.clip(a._data, min, max).astype(a._data.dtype, copy=False)
+        x = a._data
+        # integer bounds wrap to the tensor's type first, as a C cast does (uint8: -1 is 255)
+        lo = None if min is None else (scalar_array(min, x.dtype) if x.dtype.kind in "iu" else min)
+        hi = None if max is None else (scalar_array(max, x.dtype) if x.dtype.kind in "iu" else max)
+        if lo is not None:
+            x = np.maximum(x, lo)
+        if hi is not None:
+            x = np.minimum(x, hi)
+        return np.asarray(x).astype(a._data.dtype, copy=False)
 
     def backward(self, g):
         a = self.saved("self")
@@ -346,26 +439,36 @@ class MinimumBackward0(MaximumBackward0):
 
 
 class SignBackward0(Node):
-    """out = sign a        ∂a = 0"""
+    """out = sign a  (sign of NaN is 0, as in PyTorch)        ∂a = 0"""
 
     def forward(self, a):
-        return np.sign(a._data)
+        self.shape = a.shape
+        x = a._data
+        if x.dtype == np.bool_:
+            return x.copy()
+        s = np.sign(x)
+        return np.where(np.isnan(x), 0, s).astype(x.dtype, copy=False) if x.dtype.kind == "f" else s
 
     def backward(self, g):
-        return g * 0
+        return _zeros(self.shape, g.dtype)
+
+
+class SgnBackward0(SignBackward0):
+    """out = sgn a (the sign, for real numbers)        ∂a = 0"""
 
 
 class WhereBackward0(Node):
     """out = cond ? a : b        ∂a = g where cond,   ∂b = g where not cond"""
 
     def forward(self, a, b, dtype, condition):
-        self.condition = condition
+        # saved, not kept: like PyTorch, a second backward through a freed where must fail
+        self.save(condition=condition)
         return np.where(condition._data, arr(a, dtype), arr(b, dtype))
 
     def backward(self, g):
-        zero = g * 0
-        return (where(self.condition, g, zero) if self.needs_input_grad(0) else None,
-                where(self.condition, zero, g) if self.needs_input_grad(1) else None)
+        cond = self.saved("condition")
+        return (where(cond, g, 0.0) if self.needs_input_grad(0) else None,
+                where(cond, 0.0, g) if self.needs_input_grad(1) else None)
 
 
 def _zeros(shape, dtype):
@@ -410,4 +513,5 @@ def where(condition, a, b):
         raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor with dtype "
                            f"{names.get(cond.dtype.name, cond.dtype.name)}")
     broadcast_shape(broadcast_shape(cond.shape, a.shape), b.shape)
-    return WhereBackward0.apply(a, b, dtype=dt, condition=cond)
+    from ._util import relayout
+    return relayout(WhereBackward0.apply(a, b, dtype=dt, condition=cond), cond, a, b)

@@ -86,6 +86,7 @@ def apply_inplace(self, fn, *args, **kwargs):
     self._bump_version()
     self.grad_fn, self._output_nr, self._requires_grad = out.grad_fn, 0, True
     _move_output(out.grad_fn, self)
+    refresh_views(self)
     return self
 
 
@@ -106,6 +107,8 @@ def _positions(view, base):
     view_bytes = np.full(v.shape, offset, dtype=np.int64)
     for d, (n, st) in enumerate(zip(v.shape, v.strides)):
         view_bytes = view_bytes + (np.arange(n, dtype=np.int64) * st).reshape((-1,) + (1,) * (v.ndim - d - 1))
+    if b.flags.c_contiguous:
+        return view_bytes // max(b.itemsize, 1)
     base_bytes = np.zeros(b.shape, dtype=np.int64)
     for d, (n, st) in enumerate(zip(b.shape, b.strides)):
         base_bytes = base_bytes + (np.arange(n, dtype=np.int64) * st).reshape((-1,) + (1,) * (b.ndim - d - 1))
@@ -129,11 +132,22 @@ def _inplace_on_view(self, base, fn, args, kwargs):
     node = CopySlices._wrap(base, inner, pos)
     base.grad_fn, base._output_nr, base._requires_grad = node, 0, True
     _move_output(inner, self)
-    # the view now reads its values out of the new base
-    with grad_mode.enable_grad():
-        regen = AsStridedBackward0.apply(base, positions=pos)
-    self.grad_fn, self._output_nr, self._requires_grad = regen.grad_fn, 0, True
+    # the view now reads its values out of the new base, and so does every other view of it
+    refresh_views(base)
     return self
+
+
+def refresh_views(base):
+    """After an in-place op rewrote ``base``'s history, every live view of it reads its region out of
+    the new history (an AsStridedBackward0), as PyTorch regenerates a view's grad_fn when its base's
+    version moved on. Without this a view made earlier would still point at the old history."""
+    from .shapes import views_of
+    if not base.requires_grad:
+        return
+    with grad_mode.enable_grad():
+        for v in views_of(base):
+            regen = AsStridedBackward0.apply(base, positions=_positions(v, base))
+            v.grad_fn, v._output_nr, v._requires_grad = regen.grad_fn, 0, True
 
 
 class CopySlices(Node):
@@ -264,7 +278,8 @@ class IndexPutBackward0(Node):
     ∂values = g[index] (summed to values' shape)"""
 
     def forward(self, a, values, index):
-        self.index = index
+        from .shapes import save_index
+        save_index(self, index)
         out = a._data.copy()
         target = out[index]
         try:
@@ -278,10 +293,11 @@ class IndexPutBackward0(Node):
 
     def backward(self, g):
         from . import shapes as S
+        index = S.load_index(self)
         keep = np.ones(g.shape, dtype=bool)
-        keep[self.index] = False
+        keep[index] = False
         return (g * Tensor._make(keep) if self.needs_input_grad(0) else None,
-                S.IndexBackward0.apply(g, index=self.index) if self.needs_input_grad(1) else None)
+                S.IndexBackward0.apply(g, index=index) if self.needs_input_grad(1) else None)
 
 
 def _copy_to(dst, value):
@@ -306,6 +322,7 @@ def setitem(self, key, value):
     (the whole tensor when the index selects all of it), advanced indexing is an index_put_."""
     from . import api as F
     from .api import _slicing
+    key = F.as_index_tuple(key)
     if not isinstance(value, Tensor):
         from ._util import scalar_array
         value = Tensor._make(scalar_array(value, self._data.dtype), dtype=self._dtype)
@@ -322,7 +339,3 @@ def setitem(self, key, value):
             shape.pop(0)
         values = F.view(value, shape) if tuple(shape) != tuple(value.shape) else value
         apply_inplace(target, lambda t, v: IndexPutBackward0.apply(t, v, index=adv), values)
-    if target is not self and self._base is not None and target.grad_fn is not None:
-        # self is itself a view of the rewritten base: it, too, now reads from the base
-        regen = AsStridedBackward0.apply(self._base, positions=_positions(self, self._base))
-        self.grad_fn, self._output_nr, self._requires_grad = regen.grad_fn, 0, True

@@ -28,7 +28,7 @@ class MmBackward0(Node):
 
     def backward(self, g):
         return (g.mm(self.saved("mat2").t()) if self.needs_input_grad(0) else None,
-                self.saved("self").t().mm(g) if self.needs_input_grad(1) else None)
+                _mat2_grad(g, self.saved("self"), self.saved("mat2")) if self.needs_input_grad(1) else None)
 
 
 class AddmmBackward0(Node):
@@ -51,7 +51,16 @@ class AddmmBackward0(Node):
     def backward(self, g):
         return (g if self.needs_input_grad(0) else None,
                 g.mm(self.saved("mat2").t()) if self.needs_input_grad(1) else None,
-                self.saved("mat1").t().mm(g) if self.needs_input_grad(2) else None)
+                _mat2_grad(g, self.saved("mat1"), self.saved("mat2")) if self.needs_input_grad(2) else None)
+
+
+def _mat2_grad(g, mat1, mat2):
+    """Aᵀ·g, computed as (gᵀ·A)ᵀ when B is a transposed view (``weight.t()`` in a linear layer):
+    then the weight's gradient comes out row-major, as PyTorch's does, and optimizers stay fast."""
+    d = mat2._data
+    if d.ndim == 2 and d.flags.f_contiguous and not d.flags.c_contiguous:
+        return g.t().mm(mat1).t()
+    return mat1.t().mm(g)
 
 
 class MvBackward0(Node):
@@ -110,6 +119,10 @@ class BmmBackward0(Node):
         self.save(self=a, mat2=b)
         if not a._data.size or not b._data.size:
             # PyTorch returns early on empty operands: no dtype check, zeros of batch2's dtype
+            if self._needs_input_grad and not b.dtype.is_floating_point:
+                names = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                         "bool": "Bool"}
+                raise RuntimeError(f"Autograd not support dtype: {names.get(b.dtype.name, b.dtype.name)}")
             return np.zeros((a.shape[0], a.shape[1], b.shape[2]), b._data.dtype)
         if a.dtype is not b.dtype:
             names = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "float16": "Half"}

@@ -104,21 +104,44 @@ class _ValueSelecting(Node):
         self.shape, self.dim, self.keepdim = a.shape, dim, keepdim
         x = a._data
         idx = self._arg(x, axis=dim, keepdims=True) if x.ndim else np.zeros((), np.int64)
-        self.indices = idx
         values = np.take_along_axis(x, idx, axis=dim) if x.ndim else x.copy()
+        from ..tensor import Tensor
+        self.save(indices=Tensor._make(idx.astype(np.int64)))  # PyTorch saves (and frees) the indices
         if not keepdim and x.ndim:
             values, idx = values.squeeze(dim), idx.squeeze(dim)
         self.indices_out = idx.astype(np.int64)
         return values
 
     def backward(self, g):
-        from ..tensor import Tensor
+        indices = self.saved("indices")._data
         if not len(self.shape):
             return g
-        onehot = np.zeros(self.shape, dtype=bool)
-        np.put_along_axis(onehot, self.indices, True, axis=self.dim)
         g = g if self.keepdim else g.unsqueeze(self.dim)
-        return Tensor._make(onehot) * g
+        return ScatterBackward0.apply(g, shape=self.shape, dim=self.dim, indices=indices)
+
+
+class ScatterBackward0(Node):
+    """out = zeros with g written at indices along dim (max/min's backward)        ∂g = gg gathered there"""
+
+    def forward(self, g, shape, dim, indices):
+        self.dim, self.indices = dim, indices
+        out = np.zeros(shape, g._data.dtype)
+        np.put_along_axis(out, indices, g._data, axis=dim)
+        return out
+
+    def backward(self, gg):
+        return GatherBackward0.apply(gg, dim=self.dim, indices=self.indices)
+
+
+class GatherBackward0(Node):
+    """out = a's values at indices along dim        ∂a = zeros with gg written back there"""
+
+    def forward(self, a, dim, indices):
+        self.shape, self.dim, self.indices = a.shape, dim, indices
+        return np.take_along_axis(a._data, indices, axis=dim)
+
+    def backward(self, gg):
+        return ScatterBackward0.apply(gg, shape=self.shape, dim=self.dim, indices=self.indices)
 
 
 def _argmax_first(x, axis, keepdims):
@@ -187,25 +210,34 @@ class LinalgVectorNormBackward0(Node):
         g = _unsqueeze_dims(g, self.dims or (), self.keepdim or self.dims is None)
         p = self.ord
         if p == 0:
-            return a * 0
+            from .arithmetic import _zeros
+            return _zeros(a.shape, g.dtype)
         if p == 1:
-            return a.sign() * g
+            return a.sgn() * g
         if p == 2:
-            return where(r == 0, 0.0, a * (g / r))
+            return a * where(r == 0, 0.0, g / r)
         if p == float("inf"):
-            mask = a.abs() == r
-            return a.sign() * mask * (g / mask.sum(self.dims, keepdim=True))
-        return where(r == 0, 0.0, a * a.abs() ** (p - 2) * g / r ** (p - 1))
+            # the maxima (and NaNs, which made the norm NaN) share the gradient
+            mask = (a.abs() == r) | a.abs().isnan()
+            return a.sgn() * ((g / mask.sum(self.dims, keepdim=True)) * mask)
+        return a * a.abs() ** (p - 2) * where(r == 0, 0.0, g / r ** (p - 1))
+
+
+def _scale(num, dof):
+    """num / dof as C does it: 2 / 0 is inf (a single element with correction 1), not an exception."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.float64(num) / np.float64(dof))
 
 
 class VarBackward0(Node):
     """out = Σ (a - mean)² / (N - correction)        ∂a = g·2·(a - mean) / (N - correction)"""
 
-    def forward(self, a, dims, correction=1, keepdim=False):
+    def forward(self, a, dims, correction=1, keepdim=False, grad_count=None):
         self.dims, self.keepdim, self.correction = dims, keepdim, correction
         self.save(self=a)
         n = int(np.prod([a.shape[d] for d in dims])) if dims else 1
-        self.dof = n - correction
+        # grad_count: PyTorch's backward counts N over the dims as written, so dim=() gives N = 1
+        self.dof = (n if grad_count is None else grad_count) - correction
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.asarray(np.var(a._data, axis=dims, ddof=correction, keepdims=keepdim),
                               dtype=a._data.dtype)
@@ -213,22 +245,25 @@ class VarBackward0(Node):
     def backward(self, g):
         a = self.saved("self")
         g = _unsqueeze_dims(g, self.dims, self.keepdim)
-        return g * 2 * (a - a.mean(self.dims, keepdim=True)) / self.dof
+        return (_scale(2.0, self.dof) * g) * (a - a.mean(self.dims, keepdim=True))
 
 
 class StdBackward0(VarBackward0):
     """out = √var(a)        ∂a = g·(a - mean) / ((N - correction)·out)"""
     save_result = True
 
-    def forward(self, a, dims, correction=1, keepdim=False):
-        v = super().forward(a, dims, correction, keepdim)
+    def forward(self, a, dims, correction=1, keepdim=False, grad_count=None):
+        v = super().forward(a, dims, correction, keepdim, grad_count)
         return np.sqrt(v)
 
     def backward(self, g):
+        from .arithmetic import where
         a = self.saved("self")
         g = _unsqueeze_dims(g, self.dims, self.keepdim)
         r = _unsqueeze_dims(self.result, self.dims, self.keepdim)
-        return g * (a - a.mean(self.dims, keepdim=True)) / (self.dof * r)
+        # where the spread is 0 the derivative of √ is infinite; PyTorch defines it as 0
+        g_var = where(r == 0, 0.0, g / (2 * r))
+        return (_scale(2.0, self.dof) * g_var) * (a - a.mean(self.dims, keepdim=True))
 
 
 class LogsumexpBackward0(Node):

@@ -1,11 +1,42 @@
 """Shape and indexing ops. Views share memory and the version counter with their base."""
+import weakref
+
 import numpy as np
 
 from ..node import Node
 from ..engine import sum_to
 
+def _register(base, outs):
+    # a base knows its live views (weakly, by id: Tensor's == is elementwise, so no WeakSet): an
+    # in-place op on any of them rewrites the base's history, and each view must then read its
+    # values out of the new history (see inplace.refresh_views)
+    views = base.__dict__.get("_live_views")
+    if views is None:
+        views = base.__dict__["_live_views"] = {}
+    for o in outs:
+        key = id(o)
+        views[key] = weakref.ref(o, lambda _, key=key, views=views: views.pop(key, None))
 
-class _View(Node):
+
+def views_of(base):
+    """The live views of ``base`` (a tensor that is no view itself)."""
+    refs = base.__dict__.get("_live_views") or {}
+    return [t for t in (r() for r in list(refs.values())) if t is not None]
+
+
+class _ViewApply:
+    """Mixin for view ops: record the outputs as views of their base."""
+
+    @classmethod
+    def apply(cls, *inputs, **attrs):
+        out = super().apply(*inputs, **attrs)
+        outs = out if isinstance(out, tuple) else (out,)
+        if outs and outs[0]._base is not None:
+            _register(outs[0]._base, outs)
+        return out
+
+
+class _View(_ViewApply, Node):
     is_view = True
 
 
@@ -19,6 +50,9 @@ def infer_shape(shape, numel):
         raise RuntimeError("only one dimension can be inferred")
     known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
     if -1 in shape:
+        if known == 0 and numel == 0:
+            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {_shape_list(shape)} because the "
+                               "unspecified dimension size -1 can be any value and is ambiguous")
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '{_shape_list(shape)}' is invalid for input of size {numel}")
         shape[shape.index(-1)] = numel // known
@@ -42,6 +76,10 @@ class ViewBackward0(_View):
 
     def backward(self, g):
         return g.reshape(self.shape)
+
+
+class ReshapeAliasBackward0(ViewBackward0):
+    """out = a non-contiguous a seen with a new shape (same memory)        ∂a = g reshaped back"""
 
 
 class UnsafeViewBackward0(Node):
@@ -80,7 +118,7 @@ class TransposeBackward0(_View):
 
     def forward(self, a, dim0, dim1):
         self.dim0, self.dim1 = dim0, dim1
-        return np.swapaxes(a._data, dim0, dim1)
+        return np.swapaxes(a._data, dim0, dim1) if a._data.ndim else a._data.view()
 
     def backward(self, g):
         return g.transpose(self.dim0, self.dim1)
@@ -136,7 +174,17 @@ class ExpandBackward0(_View):
 
     def forward(self, a, shape):
         self.shape = a.shape
-        return np.broadcast_to(a._data, shape)
+        x = a._data
+        # PyTorch's strides (inferExpandGeometry): an expanded dim gets 0, a new dim of size 1 the
+        # stride that keeps it contiguous (NumPy would give 0, which changes matmul's path)
+        strides = [0] * len(shape)
+        for i in range(len(shape) - 1, -1, -1):
+            d = x.ndim - len(shape) + i
+            size = x.shape[d] if d >= 0 else 1
+            stride = x.strides[d] if d >= 0 else (shape[i + 1] * strides[i + 1] if i + 1 < len(shape) else 0)
+            strides[i] = 0 if size != shape[i] else stride
+        writeable = not any(st == 0 and n > 1 for st, n in zip(strides, shape))
+        return np.lib.stride_tricks.as_strided(x, shape=tuple(shape), strides=tuple(strides), writeable=writeable)
 
     def backward(self, g):
         return sum_to(g, self.shape)
@@ -148,6 +196,8 @@ class _Embed(Node):
     def forward(self, g, shape, index, accumulate=False):
         self.index = index
         out = np.zeros(shape, dtype=g._data.dtype)
+        if not g._data.size:  # nothing to write (and the index may be out of range: PyTorch allows that)
+            return out
         if accumulate:
             np.add.at(out, index, g._data)
         else:
@@ -168,6 +218,10 @@ class SliceBackwardBackward0(_Embed):
 
 class IndexBackwardBackward0(_Embed):
     """out = zeros with g added at an advanced index        ∂g = gg[index]"""
+
+
+class IndexPutImplBackward0(_Embed):
+    """out = zeros with g added at an advanced index (indexing's backward)        ∂g = gg[index]"""
 
 
 def _as_key(index):
@@ -201,16 +255,45 @@ class SliceBackward0(_View):
         return SliceBackwardBackward0.apply(g, shape=self.shape, index=self.key)
 
 
+def save_index(node, index):
+    """Keep the arrays of an advanced index as saved tensors (PyTorch saves its indices: a second
+    backward through a freed graph fails); slices stay plain attributes."""
+    from ..tensor import Tensor
+    node.index_layout = tuple(None if isinstance(k, np.ndarray) else k for k in index)
+    node.save(**{f"indices{i}": Tensor._make(k) for i, k in enumerate(index) if isinstance(k, np.ndarray)})
+    if not node._saved:
+        node.index = index
+
+
+def load_index(node):
+    if not node._saved or not any(name.startswith("indices") for name in node._saved):
+        return node.index
+    return tuple(node.saved(f"indices{i}")._data if k is None else k for i, k in enumerate(node.index_layout))
+
+
 class IndexBackward0(Node):
     """out = a[index] (advanced: integer or boolean arrays; a copy)        ∂a = zeros + g added at index"""
 
     def forward(self, a, index):
         self.shape = a.shape
-        self.index = index
-        return a._data[index]
+        save_index(self, index)
+        try:
+            return a._data[index]
+        except IndexError:
+            # only reached for an empty result (api checked the bounds): PyTorch reads nothing.
+            # The shape comes from a stand-in whose indexed dims are long enough for index 0.
+            dummy, safe, d = list(a.shape), [], 0
+            for k in index:
+                if isinstance(k, np.ndarray) and k.dtype != np.bool_:
+                    dummy[d] = max(dummy[d], 1)
+                    safe.append(np.zeros_like(k))
+                else:
+                    safe.append(k)
+                d += k.ndim if isinstance(k, np.ndarray) and k.dtype == np.bool_ else 1
+            return np.empty(np.empty(dummy)[tuple(safe)].shape, a._data.dtype)
 
     def backward(self, g):
-        return IndexBackwardBackward0.apply(g, shape=self.shape, index=self.index, accumulate=True)
+        return IndexPutImplBackward0.apply(g, shape=self.shape, index=load_index(self), accumulate=True)
 
 
 class CatBackward0(Node):
@@ -218,12 +301,14 @@ class CatBackward0(Node):
 
     def forward(self, *tensors, dim):
         self.dim = dim
-        self.sizes = [t.shape[dim] if t._data.ndim else 0 for t in tensors]
         self.skip = [t._data.ndim == 1 and t._data.shape[0] == 0 for t in tensors]
+        self.sizes = [0 if s else t.shape[dim] for t, s in zip(tensors, self.skip)]
         from ._util import result_type
         dt = result_type(*tensors)
-        return np.concatenate([t._data.astype(dt.np, copy=False) for t, s in zip(tensors, self.skip) if not s],
-                              axis=dim)
+        kept = [t._data.astype(dt.np, copy=False) for t, s in zip(tensors, self.skip) if not s]
+        if not kept:  # only legacy empty 1-d inputs
+            return np.zeros((0,), dt.np)
+        return np.concatenate(kept, axis=dim)
 
     def backward(self, g):
         from .arithmetic import _zeros
@@ -250,7 +335,7 @@ class StackBackward0(Node):
         return tuple(g.select(self.dim, i) for i in range(g.shape[self.dim]))
 
 
-class SplitBackward0(Node):
+class SplitBackward0(_ViewApply, Node):
     """outs = consecutive pieces of a along dim        ∂a = the pieces' grads joined again"""
     is_view = True
 
@@ -268,7 +353,7 @@ class SplitWithSizesBackward0(SplitBackward0):
     """outs = pieces of a with the given sizes along dim        ∂a = the pieces' grads joined again"""
 
 
-class UnbindBackward0(Node):
+class UnbindBackward0(_ViewApply, Node):
     """outs = a.select(dim, k) for every k        ∂a = the grads stacked again"""
     is_view = True
 
@@ -286,24 +371,25 @@ class MaskedFillBackward0(Node):
     """out = a with value where mask        ∂a = g where not mask"""
 
     def forward(self, a, mask, value):
-        self.mask = mask
         from ._util import scalar_array
+        self.save(mask=mask)
         return np.where(mask._data, scalar_array(value, a._data.dtype), a._data)
 
     def backward(self, g):
-        return g.masked_fill(self.mask, 0)
+        return g.masked_fill(self.saved("mask"), 0)
 
 
 class MaskedFillBackward1(Node):
     """out = a with the 0-d tensor v where mask        ∂a = g where not mask,   ∂v = Σ g where mask"""
 
     def forward(self, a, v, mask):
-        self.mask = mask
+        self.save(mask=mask)
         return np.where(mask._data, v._data.astype(a._data.dtype), a._data)
 
     def backward(self, g):
-        return (g.masked_fill(self.mask, 0) if self.needs_input_grad(0) else None,
-                g.masked_fill(self.mask.logical_not(), 0).sum() if self.needs_input_grad(1) else None)
+        mask = self.saved("mask")
+        return (g.masked_fill(mask, 0) if self.needs_input_grad(0) else None,
+                g.masked_fill(mask.logical_not(), 0).sum() if self.needs_input_grad(1) else None)
 
 
 class FlipBackward0(Node):
@@ -311,7 +397,7 @@ class FlipBackward0(Node):
 
     def forward(self, a, dims):
         self.dims = dims
-        return np.flip(a._data, dims).copy()
+        return np.flip(a._data, dims).copy(order="K")  # keeps the input's layout, as PyTorch's flip
 
     def backward(self, g):
         return g.flip(self.dims)
