@@ -12,7 +12,6 @@ import sys
 import weakref
 from types import MappingProxyType
 
-import numpy as np
 
 from . import anomaly, grad_mode
 

@@ -315,7 +315,7 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self._data.reshape(()))
 
     def _scalar(self):
@@ -419,6 +419,22 @@ class Tensor:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+
+
+def reset_grad(p, set_to_none=True):
+    """What ``zero_grad`` does to one parameter (shared by nn.Module and optim.Optimizer)."""
+    if p._grad is None:
+        return
+    if set_to_none:
+        p._grad = None
+        return
+    g = p._grad
+    if g.grad_fn is not None:
+        g.detach_()
+    else:
+        g.requires_grad_(False)
+    with grad_mode.no_grad():
+        g.zero_()
 
 
 def _ctype(d):

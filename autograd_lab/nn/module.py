@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from .. import grad_mode
 from ..node import _add_hook, _Hooks
-from ..tensor import Tensor
+from ..tensor import Tensor, reset_grad
 from .parameter import Parameter
 
 
@@ -304,18 +304,7 @@ class Module:
 
     def zero_grad(self, set_to_none=True):
         for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                g = p.grad
-                if g.grad_fn is not None:
-                    g.detach_()
-                else:
-                    g.requires_grad_(False)
-                with grad_mode.no_grad():
-                    g.zero_()
+            reset_grad(p, set_to_none)
 
     def apply(self, fn):
         for module in self.children():

@@ -13,9 +13,9 @@ from itertools import chain
 
 
 
-from .. import engine, grad_mode
+from .. import engine
 from ..nn.module import typename
-from ..tensor import Tensor
+from ..tensor import Tensor, reset_grad
 
 
 class _RequiredParameter:
@@ -133,18 +133,7 @@ class Optimizer:
     def zero_grad(self, set_to_none=True):
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    g = p.grad
-                    if g.grad_fn is not None:
-                        g.detach_()
-                    else:
-                        g.requires_grad_(False)
-                    with grad_mode.no_grad():
-                        g.zero_()
+                reset_grad(p, set_to_none)
         if engine._listeners:
             engine._emit("zero_grad", self._params_list())
 
