@@ -136,6 +136,9 @@ class SavedTensor:
         self._data = None
 
 
+_NO_SAVED = MappingProxyType({})
+
+
 class Node:
     """One step of backward. Subclasses implement ``forward`` and ``backward``.
 
@@ -150,7 +153,7 @@ class Node:
     # Defaults live on the class so that a node costs one attribute until it needs more:
     # ops run at Python speed and most nodes never get hooks, metadata or retained grads.
     next_functions = ()
-    _saved = MappingProxyType({})  # read-only default; _hold() gives the node its own dict
+    _saved = _NO_SAVED  # read-only default; _hold() gives the node its own dict
     materialize_grads = True  # missing output grads arrive as zeros (custom Functions may opt out)
     _input_meta = ()  # (shape, dtype) per input, for the engine's shape check
     _output_meta = ()
@@ -228,7 +231,7 @@ class Node:
 
     def _hold(self, name, holder):
         """Keep a SavedTensor under ``name`` (the class-level default is shared and read-only)."""
-        if "_saved" not in self.__dict__:
+        if self._saved is _NO_SAVED:  # (reading __dict__ instead would make every node build a dict)
             self._saved = {}
         self._saved[name] = holder
 
