@@ -10,6 +10,7 @@ A backward that raises part-way puts every ``.grad`` it touched back as it was (
 partial writes; we promise better).
 """
 import heapq
+import threading
 
 import numpy as np
 
@@ -118,8 +119,13 @@ def _validate(node, grads):
 def _call_hooks(hooks, grad):
     for fn in list(hooks.values()):
         r = fn(grad)
-        if r is not None:
-            grad = r
+        if r is None:
+            continue
+        if not isinstance(r, _tensor()):
+            raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}'")
+        if r._data.shape != grad._data.shape:
+            raise RuntimeError(f"hook '{getattr(fn, '__name__', type(fn).__name__)}' has changed the size of value")
+        grad = r
     return grad
 
 
@@ -173,7 +179,7 @@ def _needed(seen, targets):
             if nxt is not None:
                 parents.setdefault(nxt, []).append(node)
     needed = set()
-    stack = [t for t in targets if t in seen]
+    stack = [p for t in targets if t in seen for p in parents.get(t, ())]
     while stack:
         n = stack.pop()
         if n in needed:
@@ -184,7 +190,7 @@ def _needed(seen, targets):
 
 
 def run(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None, accumulate=True,
-        captured=None):
+        captured=None, require_all=False):
     """Generator over the backward pass.
 
     roots: list of (node, output_nr) edges; grad_roots: matching gradient tensors.
@@ -221,9 +227,12 @@ def run(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None, 
             outer_mode = grad_mode.is_grad_enabled()
             grad_mode._set(create_graph)
             try:
-                if targets is None or node in needed:
+                if targets is None or node in needed or node in targets:
+                    # a target runs only when another target lies below it (or it is a leaf to fill)
+                    run_node = (targets is None or node in needed
+                                or (accumulate and isinstance(node, AccumulateGrad)))
                     _execute(node, grads, step, undo, retain_graph, create_graph, targets, accumulate,
-                             captured)
+                             captured, run_node)
                 for i, (nxt, nr) in enumerate(node.next_functions):
                     if nxt is None:
                         continue
@@ -233,7 +242,7 @@ def run(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None, 
                         buf[nr] = g if buf[nr] is None else buf[nr] + g
                     deps[nxt] -= 1
                     if deps[nxt] == 0:
-                        if nxt in buffers and (targets is None or nxt in needed):
+                        if nxt in buffers and (targets is None or nxt in needed or nxt in targets):
                             heapq.heappush(ready, (-nxt._sequence_nr, tie, nxt))
                             tie += 1
                         else:
@@ -244,6 +253,11 @@ def run(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None, 
             if _listeners:
                 _emit("step", step)
             yield step
+        missing = [i for i, c in enumerate(captured or ()) if c is None] if require_all else ()
+        if missing:
+            i = missing[0]
+            raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
+                               "graph. Set allow_unused=True if this is the desired behavior.")
     except GeneratorExit:
         raise
     except BaseException as exc:
@@ -262,7 +276,7 @@ def run(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None, 
         _emit("done", index)
 
 
-def _execute(node, grads, step, undo, retain_graph, create_graph, targets, accumulate, captured):
+def _execute(node, grads, step, undo, retain_graph, create_graph, targets, accumulate, captured, run_node=True):
     # hooks registered on the tensors this node produced, then retain_grad, then node pre-hooks
     if node._tensor_pre_hooks:
         for nr, hooks in node._tensor_pre_hooks.items():
@@ -278,16 +292,12 @@ def _execute(node, grads, step, undo, retain_graph, create_graph, targets, accum
             r = fn(tuple(grads))
             if r is not None:
                 grads[:] = list(r)
-    if targets is not None and node in targets:
+    if targets is not None and node in targets and not accumulate:
         for i, nr in targets[node]:
-            if accumulate:
-                if not isinstance(node, AccumulateGrad):
-                    t = _output_tensor(node, nr)
-                    if t is not None:
-                        _accumulate_into(t, grads[nr], undo, create_graph)
-            else:
-                captured[i] = grads[nr]
-                step.captured.append(i)
+            captured[i] = grads[nr]
+            step.captured.append(i)
+    if not run_node:
+        return
     if isinstance(node, AccumulateGrad):
         g = grads[0]
         var = node.variable
@@ -326,18 +336,21 @@ def _execute(node, grads, step, undo, retain_graph, create_graph, targets, accum
         step.freed = node.release()
 
 
-def _output_tensor(node, nr):
-    ref = (node._retains_grad or {}).get(nr)
-    return ref() if ref else None
+_accumulate_lock = threading.Lock()
 
 
 def _accumulate_into(tensor, grad, undo, create_graph):
+    with _accumulate_lock:  # read-add-write of .grad: two threads must not interleave here
+        _accumulate_unlocked(tensor, grad, undo, create_graph)
+
+
+def _accumulate_unlocked(tensor, grad, undo, create_graph):
     Tensor = _tensor()
     if grad.dtype is not tensor.dtype:
         grad = grad.to(tensor.dtype)
     old = tensor._grad
     if old is None:
-        new = grad if create_graph else Tensor._make(np.array(grad._data, copy=True))
+        new = grad if create_graph else Tensor._make(np.array(grad._data, copy=True, order="C"))
         undo.set_grad(tensor, new)
     elif create_graph or grad.requires_grad or old.requires_grad:
         undo.set_grad(tensor, old + grad)

@@ -399,9 +399,7 @@ def _(L, keep):
     return run
 
 
-@mistake("hook_changes_shape", xfail="a tensor hook returning a gradient of another shape is reported as "
-                                      "'Function MulBackward0 returned an invalid gradient ...'; PyTorch: "
-                                      "\"hook 'bad_hook' has changed the size of value\"")
+@mistake("hook_changes_shape")
 def _(L, keep):
     x = keep(with_grad(L, [1.0, 2.0], [1.0, 1.0]))
     y = x * 2
@@ -412,9 +410,7 @@ def _(L, keep):
     return lambda: y.sum().backward()
 
 
-@mistake("leaf_hook_changes_shape", xfail="a leaf's hook returning another shape is reported as 'Function "
-                                           "AccumulateGrad returned an invalid gradient ...'; PyTorch: \"hook "
-                                           "'bad_hook' has changed the size of value\"")
+@mistake("leaf_hook_changes_shape")
 def _(L, keep):
     x = keep(with_grad(L, [1.0, 2.0], [1.0, 1.0]))
 
@@ -424,8 +420,7 @@ def _(L, keep):
     return lambda: (x * 3).sum().backward()
 
 
-@mistake("hook_returns_a_number", xfail="a hook returning 5 is reported as an invalid gradient (RuntimeError); "
-                                         "PyTorch: TypeError \"expected Variable, but hook returned 'int'\"")
+@mistake("hook_returns_a_number")
 def _(L, keep):
     x = keep(with_grad(L, [1.0, 2.0], [1.0, 1.0]))
     y = x * 2
@@ -566,16 +561,13 @@ def _(L, keep):
     return lambda: L.autograd.grad((x * c).sum(), [c])
 
 
-@mistake("backward_inputs_not_requiring_grad", xfail="backward(inputs=[c]) with c not requiring grad says 'One of "
-                                                      "the differentiated Tensors does not require grad'; PyTorch says "
-                                                      "\"can't retain_grad on Tensor that has requires_grad=False\"")
+@mistake("backward_inputs_not_requiring_grad")
 def _(L, keep):
     x, c = keep(with_grad(L, [1.0, 2.0], [1.0, 1.0]), t(L, [5.0]))
     return lambda: (x * c).sum().backward(inputs=[c])
 
 
-@mistake("backward_inputs_non_leaf_counts_once", returns=True,
-         xfail="backward(inputs=[y]) for a non-leaf y adds y's gradient twice (retain_grad plus the inputs capture)")
+@mistake("backward_inputs_non_leaf_counts_once", returns=True)
 def _(L, keep):
     x = keep(t(L, [1.0, 2.0], grad=True))
     y = x * 2
@@ -586,9 +578,7 @@ def _(L, keep):
     return run
 
 
-@mistake("failed_autograd_grad_leaves_retained_grad", first_line=True,
-         xfail="autograd.grad that raises 'appears to not have been used' has already written retained "
-               ".grad (a failed call must change no .grad)")
+@mistake("failed_autograd_grad_leaves_retained_grad", first_line=True, torch_changes_state=True)
 def _(L, keep):
     x, u = keep(t(L, [1.0, 2.0], grad=True), t(L, [5.0], grad=True))
     y = keep(x * 2)

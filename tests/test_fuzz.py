@@ -1142,8 +1142,6 @@ def test_double_backward_node_names(op):
     assert name in repr(out)
 
 
-@bug("backward(inputs=[y]) for a non-leaf y adds y's gradient twice (retain_grad() plus the inputs capture)",
-     lambda m, c: "nonleaf-input" in c.tags and "values differ" in m)
 def test_bug_nonleaf_inputs_twice():
     same_in_both("""
         x = torch.tensor([1., 2.], requires_grad=True)
@@ -1179,9 +1177,6 @@ def test_bug_root_retained_unreached():
     """)
 
 
-@bug("autograd.grad that raises 'appears to not have been used' has already written retained .grad: "
-     "a failed call must change no .grad (our promise; PyTorch keeps it too)",
-     lambda m, c: "autograd.grad" in c.tags and "failed but changed" in m and "allow_unused=False" in m)
 def test_bug_failed_grad_keeps_retained():
     x = A.tensor([1.0, 2.0], requires_grad=True)
     u = A.tensor([5.0], requires_grad=True)
@@ -1221,10 +1216,6 @@ def test_bug_dot_check_order():
     """)
 
 
-@bug("autograd.grad w.r.t. a non-leaf also runs that tensor's own grad_fn (freeing its saved tensors): "
-     "a second autograd.grad raises 'Trying to backward through the graph a second time'; PyTorch stops there",
-     lambda m, c: "autograd.grad" in c.tags and "PyTorch did not raise" in m
-     and "autograd_lab raised RuntimeError: Trying to backward through" in m)
 def test_bug_grad_runs_target_node():
     same_in_both("""
         x = torch.tensor([1., 2.], requires_grad=True)
@@ -1244,9 +1235,6 @@ def test_bug_rpow_layout():
     """)
 
 
-@bug("a leaf's .grad keeps the layout of the incoming gradient (x.t() -> a transposed .grad): "
-     "x.grad.view(-1) raises; PyTorch's AccumulateGrad makes .grad contiguous like x",
-     lambda m, c: ".grad: is_contiguous() False != True" in m)
 def test_bug_grad_layout():
     same_in_both("""
         x = torch.ones(2, 3, requires_grad=True)

@@ -254,8 +254,6 @@ def test_threads_backward_concurrently(tally):
     assert A.is_grad_enabled()
 
 
-@pytest.mark.xfail(reason="bug: concurrent backward into one shared leaf loses updates (AccumulateGrad's "
-                          "read-add-write of .grad is not locked; PyTorch's is)", strict=True)
 def test_threads_accumulate_into_one_leaf(tally):
     """Four threads, one shared weight: every backward's gradient lands in w.grad exactly once."""
     n_threads, iters = 4, 100

@@ -56,11 +56,7 @@ def backward_steps(tensors, grad_tensors=None, retain_graph=None, create_graph=F
         if not inputs:
             raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
         for t in inputs:
-            if not t.requires_grad:
-                raise RuntimeError("One of the differentiated Tensors does not require grad")
-        for t in inputs:
-            if t.grad_fn is not None:
-                t.retain_grad()
+            t.retain_grad()  # a leaf keeps its grad anyway; a non-leaf gets it this way (as PyTorch)
         edges = [_edge_of(t) for t in inputs]
     return engine.run(roots, grads, retain_graph=retain_graph, create_graph=create_graph, inputs=edges)
 
@@ -91,14 +87,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     captured = [None] * len(inputs)
     edges = [_edge_of(t) for t in inputs]
     for _ in engine.run(roots, grads, retain_graph=retain_graph, create_graph=create_graph, inputs=edges,
-                        accumulate=False, captured=captured):
+                        accumulate=False, captured=captured, require_all=not allow_unused):
         pass
     result = []
     for i, (t, g) in enumerate(zip(inputs, captured)):
-        if g is None:
-            if not allow_unused:
-                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
-                                   "graph. Set allow_unused=True if this is the desired behavior.")
+        if g is None:  # (unused inputs without allow_unused already failed inside the engine)
             if materialize_grads:
                 g = Tensor._make(np.zeros(t.shape, t.dtype.np))
         elif g.dtype is not t.dtype:
