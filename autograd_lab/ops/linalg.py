@@ -89,14 +89,14 @@ class DotBackward0(Node):
     def forward(self, a, b):
         if a._data.ndim != 1 or b._data.ndim != 1:
             raise RuntimeError(f"1D tensors expected, but got {a._data.ndim}D and {b._data.ndim}D tensors")
-        if a.shape[0] != b.shape[0]:
-            raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to "
-                               f"have the same number of elements, but got {a.shape[0]} and {b.shape[0]} elements "
-                               "respectively")
         if a.dtype is not b.dtype:
             names = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "float16": "Half"}
             raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
                                f"{names.get(a.dtype.name, a.dtype.name)} and {names.get(b.dtype.name, b.dtype.name)}")
+        if a.shape[0] != b.shape[0]:
+            raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to "
+                               f"have the same number of elements, but got {a.shape[0]} and {b.shape[0]} elements "
+                               "respectively")
         self.save(self=a, tensor=b)
         return np.asarray(a._data @ b._data)
 
