@@ -58,6 +58,7 @@ class device:
 
 
 _CPU = device()
+_warned_float = [False]
 
 
 def _edge_of(t):
@@ -324,6 +325,12 @@ class Tensor:
         return self._data.reshape(()).item()
 
     def __float__(self):
+        if self._requires_grad and not _warned_float[0]:
+            _warned_float[0] = True  # PyTorch warns once per process
+            warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+                          "Consider using tensor.detach() first. (Triggered internally at "
+                          "/__w/pytorch/pytorch/torch/csrc/autograd/generated/python_variable_methods.cpp:822.)",
+                          UserWarning, stacklevel=2)
         return float(self._scalar())
 
     def __int__(self):

@@ -12,6 +12,7 @@ from .. import grad_mode
 from ..ops import api as _api
 from ..ops import linalg as _linalg
 from ..ops import losses as _L
+from ..ops._util import check_broadcast
 from ..tensor import Tensor
 
 
@@ -115,6 +116,7 @@ def _no_grad_arg(t, fn, name):
 def _broadcast_pair(input, target):
     if input.shape == target.shape:
         return input, target
+    check_broadcast(input, target)  # PyTorch's "The size of tensor a (3) must match ..." error
     shape = tuple(np.broadcast_shapes(tuple(input.shape), tuple(target.shape)))
     return (input if tuple(input.shape) == shape else input.expand(shape),
             target if tuple(target.shape) == shape else target.expand(shape))
