@@ -267,7 +267,7 @@ def test_graph_view_draws_an_error_it_is_given():
     assert view.error_info["message"] == str(exc) and view.error_info["details"]
 
 
-def test_hooks_and_retained_grads_are_badged():
+def test_hooks_and_retained_grads_are_marked():
     a = torch.tensor([1., 2.], requires_grad=True)
     b = a * 2
     b.retain_grad()

@@ -249,6 +249,26 @@ def _check_outputs(cells, lesson):
     return problems
 
 
+# every label line of every drawn widget node lies inside the node's shape (1 unit of slack)
+SPILLED_TEXT = """root => {
+  const out = [];
+  for (const g of root.querySelectorAll(".agl-root g.node[data-node-id]")) {
+    const shape = g.querySelector("polygon, path, ellipse");
+    if (!shape) continue;
+    const b = shape.getBBox();
+    if (!b.width) continue;  // not painted yet (content-visibility): nothing to measure
+    for (const t of g.querySelectorAll("text")) {
+      if (t.closest(".agl-badge")) continue;
+      const r = t.getBBox();
+      if (r.width && (r.x < b.x - 1 || r.x + r.width > b.x + b.width + 1))
+        out.push(`${g.dataset.nodeId}: "${t.textContent}" spans ${r.x.toFixed(1)}..${(r.x + r.width).toFixed(1)}, ` +
+                 `the box ${b.x.toFixed(1)}..${(b.x + b.width).toFixed(1)}`);
+    }
+  }
+  return out;
+}"""
+
+
 @pytest.mark.parametrize("lesson", LESSONS, ids=[p.stem for p in LESSONS])
 def test_lesson_runs_in_jupyterlab(lesson, lab, lesson_tab):
     page = lesson_tab
@@ -296,6 +316,8 @@ def test_lesson_runs_in_jupyterlab(lesson, lab, lesson_tab):
     except AssertionError as err:
         raise AssertionError(f"{err}\nwhat the widgets say: {said.all_inner_texts()}") from None
     assert said.count() == 0, f"{lesson.name}: a widget says: {said.all_inner_texts()}"
+    spills = notebook.evaluate(SPILLED_TEXT)
+    assert not spills, f"{lesson.name}: node label text runs out of its box: {spills[:5]}"
 
     # the screenshot shows the first widget, else the first drawing (SVG, then the printed text tree),
     # else the top of the lesson

@@ -220,9 +220,11 @@ def test_dark_theme_and_grad_watch(lab, open_notebook):
     view.locator("[data-action='zoom-reset']").click()
     expect(viewport).to_have_attribute("data-zoom", start_zoom)
     assert stage.evaluate("e => e.style.transform") == start_transform
-    # badges: the hook on fc1.weight, retain_grad on h
-    expect(view.locator(".agl-badge-hook")).to_have_count(1)
-    expect(view.locator(".agl-badge-retain")).to_have_count(1)
+    # the hook on fc1.weight and retain_grad on h are marked, and said in the node's own label
+    expect(view.locator("g.node.has-hook")).to_have_count(1)
+    expect(view.locator("g.node.has-hook")).to_contain_text("1 hook")
+    expect(view.locator("g.node.retains-grad")).to_have_count(1)
+    expect(view.locator("g.node.retains-grad")).to_contain_text("retains grad")
     light_fill = leaf.evaluate(FILL)
     light_bg = view.evaluate("el => getComputedStyle(el).backgroundColor")
     shot(nb.page, "lab-light")

@@ -71,6 +71,7 @@ export class GraphCanvas {
     this.stage.append(el);
     this.viewport.append(this.stage);
     this.host.replaceChildren(this.viewport);
+    this._fitLabels();
     this._interact();
     // read by the benchmark: Graphviz's layout (0 when cached) and the decoration, separately
     this.host.dataset.layoutMs = String(Math.round(timings.graphviz));
@@ -152,23 +153,38 @@ export class GraphCanvas {
     this.root.append(this.overlay);
   }
 
+  /** hooks and retain_grad are lines of the label (Graphviz made room for them); classes for styling */
   _badges(g, info) {
-    const labels = [];
-    if (info.hooks) labels.push(info.hooks > 1 ? `hook ×${info.hooks}` : "hook");
-    if (info.retains_grad) labels.push("retain_grad");
-    if (!labels.length) return;
-    let x = g._box.x1 - 2;
-    for (const text of labels.reverse()) {
-      const w = 6 * text.length + 8;
-      const badge = svg("g", { class: `agl-badge agl-badge-${text.startsWith("hook") ? "hook" : "retain"}` });
-      badge.append(
-        svg("rect", { x: x - w, y: g._box.y0 - 9, width: w, height: 13, rx: 6.5 }),
-        Object.assign(svg("text", { x: x - w / 2, y: g._box.y0 + 1 }), { textContent: text }),
-      );
-      g.append(badge);
-      x -= w + 3;
+    g.classList.toggle("has-hook", !!info.hooks);
+    g.classList.toggle("retains-grad", !!info.retains_grad);
+  }
+
+  /**
+   * Graphviz sized each node for its label with Helvetica's metrics; a browser drawing the label in
+   * another font (no Helvetica nor a metric twin installed) would spill text over the box. Each line
+   * wider than the room Graphviz gave it is squeezed to that room. Measuring needs the drawing in
+   * the document: until then (width 0) this does nothing and is tried again on the first resize.
+   */
+  _fitLabels() {
+    if (this.fitted) return;
+    for (const g of this.nodes.values()) {
+      const b = g._box, cx = (b.x0 + b.x1) / 2;
+      for (const t of g.querySelectorAll("text")) {
+        if (t.closest(".agl-badge")) continue;
+        const width = t.getComputedTextLength?.() || 0;
+        if (!width) continue;
+        this.fitted = true;
+        const x = +t.getAttribute("x"), anchor = t.getAttribute("text-anchor") || "start";
+        const room = anchor === "middle" ? b.x1 - b.x0 - 8
+          : anchor === "end" ? x - b.x0 - 4
+          : cx - x > 1 ? 2 * (cx - x) : b.x1 - x - 4;  // a centred line starts half its width left of the centre
+        if (room > 0 && width > room + 0.5) {
+          t.setAttribute("textLength", room.toFixed(1));
+          t.setAttribute("lengthAdjust", "spacingAndGlyphs");
+          t.classList.add("agl-squeezed");
+        }
+      }
     }
-    g.classList.add("has-badge");
   }
 
   /**
@@ -481,7 +497,7 @@ export class GraphCanvas {
     listen(vp, "pointercancel", end);
 
     // fit once the output area gives us a width, and again on resize until the user takes over
-    const ro = new ResizeObserver(() => { if (!this.touched) this.fit(); });
+    const ro = new ResizeObserver(() => { this._fitLabels(); if (!this.touched) this.fit(); });
     ro.observe(vp);
     this.cleanups.push(() => ro.disconnect());
   }

@@ -9,7 +9,9 @@ import { h } from "./util.js";
  * A section may carry a `tone` ("nan", "why"): a class agl-tone-<tone> to colour it.
  */
 export function renderInspector(panel, data) {
+  panel.classList.toggle("is-empty", !data || !data.id);
   if (!data || !data.id) {
+    delete panel.dataset.nodeId;
     panel.replaceChildren(h("div", { className: "agl-muted" }, "Click a node to inspect it."));
     return;
   }
