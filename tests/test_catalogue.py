@@ -750,12 +750,40 @@ def _(L, keep):
     return lambda: L.nn.functional.cross_entropy(logits, target)
 
 
-@mistake("nll_loss_1d_input_two_targets", xfail="nll_loss of a 1-d input with 2 targets raises NumPy's ValueError "
-                                                 "'`indices` and `arr` must have the same number of dimensions'; "
-                                                 "PyTorch: 'For 1D input, 1D target must have size 1, but got ...'")
+@mistake("nll_loss_1d_input_two_targets")
 def _(L, keep):
     logp = keep(t(L, [-1.0, -2.0, -0.5], grad=True))
     target = keep(L.tensor([0, 1]))
+    return lambda: L.nn.functional.nll_loss(logp, target)
+
+
+@mistake("nll_loss_1d_input_two_targets_bad_weight")
+def _(L, keep):
+    # the target's size is checked before the weight's
+    logp = keep(t(L, [-1.0, -2.0, -0.5], grad=True))
+    target = keep(L.tensor([0, 1]))
+    return lambda: L.nn.functional.nll_loss(logp, target, weight=L.ones(5))
+
+
+@mistake("nll_loss_1d_input_one_element_target", returns=True)
+def _(L, keep):
+    logp = keep(t(L, [-1.0, -2.0, -0.5], grad=True))
+    target = keep(L.tensor([1]))
+    return lambda: L.nn.functional.nll_loss(logp, target, reduction="none")
+
+
+@mistake("nll_loss_1d_input_one_element_target_backward")
+def _(L, keep):
+    # PyTorch's forward takes [t] for a single sample, its backward refuses the shape
+    logp = keep(t(L, [-1.0, -2.0, -0.5], grad=True))
+    loss = L.nn.functional.nll_loss(logp, L.tensor([1]))
+    return lambda: loss.backward()
+
+
+@mistake("nll_loss_int32_target")
+def _(L, keep):
+    logp = keep(t(L, np.zeros((2, 3)), grad=True))
+    target = keep(L.tensor([0, 1], dtype=L.int32))
     return lambda: L.nn.functional.nll_loss(logp, target)
 
 

@@ -155,14 +155,22 @@ class NllLossBackward0(Node):
     ∂a[i, t_i] = -g_i·w[t_i]  (mean: -(g / Σ w[t_i])·w[t_i]),   0 everywhere else
 
     The class dimension is 1 (0 for a single unbatched sample). Only ``a`` is differentiable:
-    the target holds class indices."""
+    the target holds class indices. A single sample's target is 0-d or of size 1: PyTorch's forward
+    takes [t] as t, but its backward then fails on the size mismatch, and so does ours."""
 
     def forward(self, a, target, reduction, weight=None, ignore_index=-100):
         x, t = a._data, target._data
-        if not np.issubdtype(t.dtype, np.integer):
-            names = {"float32": "Float", "float64": "Double", "bool": "Bool", "float16": "Half"}
-            got = names.get(t.dtype.name, t.dtype.name)
+        if t.dtype not in (np.int64, np.uint8):
+            # PyTorch's kernels take only these two (int32 too is refused), named as its C++ names them
+            got = target._dtype._legacy[:-len("Tensor")]
             raise RuntimeError(f"expected target dtype to be Long or Byte, but got {got}")
+        self.size_mismatch = None
+        if x.ndim == 1 and t.ndim == 1:
+            # checked before the weight, as PyTorch does (its TORCH_CHECK_VALUE: a ValueError)
+            if t.shape[0] != 1:
+                raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {t.shape[0]}")
+            t = t.reshape(())
+            self.size_mismatch = f"size mismatch (got input: [{x.shape[0]}], target: [1])"
         class_dim = 0 if x.ndim == 1 else 1
         n_classes = x.shape[class_dim]
         if weight is not None and weight._data.size != n_classes:
@@ -194,6 +202,9 @@ class NllLossBackward0(Node):
         return np.asarray(total, dtype=x.dtype)
 
     def backward(self, g):
+        if self.size_mismatch is not None:
+            # PyTorch's backward kernel checks the shapes its forward let through
+            raise RuntimeError(self.size_mismatch)
         if self.reduction == MEAN:
             g = -(g / self.total_weight.item())
         else:
