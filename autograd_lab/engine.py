@@ -14,7 +14,7 @@ import threading
 
 import numpy as np
 
-from . import anomaly, grad_mode
+from . import _dtype, anomaly, grad_mode
 from .node import AccumulateGrad
 
 # ---- observers: with none registered the engine pays one falsy check per event ----
@@ -98,20 +98,20 @@ def _validate(node, grads):
         raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
                            f"(expected {len(edges)}, got {len(grads)})")
     out = []
-    for i, (g, (nxt, _)) in enumerate(zip(grads, edges)):
+    for i, (g, (nxt, nr)) in enumerate(zip(grads, edges)):
         if g is None or nxt is None:
             out.append(None if nxt is None else g)
             continue
         if not isinstance(g, Tensor):
             raise TypeError(f"function {node.name()} returned a gradient of type {type(g).__name__} at index {i}")
-        shape, dt = node._input_meta[i]
+        shape, dt = nxt._output_meta[nr]
         if g._data.shape != shape:
             if not _expandable(shape, g.shape):
                 raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - got "
                                    f"{_shape_str(g.shape)} but expected shape compatible with {_shape_str(shape)}")
             g = sum_to(g, shape)
-        if g._dtype is not dt:
-            g = g.to(dt)
+        if g._dtype.np != dt:
+            g = g.to(_dtype.from_numpy_dtype(dt))
         out.append(g)
     return tuple(out)
 
@@ -316,7 +316,7 @@ def _execute(node, grads, step, undo, retain_graph, create_graph, targets, accum
                 fn((), tuple(grads))
         return
     if node.materialize_grads and any(g is None for g in grads):
-        grads = [g if g is not None else _tensor()._make(np.zeros(s, d.np)) for g, (s, d)
+        grads = [g if g is not None else _tensor()._make(np.zeros(s, d)) for g, (s, d)
                  in zip(grads, node._output_meta)]
     out = node.backward(*grads)
     if not isinstance(out, tuple):

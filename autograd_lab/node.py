@@ -13,7 +13,7 @@ import weakref
 from types import MappingProxyType
 
 
-from . import anomaly, grad_mode
+from . import _dtype, anomaly, grad_mode
 
 _sequence = itertools.count()
 
@@ -63,13 +63,13 @@ class SavedTensor:
     """
 
     __slots__ = ("name", "_tensor", "_data", "_version_box", "saved_version", "_node", "is_output",
-                 "freed", "shape", "dtype", "_output_nr", "_requires_grad")
+                 "freed", "_shape", "dtype", "_output_nr", "_requires_grad")
 
     def __init__(self, name, tensor, node, is_output=False):
         self.name = name
         self.is_output = is_output
         self.freed = False
-        self.shape = tensor.shape
+        self._shape = tensor._data.shape  # a plain tuple: the cycle collector stops tracking it
         self.dtype = tensor.dtype
         self._version_box = tensor._version_box
         self.saved_version = tensor._version_box[0]
@@ -83,6 +83,10 @@ class SavedTensor:
             self._tensor = tensor
             self._data = None
             self._node = None
+
+    @property
+    def shape(self):
+        return _size(self._shape)
 
     @property
     def version(self):
@@ -155,7 +159,10 @@ class Node:
     next_functions = ()
     _saved = _NO_SAVED  # read-only default; _hold() gives the node its own dict
     materialize_grads = True  # missing output grads arrive as zeros (custom Functions may opt out)
-    _input_meta = ()  # (shape, dtype) per input, for the engine's shape check
+    # (shape, NumPy dtype) of each gradient this node takes in, i.e. of each forward output (an
+    # AccumulateGrad's: its variable's). The engine checks a gradient sent along an edge against the
+    # entry the edge leads to, as PyTorch checks against input_metadata. Plain tuples of ints and
+    # NumPy dtypes, which the cycle collector stops tracking: a deep graph costs it less.
     _output_meta = ()
     _pre_hooks = None
     _post_hooks = None
@@ -180,7 +187,13 @@ class Node:
     @property
     def output_meta(self):
         """(shape, dtype) of each output this node produced, for drawings and checks."""
-        return self._output_meta
+        return tuple((_size(s), _dtype.from_numpy_dtype(d)) for s, d in self._output_meta)
+
+    def input_meta(self):
+        """(shape, dtype) of the gradient each input must get, None where an input needs none."""
+        return tuple(None if nxt is None else (_size(nxt._output_meta[nr][0]),
+                                               _dtype.from_numpy_dtype(nxt._output_meta[nr][1]))
+                     for nxt, nr in self.next_functions)
 
     def saved_tensors_info(self):
         """The SavedTensor holders by name (PyTorch shows them as ``_saved_<name>``)."""
@@ -293,8 +306,7 @@ class Node:
             anomaly.record_no_grad_site(outs)  # history was cut here: say where
         if needs:
             node.next_functions = tuple(_edge(t) for t in inputs)
-            node._input_meta = tuple((t._data.shape, t._dtype) if t is not None else None for t in inputs)
-            node._output_meta = tuple((o._data.shape, o._dtype) for o in outs)
+            node._output_meta = tuple((o._data.shape, o._dtype.np) for o in outs)
             for i, o in enumerate(outs):
                 o.grad_fn = node
                 o._output_nr = i
@@ -303,6 +315,11 @@ class Node:
             if cls.save_result:
                 node._hold("result", SavedTensor("result", outs[0], node, is_output=True))
         return result
+
+
+def _size(shape):
+    from .tensor import Size  # node.py sits below tensor.py
+    return Size(shape)
 
 
 def _edge(t):
@@ -332,10 +349,13 @@ class AccumulateGrad(Node):
         super().__init__()
         self._sequence_nr = sys.maxsize  # runs as soon as it is ready, as in PyTorch
         self.variable = variable
-        self._input_meta = ((variable._data.shape, variable._dtype),)
+        self._output_meta = ((variable._data.shape, variable._dtype.np),)
 
     def name(self):
         return "torch::autograd::AccumulateGrad"
+
+    def input_meta(self):
+        return self.output_meta  # what it takes in is its variable's gradient
 
     def backward(self, grad):  # the engine performs the accumulation itself (undoable)
         return ()

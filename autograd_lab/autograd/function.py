@@ -196,10 +196,9 @@ def _apply(cls, args, kwargs):
     if needs:
         ctx._needs_input_grad = tuple(t.requires_grad for t in tensors)
         ctx.next_functions = tuple(_edge_of(t) if t.requires_grad else (None, 0) for t in tensors)
-        ctx._input_meta = tuple((t.shape, t.dtype) for t in tensors)
         tensor_outs = [w for w in wrapped if isinstance(w, Tensor)]
         ctx.num_outputs = len(tensor_outs)
-        ctx._output_meta = tuple((t.shape, t.dtype) for t in tensor_outs)
+        ctx._output_meta = tuple((t._data.shape, t.dtype.np) for t in tensor_outs)
         nr = 0
         for raw_o, w in zip(outputs, wrapped):
             if not isinstance(w, Tensor):

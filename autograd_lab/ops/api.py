@@ -27,6 +27,8 @@ def _t(x):
 
 # ---- arithmetic ----
 def _check_alpha(a, b, alpha):
+    if type(alpha) is int:
+        return  # an integer alpha suits every result type (binary() checks the shapes)
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         from ._util import check_broadcast
         check_broadcast(a, b)  # PyTorch reports a shape mismatch before a bad alpha

@@ -164,8 +164,7 @@ class CopySlices(Node):
         edge = _edge_of(base) if base.requires_grad else (None, 0)
         node.next_functions = (edge,) + tuple(inner.next_functions[1:])
         node._needs_input_grad = (base.requires_grad,) + tuple(inner._needs_input_grad[1:])
-        node._input_meta = ((base.shape, base.dtype),) + tuple(inner._input_meta[1:])
-        node._output_meta = ((base.shape, base.dtype),)
+        node._output_meta = ((base._data.shape, base.dtype.np),)
         return node
 
     def backward(self, g):

@@ -276,11 +276,12 @@ class GraphView(Widget):
             if n["module"]:
                 rows.append(["module", n["module"]])
             # shapes from the node's own record of its inputs and outputs (the engine checks grads against them)
-            for i, meta in enumerate(getattr(node, "_input_meta", ()) or ()):
+            for i, meta in enumerate(node.input_meta()):
                 if meta is not None:
                     rows.append([f"input {i}", f"{fmt.shape_str(meta[0])} {meta[1]}"])
-            for i, meta in enumerate(getattr(node, "_output_meta", ()) or ()):
-                rows.append([f"output {i}", f"{fmt.shape_str(meta[0])} {meta[1]}"])
+            if not hasattr(node, "variable"):  # an AccumulateGrad's meta is its variable's, not an output
+                for i, meta in enumerate(node.output_meta):
+                    rows.append([f"output {i}", f"{fmt.shape_str(meta[0])} {meta[1]}"])
             sections.append({"title": "op", "rows": rows})
             if n["attrs"]:
                 sections.append({"title": "attributes", "rows": [[k, v] for k, v in n["attrs"].items()]})
