@@ -229,10 +229,14 @@ class PowBackward0(Node):
 
 
 class PowBackward1(Node):
-    """out = aᵇ  (both tensors)        ∂a = g·b·aᵇ⁻¹  (0 where b = 0),   ∂b = g·out·ln a  (0 where a = 0, b ≥ 0)"""
+    """out = aᵇ  (both tensors)        ∂a = g·b·aᵇ⁻¹  (0 where b = 0),   ∂b = g·out·ln a  (0 where a = 0, b ≥ 0)
+
+    ln a is taken in the promoted dtype, as PyTorch does: an int or float32 base with a float64
+    exponent would otherwise get a float32 logarithm, wrong in the 8th digit of ∂b."""
     save_result = True
 
     def forward(self, a, b, dtype):
+        self.dtype = dtype
         self.save(self=a, exponent=b)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return _power(arr(a, dtype), arr(b, dtype))
@@ -244,6 +248,7 @@ class PowBackward1(Node):
             # b = 0 would give 0·a⁻¹ = nan at a = 0; the derivative of a⁰ is 0
             ga = where(b == 0, 0.0, g * (b * a ** (b - 1)))
         if self.needs_input_grad(1):
+            a = a if a.dtype is self.dtype else a.to(self.dtype)
             gb = g * where((a == 0) & (b >= 0), 0.0, self.result * a.log())
         return ga, gb
 
