@@ -58,6 +58,8 @@ def as_tensor(x, dtype):
 def scalar_array(x, np_dtype):
     """A Python number as a 0-d array of ``np_dtype``, wrapping like a C cast as PyTorch does
     (uint8 - 1 is 255; NumPy 2 would refuse to convert the -1)."""
+    if type(x) is float and getattr(np_dtype, "kind", "") == "f":
+        return np.array(x, np_dtype)  # the common case, one call: a float rounds the same either way
     return np.asarray(np.array(x).astype(np_dtype))
 
 
@@ -73,9 +75,11 @@ def check_broadcast(a, b):
 
 def broadcast_shape(sa, sb):
     """The broadcast of two shapes, or PyTorch's error naming the first dimension that clashes."""
+    if sa == sb or not sb:
+        return tuple(sa)
+    if not sa:
+        return tuple(sb)
     sa, sb = tuple(sa), tuple(sb)
-    if sa == sb:
-        return sa
     n = max(len(sa), len(sb))
     out = []
     for i in range(1, n + 1):
