@@ -144,15 +144,12 @@ class GatherBackward0(Node):
         return ScatterBackward0.apply(gg, shape=self.shape, dim=self.dim, indices=self.indices)
 
 
-def _argmax_first(x, axis, keepdims):
-    # NaN wins, as in PyTorch
-    return np.nanargmax(np.where(np.isnan(x), np.inf, x), axis=axis, keepdims=keepdims) if np.isnan(x).any() \
-        else np.argmax(x, axis=axis, keepdims=keepdims)
-
-
+# NumPy's argmax / argmin already pick as PyTorch does: a NaN is the extreme (the first NaN of the
+# row, even after an inf: mapping NaN to inf would let [inf, nan] pick the inf), else the first of
+# tied extremes.
 class MaxBackward0(_ValueSelecting):
     """values = max of a along dim        ∂a = g at the argmax, 0 elsewhere"""
-    _arg, _fn = staticmethod(_argmax_first), "max"
+    _arg, _fn = staticmethod(np.argmax), "max"
 
 
 class MinBackward0(_ValueSelecting):
