@@ -261,7 +261,10 @@ class PowBackward2(Node):
         self.base = base
         self.save(exponent=b)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return _power(scalar_array(base, b._data.dtype), b._data)
+            out = _power(scalar_array(base, b._data.dtype), b._data)
+        # row-major whatever b's layout: PyTorch's pow(Scalar, Tensor) allocates its output fresh
+        # (no TensorIterator layout, unlike tensor ** number), so 2 ** x.t() is contiguous
+        return np.asarray(out, order="C")  # (ascontiguousarray would make a 0-d result 1-d)
 
     def backward(self, g):
         if self.base == 0:
