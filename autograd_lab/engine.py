@@ -92,25 +92,27 @@ def _tensor():
 
 def _validate(node, grads):
     """Check each outgoing gradient against its input's shape and dtype; reduce broadcast grads."""
-    Tensor = _tensor()
     edges = node.next_functions
     if len(grads) != len(edges):
         raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
                            f"(expected {len(edges)}, got {len(grads)})")
+    Tensor = _tensor()
     out = []
-    for i, (g, (nxt, nr)) in enumerate(zip(grads, edges)):
+    for i, g in enumerate(grads):
+        nxt, nr = edges[i]
         if g is None or nxt is None:
             out.append(None if nxt is None else g)
             continue
-        if not isinstance(g, Tensor):
+        if type(g) is not Tensor and not isinstance(g, Tensor):
             raise TypeError(f"function {node.name()} returned a gradient of type {type(g).__name__} at index {i}")
         shape, dt = nxt._output_meta[nr]
-        if g._data.shape != shape:
+        data = g._data
+        if data.shape != shape:
             if not _expandable(shape, g.shape):
                 raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - got "
                                    f"{_shape_str(g.shape)} but expected shape compatible with {_shape_str(shape)}")
             g = sum_to(g, shape)
-        if g._dtype.np != dt:
+        if data.dtype is not dt and g._dtype.np != dt:
             g = g.to(_dtype.from_numpy_dtype(dt))
         out.append(g)
     return tuple(out)
@@ -218,14 +220,16 @@ def run(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None, 
             tie += 1
     index = 0
     node = None
+    create_graph = bool(create_graph)
+    mode = grad_mode._state  # this thread's grad mode, read and set around each step
     try:
         while ready:
             _, _, node = heapq.heappop(ready)
             grads = buffers.pop(node)
             step = Step(index, node, tuple(grads))
             # grad mode is set per step, never across a yield: the stepper's user code runs between
-            outer_mode = grad_mode.is_grad_enabled()
-            grad_mode._set(create_graph)
+            outer_mode = mode.enabled
+            mode.enabled = create_graph
             try:
                 if targets is None or node in needed or node in targets:
                     # a target runs only when another target lies below it (or it is a leaf to fill)
@@ -233,22 +237,25 @@ def run(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None, 
                                 or (accumulate and isinstance(node, AccumulateGrad)))
                     _execute(node, grads, step, undo, retain_graph, create_graph, targets, accumulate,
                              captured, run_node)
+                grad_out = step.grad_out
                 for i, (nxt, nr) in enumerate(node.next_functions):
                     if nxt is None:
                         continue
-                    g = step.grad_out[i] if i < len(step.grad_out) else None
+                    g = grad_out[i] if i < len(grad_out) else None
                     if g is not None:
-                        buf = buffers.setdefault(nxt, [None] * nxt.num_outputs)
+                        buf = buffers.get(nxt)
+                        if buf is None:
+                            buf = buffers[nxt] = [None] * nxt.num_outputs
                         buf[nr] = g if buf[nr] is None else buf[nr] + g
-                    deps[nxt] -= 1
-                    if deps[nxt] == 0:
+                    left = deps[nxt] = deps[nxt] - 1
+                    if left == 0:
                         if nxt in buffers and (targets is None or nxt in needed or nxt in targets):
                             heapq.heappush(ready, (-nxt._sequence_nr, tie, nxt))
                             tie += 1
                         else:
                             buffers.pop(nxt, None)
             finally:
-                grad_mode._set(outer_mode)
+                mode.enabled = outer_mode
             index += 1
             if _listeners:
                 _emit("step", step)
@@ -315,7 +322,7 @@ def _execute(node, grads, step, undo, retain_graph, create_graph, targets, accum
             for fn in list(node._post_hooks.values()):
                 fn((), tuple(grads))
         return
-    if node.materialize_grads and any(g is None for g in grads):
+    if node.materialize_grads and (grads[0] is None if len(grads) == 1 else any(g is None for g in grads)):
         grads = [g if g is not None else _tensor()._make(np.zeros(s, d)) for g, (s, d)
                  in zip(grads, node._output_meta)]
     out = node.backward(*grads)

@@ -106,7 +106,7 @@ class SavedTensor:
     def unpack(self, owner=None):
         if self.freed:
             raise RuntimeError(FREED_MESSAGE)
-        if self.is_stale:
+        if self._version_box[0] != self.saved_version:
             raise RuntimeError(self.stale_message())
         if not self.is_output:
             return self._tensor
@@ -260,8 +260,11 @@ class Node:
 
     def release(self):
         """Free saved tensors (called by the engine unless retain_graph); returns the names freed."""
-        freed = [name for name, s in self._saved.items() if not s.freed]
-        for s in self._saved.values():
+        saved = self._saved
+        if not saved:
+            return []
+        freed = [name for name, s in saved.items() if not s.freed]
+        for s in saved.values():
             s.free()
         return freed
 
