@@ -139,17 +139,19 @@ class _UndoLog:
 
     def set_grad(self, tensor, new_grad_tensor=None, new_array=None):
         old = tensor._grad
-        self.entries.append((tensor, old, None if old is None else old._data))
+        self.entries.append((tensor, old, None, 0) if old is None else (tensor, old, old._data, old._version_box[0]))
         if new_array is not None:
             old._data = new_array
+            old._version_box[0] += 1  # an in-place add, as PyTorch's `grad += new`
         else:
             tensor._grad = new_grad_tensor
 
     def rollback(self):
-        for tensor, old, old_data in reversed(self.entries):
+        for tensor, old, old_data, old_version in reversed(self.entries):
             tensor._grad = old
             if old is not None:
                 old._data = old_data
+                old._version_box[0] = old_version
 
 
 def _graph_order(roots):
@@ -207,6 +209,7 @@ def run(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None, 
         for i, (n, nr) in enumerate(inputs):
             targets.setdefault(n, []).append((i, nr))
         needed = _needed(seen, targets)
+        root_nodes = {n for n, _ in roots}
     buffers = {}
     for (node, nr), g in zip(roots, grad_roots):
         if node is None:
@@ -237,6 +240,10 @@ def run(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None, 
                                 or (accumulate and isinstance(node, AccumulateGrad)))
                     _execute(node, grads, step, undo, retain_graph, create_graph, targets, accumulate,
                              captured, run_node)
+                elif node in root_nodes:
+                    # a root that leads to none of the inputs still gets its tensors' hooks and
+                    # retain_grad (PyTorch calls them for every node it evaluates), and no more
+                    _tensor_pre_hooks(node, grads, undo)
                 grad_out = step.grad_out
                 for i, (nxt, nr) in enumerate(node.next_functions):
                     if nxt is None:
@@ -283,8 +290,8 @@ def run(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None, 
         _emit("done", index)
 
 
-def _execute(node, grads, step, undo, retain_graph, create_graph, targets, accumulate, captured, run_node=True):
-    # hooks registered on the tensors this node produced, then retain_grad, then node pre-hooks
+def _tensor_pre_hooks(node, grads, undo):
+    """The hooks registered on the tensors this node produced, then retain_grad."""
     if node._tensor_pre_hooks:
         for nr, hooks in node._tensor_pre_hooks.items():
             if grads[nr] is not None and hooks:
@@ -293,7 +300,12 @@ def _execute(node, grads, step, undo, retain_graph, create_graph, targets, accum
         for nr, ref in node._retains_grad.items():
             t = ref()
             if t is not None and grads[nr] is not None:
-                _accumulate_into(t, grads[nr], undo, create_graph)
+                _retain_into(t, grads[nr], undo)
+
+
+def _execute(node, grads, step, undo, retain_graph, create_graph, targets, accumulate, captured, run_node=True):
+    # tensor hooks and retain_grad, then node pre-hooks
+    _tensor_pre_hooks(node, grads, undo)
     if node._pre_hooks:
         for fn in list(node._pre_hooks.values()):
             r = fn(tuple(grads))
@@ -351,15 +363,31 @@ def _accumulate_into(tensor, grad, undo, create_graph):
         _accumulate_unlocked(tensor, grad, undo, create_graph)
 
 
+def _retain_into(tensor, grad, undo):
+    """retain_grad's hook, as PyTorch's: a clone the first time, then ``grad + new`` (out of place,
+    so the version stays 0); under create_graph both are recorded (CloneBackward0, AddBackward0)."""
+    with _accumulate_lock:
+        old = tensor._grad
+        undo.set_grad(tensor, grad.clone() if old is None else old + grad)
+        if _listeners:
+            _emit("accumulate", (tensor, grad))
+
+
 def _accumulate_unlocked(tensor, grad, undo, create_graph):
     Tensor = _tensor()
     if grad.dtype is not tensor.dtype:
         grad = grad.to(tensor.dtype)
     old = tensor._grad
+    # PyTorch's AccumulateGrad: a first gradient is stored as a copy (under create_graph a copy_ that
+    # the graph goes through: grad_fn=<CopyBackwards>); later ones are added out of place when
+    # building a graph, else in place into the existing .grad, which keeps its grad_fn
     if old is None:
-        new = grad if create_graph else Tensor._make(np.array(grad._data, copy=True, order="C"))
+        if create_graph:
+            new = Tensor._make(np.empty(grad._data.shape, grad._data.dtype), dtype=grad._dtype).copy_(grad)
+        else:
+            new = Tensor._make(np.array(grad._data, copy=True, order="C"))
         undo.set_grad(tensor, new)
-    elif create_graph or grad.requires_grad or old.requires_grad:
+    elif create_graph:
         undo.set_grad(tensor, old + grad)
     else:
         undo.set_grad(tensor, new_array=np.asarray(old._data + grad._data))

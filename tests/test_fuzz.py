@@ -18,8 +18,9 @@ below) and compares:
 - errors: when PyTorch raises, autograd_lab raises the same type with the same first line; a
   backward that fails leaves every ``.grad`` in autograd_lab exactly as it was (our promise);
 - gradients (``.grad`` of leaves and retained tensors, ``retains_grad``, ``autograd.grad``
-  results). Under ``create_graph`` the gradients' own ``grad_fn`` names are PyTorch's backward
-  formulas' nodes; those are pinned by ``test_double_backward_node_names`` rather than fuzzed;
+  results), with their own ``grad_fn`` names under ``create_graph`` (a leaf's first .grad is a
+  CopyBackwards, a retained one a CloneBackward0, then AddBackward0 ...; the backward formulas' own
+  node names are pinned by ``test_double_backward_node_names`` too);
 - the graph of the root: node names, ``next_functions`` structure and ``output_nr``;
 - reprs, exactly -- but only where it is fair: when our numbers are bit-for-bit PyTorch's. PyTorch
   prints 4 significant digits and picks scientific notation from the values, so two results one ulp
@@ -856,7 +857,7 @@ def assert_grads_unchanged(c, snap, what):
             c.fail(f"{what} failed but changed {name}.grad in autograd_lab (a failed backward must change no .grad)")
 
 
-def compare_grads(c, what, names, create=False):
+def compare_grads(c, what, names):
     """``.grad`` of every leaf and retained tensor, in the three worlds."""
     eps = c.case_eps()
     for name in names:
@@ -883,9 +884,7 @@ def compare_grads(c, what, names, create=False):
             continue
         if mg is None:
             c.fail(f"{what}: {name}.grad is None; PyTorch has {rg!r}")
-        # with create_graph the gradients' own grad_fn names are PyTorch's backward formulas'
-        # (CopyBackwards, TanhBackwardBackward0 ...): pinned by xfail tests below, not compared here
-        c.compare(f"{what}: {name}.grad", mg, rg, sg, eps=eps, names=not create)
+        c.compare(f"{what}: {name}.grad", mg, rg, sg, eps=eps, names=True)
         c.count("grads")
     c.tags.discard("root")
     c.tags.discard("nonleaf-input")
@@ -981,11 +980,11 @@ def backward_phase(c):
         return
     eps = c.case_eps()
     if use_grad:
-        c.compare("autograd.grad", out[A], out[torch], out.get(SHADOW), eps=eps, names=not create)
+        c.compare("autograd.grad", out[A], out[torch], out.get(SHADOW), eps=eps, names=True)
         for w in WORLDS:
             if w in out:
                 c.env[w]["g1"] = out[w]
-    compare_grads(c, src, c.pool, create)
+    compare_grads(c, src, c.pool)
     compare_retains(c, src)
 
     # ---- a second pass ----
@@ -1024,7 +1023,7 @@ def backward_phase(c):
             if c.errors_match(err2, src2):
                 assert_grads_unchanged(c, snap, src2)
                 return
-            compare_grads(c, src2, c.pool, create=True)
+            compare_grads(c, src2, c.pool)
         return
     if again < 6:
         # the same backward again: accumulates on a retained graph, fails on a freed one (if it saved)
@@ -1107,15 +1106,15 @@ def known_bug(msg, c):
     return None
 
 
-@bug("with create_graph=True a leaf's .grad is the backward formula's output (grad_fn MulBackward0 ...); "
-     "PyTorch stores a copy: grad_fn=<CopyBackwards>",
-     lambda m, c: False)  # the fuzzer does not compare grad_fn names under create_graph (see compare_grads)
 def test_bug_create_graph_leaf_grad_is_copy():
-    same_in_both("""
+    """With create_graph a leaf's first .grad is a copy the graph goes through (CopyBackwards), as
+    PyTorch's AccumulateGrad makes it; it was the backward formula's own output (MulBackward0)."""
+    out = same_in_both("""
         x = torch.tensor(2., requires_grad=True)
         (x ** 3).backward(create_graph=True)
         out = x.grad
     """)
+    assert "CopyBackwards" in repr(out)
 
 
 DOUBLE_BACKWARD_NAMES = {
@@ -1151,22 +1150,35 @@ def test_bug_nonleaf_inputs_twice():
     """)
 
 
-@bug("accumulating into a .grad that has a graph (after create_graph) replaces it by a tensor without "
-     "grad_fn; PyTorch adds in place and x.grad keeps grad_fn=<CopyBackwards>",
-     lambda m, c: "create_graph" in c.tags and ".grad: requires_grad False != True" in m)
 def test_bug_accumulate_keeps_grad_graph():
+    """Accumulating without create_graph into a .grad that has a graph adds in place (the version
+    goes up) and keeps its grad_fn; it used to replace it by a tensor without one."""
     same_in_both("""
         x = torch.tensor([1., 2.], requires_grad=True)
         (x ** 3).sum().backward(create_graph=True)
+        first = x.grad
         (x.grad * 2).sum().backward()
-        out = (x.grad.requires_grad, x.grad.tolist())
+        out = (x.grad.requires_grad, x.grad.tolist(), x.grad is first, x.grad._version, x.grad.grad_fn.name())
     """)
 
 
-@bug("a retain_grad()'d root gets no .grad when backward(inputs=...) reaches none of the inputs; "
-     "PyTorch still sets root.grad (to the upstream gradient)",
-     lambda m, c: "root" in c.tags and ".grad is None; PyTorch has" in m)
+def test_retained_grad_is_clone_then_sum():
+    """retain_grad: a clone the first time (CloneBackward0 under create_graph), then grad + new, out
+    of place (version 0); a leaf's .grad grows in place (version 1, 2, ...)."""
+    same_in_both("""
+        x = torch.tensor([1., 2.], requires_grad=True)
+        y = x * 3
+        y.retain_grad()
+        (y ** 2).sum().backward(create_graph=True)
+        first = (repr(y.grad), y.grad._version, repr(x.grad), x.grad._version)
+        (y ** 2).sum().backward(retain_graph=True)
+        out = (first, repr(y.grad), y.grad._version, repr(x.grad), x.grad._version)
+    """)
+
+
 def test_bug_root_retained_unreached():
+    """A retain_grad()'d root that leads to none of backward(inputs=...) still gets its .grad (and its
+    tensor hooks run), as in PyTorch; it used to be skipped whole."""
     same_in_both("""
         x = torch.tensor([1., 2.], requires_grad=True)
         w = torch.tensor(3., requires_grad=True)

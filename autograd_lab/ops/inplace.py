@@ -61,8 +61,9 @@ def _write(self, values):
 
 
 def _overlaps_itself(a):
-    # an expanded view has a zero stride over a dimension longer than 1
-    return any(st == 0 and n > 1 for st, n in zip(a.strides, a.shape))
+    # an expanded view has a zero stride over a dimension longer than 1 (an empty array has no
+    # elements to share, whatever NumPy gives as its strides)
+    return a.size > 0 and any(st == 0 and n > 1 for st, n in zip(a.strides, a.shape))
 
 
 def apply_inplace(self, fn, *args, **kwargs):
