@@ -787,6 +787,13 @@ def _(L, keep):
     return lambda: L.nn.functional.nll_loss(logp, target)
 
 
+@mistake("nll_loss_batch_input_scalar_target")
+def _(L, keep):
+    logp = keep(t(L, np.zeros((1, 3)), grad=True))
+    target = keep(L.tensor(0))
+    return lambda: L.nn.functional.nll_loss(logp, target)
+
+
 @mistake("optimizer_given_a_single_tensor")
 def _(L, keep):
     w = keep(t(L, [1.0, 2.0], grad=True))

@@ -187,7 +187,7 @@ def _nll_loss_nd(input, target, weight, red, ignore_index):
     _no_grad_arg(weight, "nll_loss", "weight")
     if input.dim() < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
-    target_batch = target.shape[0] if target.dim() else 1
+    target_batch = target.shape[0] if target.dim() else 0  # PyTorch counts a 0-d target as 0
     if input.dim() != 1 and input.shape[0] != target_batch:
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({target_batch}).")
     if input.dim() <= 2:
