@@ -66,6 +66,19 @@ def _step_through(nb, root, shot_name=None):
     return order
 
 
+# each badge pill lies inside its node's shape, and covers the words it stands for
+PILLS_INSIDE = """root => [...root.querySelectorAll("g.node rect.agl-badge")].flatMap(r => {
+  const g = r.closest("g.node"), shape = g.querySelector("polygon, path, ellipse").getBBox(), b = r.getBBox();
+  let line = r.nextElementSibling;
+  while (line && line.tagName !== "text") line = line.nextElementSibling;
+  const words = line && line.querySelector(".agl-pill-hook, .agl-pill-retain");
+  const inside = b.x >= shape.x - 1 && b.x + b.width <= shape.x + shape.width + 1 &&
+                 b.y >= shape.y - 1 && b.y + b.height <= shape.y + shape.height + 1;
+  return inside && words ? [] : [`${g.dataset.nodeId}: pill ${b.x.toFixed(1)}..${(b.x + b.width).toFixed(1)} ` +
+    `in box ${shape.x.toFixed(1)}..${(shape.x + shape.width).toFixed(1)}`];
+})"""
+
+
 def test_stepper_in_jupyterlab(lab, open_notebook):
     nb = open_notebook(lab, "stepper.ipynb", STEP_CELLS)
     nb.run(0)
@@ -220,11 +233,15 @@ def test_dark_theme_and_grad_watch(lab, open_notebook):
     view.locator("[data-action='zoom-reset']").click()
     expect(viewport).to_have_attribute("data-zoom", start_zoom)
     assert stage.evaluate("e => e.style.transform") == start_transform
-    # the hook on fc1.weight and retain_grad on h are marked, and said in the node's own label
+    # the hook on fc1.weight and retain_grad on h: badges on the label line that says so, each pill
+    # behind its own words and inside its node's box
     expect(view.locator("g.node.has-hook")).to_have_count(1)
     expect(view.locator("g.node.has-hook")).to_contain_text("1 hook")
     expect(view.locator("g.node.retains-grad")).to_have_count(1)
     expect(view.locator("g.node.retains-grad")).to_contain_text("retains grad")
+    expect(view.locator("g.node.has-hook rect.agl-badge-hook")).to_have_count(1)
+    expect(view.locator("g.node.retains-grad rect.agl-badge-retain")).to_have_count(1)
+    assert view.evaluate(PILLS_INSIDE) == [], "a badge pill sticks out of its node"
     light_fill = leaf.evaluate(FILL)
     light_bg = view.evaluate("el => getComputedStyle(el).backgroundColor")
     shot(nb.page, "lab-light")

@@ -12,6 +12,7 @@ const PAD = 40;                   // room around the drawing for the overlay tex
 const MAX_HEIGHT = 560;           // the viewport's height cap (px); it is resizable by the user
 const MIN_FIT = 0.45;             // below this zoom node labels are unreadable: pan instead
 const CHAR_W = 6.1, LINE_H = 11;  // the overlay font's box per character (10px monospace), for collisions
+const EXTRAS = /^(\d+ hooks?|retains grad|no grad)(, (retains grad|no grad))*$/;  // dot.py's last label line
 const ALONG = [0.5, 0.35, 0.65, 0.22, 0.78, 0.42, 0.58];  // where on an edge its label may sit, best first
 
 export function viz() {
@@ -153,10 +154,45 @@ export class GraphCanvas {
     this.root.append(this.overlay);
   }
 
-  /** hooks and retain_grad are lines of the label (Graphviz made room for them); classes for styling */
   _badges(g, info) {
     g.classList.toggle("has-hook", !!info.hooks);
     g.classList.toggle("retains-grad", !!info.retains_grad);
+  }
+
+  /**
+   * Hooks and retain_grad are a line of the node's label ("2 hooks, retains grad"), so Graphviz made
+   * room for them: each part becomes a badge where it stands (a pill drawn behind its characters),
+   * covering no edge and no other node. Needs the drawing in the document, like _fitLabels.
+   */
+  _pills(g) {
+    const info = this.meta.get(g.dataset.nodeId) || {};
+    if (!info.hooks && !info.retains_grad) return;
+    const line = [...g.querySelectorAll("text")].reverse().find((t) => EXTRAS.test(t.textContent));
+    if (!line || line.dataset.pills) return;
+    const text = line.textContent;
+    line.dataset.pills = "1";
+    line.textContent = "";
+    let at = 0;
+    for (const [i, part] of text.split(", ").entries()) {
+      if (i) line.append(Object.assign(svg("tspan", { class: "agl-pill-gap" }), { textContent: ", " }));
+      const span = Object.assign(svg("tspan", { class: "agl-pill-text" }), { textContent: part });
+      line.append(span);
+      at += (i ? 2 : 0);
+      const kind = /hook/.test(part) ? "hook" : /retains/.test(part) ? "retain" : "";
+      if (kind) {
+        const x0 = line.getStartPositionOfChar(at).x, x1 = line.getEndPositionOfChar(at + part.length - 1).x;
+        const box = line.getBBox();
+        // a text box is taller than the line pitch Graphviz used: trim it so the pill leaves the line above alone
+        const h = box.height * 0.86, y = box.y + box.height * 0.12;
+        const pill = svg("rect", { class: `agl-badge agl-badge-${kind}`, x: x0 - 3, y, width: x1 - x0 + 6, height: h, rx: h / 2 });
+        pill.append(Object.assign(svg("title"), {
+          textContent: kind === "hook" ? `${part} registered on this tensor (see the inspector)`
+            : "retain_grad(): this non-leaf tensor keeps its .grad" }));
+        line.parentNode.insertBefore(pill, line);
+        span.classList.add(`agl-pill-${kind}`);
+      }
+      at += part.length;
+    }
   }
 
   /**
@@ -168,6 +204,7 @@ export class GraphCanvas {
   _fitLabels() {
     if (this.fitted) return;
     for (const g of this.nodes.values()) {
+      if (g.getBBox?.().width) this._pills(g);
       const b = g._box, cx = (b.x0 + b.x1) / 2;
       for (const t of g.querySelectorAll("text")) {
         if (t.closest(".agl-badge")) continue;
@@ -184,6 +221,7 @@ export class GraphCanvas {
           t.classList.add("agl-squeezed");
         }
       }
+      if (this.fitted) this._pills(g);  // after the squeeze: the pills sit where the characters ended up
     }
   }
 
