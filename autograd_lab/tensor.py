@@ -118,6 +118,21 @@ class Tensor:
             return self.shape
         return self._data.shape[self._wrap_dim(dim)]
 
+    def stride(self, dim=None):
+        """Steps in elements between neighbours along each dim (the layout PyTorch would give)."""
+        a = self._data
+        if a.size:
+            steps = tuple(st // a.itemsize for st in a.strides)
+        else:  # NumPy gives an empty array zero strides; PyTorch the row-major ones (sizes read as >= 1)
+            steps, step = [], 1
+            for n in reversed(a.shape):
+                steps.insert(0, step)
+                step *= max(n, 1)
+            steps = tuple(steps)
+        if dim is None:
+            return steps
+        return steps[self._wrap_dim(dim)]
+
     def dim(self):
         return self._data.ndim
 

@@ -304,3 +304,44 @@ def test_grad_mode_is_thread_local():
         t.join()
         assert not lab.is_grad_enabled()
     assert seen == [True]
+
+
+def test_backward_create_graph_warns_once_as_pytorch(monkeypatch):
+    """backward(create_graph=True) warns once per process about the parameter <-> .grad cycle, with
+    PyTorch's text (PyTorch appends where in its C++ it was raised); autograd.grad does not warn."""
+    import subprocess
+    import warnings
+
+    import_torch()
+    probe = ("import torch, warnings\n"
+             "with warnings.catch_warnings(record=True) as w:\n"
+             "    warnings.simplefilter('always')\n"
+             "    for _ in range(2):\n"
+             "        x = torch.tensor(2., requires_grad=True)\n"
+             "        torch.autograd.grad(x ** 3, x, create_graph=True)\n"
+             "        (x ** 3).backward(create_graph=True)\n"
+             "print(len(w)); print(w[0].category.__name__); print(str(w[0].message))\n")
+    count, category, message = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                                              check=True).stdout.splitlines()[:3]
+    monkeypatch.setattr(lab.autograd, "_warned_create_graph", [False])
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        for _ in range(2):
+            x = lab.tensor(2., requires_grad=True)
+            lab.autograd.grad(x ** 3, x, create_graph=True)
+            (x ** 3).backward(create_graph=True)
+    assert (str(len(w)), w[0].category.__name__) == (count, category)
+    assert message.startswith(str(w[0].message) + " (Triggered internally at ")
+
+
+@pytest.mark.parametrize("make", [
+    "torch.ones(2, 3)", "torch.ones(2, 3).t()", "torch.ones(2, 3, 4).permute(2, 0, 1)",
+    "torch.ones(3).expand(2, 3)", "torch.arange(12.).view(3, 4)[:, 1::2]", "torch.tensor(1.)",
+    "torch.ones(2, 3, requires_grad=True).t() @ torch.ones(2, 4)", "torch.ones(0, 3)",
+])
+def test_stride_as_pytorch(make):
+    torch = import_torch()
+    ours, theirs = eval(make, {"torch": lab}), eval(make, {"torch": torch})
+    assert ours.stride() == theirs.stride()
+    if ours.dim():
+        assert ours.stride(-1) == theirs.stride(-1)

@@ -1,4 +1,8 @@
 """``torch.autograd``: backward, grad, custom Functions, gradcheck, functional transforms."""
+import os
+import sys
+import warnings
+
 import numpy as np
 
 from .. import engine
@@ -40,6 +44,23 @@ def _roots(outputs):
     return [_edge_of(o) for o in outputs]
 
 
+CREATE_GRAPH_WARNING = (
+    "Using backward() with create_graph=True will create a reference cycle between the parameter and its "
+    "gradient which can cause a memory leak. We recommend using autograd.grad when creating the graph to "
+    "avoid this. If you have to use this function, make sure to reset the .grad fields of your parameters "
+    "to None after use to break the cycle and avoid the leak.")
+_warned_create_graph = [False]
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _user_stacklevel():
+    """The ``stacklevel`` of the first caller outside autograd_lab, so a warning names the user's line."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def backward_steps(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """The engine generator for ``tensors.backward(...)``: one ``Step`` per node, for steppers."""
     tensors = _as_tuple(tensors)
@@ -58,6 +79,9 @@ def backward_steps(tensors, grad_tensors=None, retain_graph=None, create_graph=F
         for t in inputs:
             t.retain_grad()  # a leaf keeps its grad anyway; a non-leaf gets it this way (as PyTorch)
         edges = [_edge_of(t) for t in inputs]
+    if create_graph and not _warned_create_graph[0]:
+        _warned_create_graph[0] = True  # PyTorch warns once per process
+        warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=_user_stacklevel())
     return engine.run(roots, grads, retain_graph=retain_graph, create_graph=create_graph, inputs=edges)
 
 

@@ -27,7 +27,7 @@ class MmBackward0(Node):
         return a._data @ b._data
 
     def backward(self, g):
-        return (g.mm(self.saved("mat2").t()) if self.needs_input_grad(0) else None,
+        return (_mat1_grad(g, self.saved("self"), self.saved("mat2")) if self.needs_input_grad(0) else None,
                 _mat2_grad(g, self.saved("self"), self.saved("mat2")) if self.needs_input_grad(1) else None)
 
 
@@ -50,8 +50,24 @@ class AddmmBackward0(Node):
 
     def backward(self, g):
         return (g if self.needs_input_grad(0) else None,
-                g.mm(self.saved("mat2").t()) if self.needs_input_grad(1) else None,
+                _mat1_grad(g, self.saved("mat1"), self.saved("mat2")) if self.needs_input_grad(1) else None,
                 _mat2_grad(g, self.saved("mat1"), self.saved("mat2")) if self.needs_input_grad(2) else None)
+
+
+def _column_major(d):
+    """PyTorch's test in mm_mat1_backward / mm_mat2_backward: a matrix stored column by column."""
+    if d.ndim != 2:
+        return False
+    s0, s1 = (st // d.itemsize for st in d.strides)
+    return s0 == 1 and s1 == d.shape[0]
+
+
+def _mat1_grad(g, mat1, mat2):
+    """g·Bᵀ, computed as (B·gᵀ)ᵀ when A is stored column by column (a transposed view): the gradient
+    then has A's layout, as PyTorch's, so a view or reshape of it behaves the same."""
+    if _column_major(mat1._data):
+        return mat2.mm(g.t()).t()
+    return g.mm(mat2.t())
 
 
 def _mat2_grad(g, mat1, mat2):
