@@ -4,8 +4,9 @@
 """
 from . import _dtype
 from .anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: F401
-from ._dtype import (bool_ as bool, dtype, float16, float32, float64, get_default_dtype, int8, int16,  # noqa: F401
-                     int32, int64, set_default_dtype, uint8)
+from ._dtype import (bool_ as bool, contiguous_format, dtype, float16, float32, float64,  # noqa: F401
+                     get_default_dtype, int8, int16, int32, int64, memory_format, preserve_format,
+                     set_default_dtype, uint8)
 from ._printing import get_printoptions, printoptions, set_printoptions  # noqa: F401
 from .factories import (arange, as_tensor, bernoulli, empty, empty_like, eye, from_numpy, full, full_like,  # noqa: F401
                         linspace, multinomial, normal, ones, ones_like, rand, rand_like, randint, randint_like,

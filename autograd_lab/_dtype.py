@@ -1,4 +1,4 @@
-"""dtypes as PyTorch names them (``torch.float32``), each backed by a NumPy dtype."""
+"""dtypes as PyTorch names them (``torch.float32``), each backed by a NumPy dtype; memory formats."""
 import numpy as np
 
 
@@ -32,6 +32,22 @@ int16 = dtype("int16", np.int16, "ShortTensor")
 int8 = dtype("int8", np.int8, "CharTensor")
 uint8 = dtype("uint8", np.uint8, "ByteTensor")
 bool_ = dtype("bool", np.bool_, "BoolTensor")
+
+class memory_format:
+    """``torch.memory_format``: how ``clone`` lays its copy out in memory."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"torch.{self.name}"
+
+
+contiguous_format = memory_format("contiguous_format")
+preserve_format = memory_format("preserve_format")
+
 
 ALL = (float32, float64, float16, int64, int32, int16, int8, uint8, bool_)
 _FROM_NP = {d.np: d for d in ALL}

@@ -364,11 +364,11 @@ def _accumulate_into(tensor, grad, undo, create_graph):
 
 
 def _retain_into(tensor, grad, undo):
-    """retain_grad's hook, as PyTorch's: a clone the first time, then ``grad + new`` (out of place,
-    so the version stays 0); under create_graph both are recorded (CloneBackward0, AddBackward0)."""
+    """retain_grad's hook, as PyTorch's: a row-major clone the first time, then ``grad + new`` (out
+    of place, so the version stays 0); under create_graph both are recorded (CloneBackward0, AddBackward0)."""
     with _accumulate_lock:
         old = tensor._grad
-        undo.set_grad(tensor, grad.clone() if old is None else old + grad)
+        undo.set_grad(tensor, grad.clone(memory_format=_dtype.contiguous_format) if old is None else old + grad)
         if _listeners:
             _emit("accumulate", (tensor, grad))
 

@@ -338,6 +338,8 @@ def test_backward_create_graph_warns_once_as_pytorch(monkeypatch):
     "torch.ones(2, 3)", "torch.ones(2, 3).t()", "torch.ones(2, 3, 4).permute(2, 0, 1)",
     "torch.ones(3).expand(2, 3)", "torch.arange(12.).view(3, 4)[:, 1::2]", "torch.tensor(1.)",
     "torch.ones(2, 3, requires_grad=True).t() @ torch.ones(2, 4)", "torch.ones(0, 3)",
+    "torch.ones(2, 3).t().clone()", "torch.ones(2, 3).t().clone(memory_format=torch.contiguous_format)",
+    "torch.ones(2, 3).t().clone(memory_format=torch.preserve_format)", "torch.ones(3).expand(2, 3).clone()",
 ])
 def test_stride_as_pytorch(make):
     torch = import_torch()

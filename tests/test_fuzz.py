@@ -1341,6 +1341,17 @@ FIXED = {
         ga = torch.autograd.grad(a.t() @ b, [a, b], torch.ones(1, 1, 2))
         gc = torch.autograd.grad(c.t().mm(d), [c, d], torch.ones(2, 4))
         out = [g.is_contiguous() for g in ga + gc]""",
+    "expanded_copy_layout": """
+        e = torch.tensor([-2, 2]).expand(2, 2)
+        out = [e.clone().stride(), e.to(torch.float64).stride(), torch.exp(e).stride(),
+               torch.ones(4, 6)[:, ::2].t().clone().stride()]""",
+    "retained_grad_is_row_major": """
+        v1 = torch.ones(4, 2, 1, requires_grad=True)
+        v2 = torch.unsqueeze(v1, 0)
+        v3 = v2.transpose(-3, 3)
+        v2.retain_grad()
+        v3.backward(torch.ones(1, 1, 2, 4))
+        out = (v2.grad.is_contiguous(), v2.grad.stride())""",
     "add_alpha_check_order": "out = torch.add(torch.ones(2, 3, dtype=torch.int64), torch.tensor([3, -1]), alpha=0.5)",
     "empty_matmul_int_requires_grad":
         "out = torch.zeros(4, 0, 2, requires_grad=True) @ torch.ones(4, 2, 3, dtype=torch.int64)",

@@ -775,7 +775,15 @@ def repeat(a, *sizes):
 
 
 def clone(a, memory_format=None):
-    return M.CloneBackward0.apply(a)
+    """A copy with the input's layout (``preserve_format``, the default) or row-major
+    (``contiguous_format``), recorded as CloneBackward0."""
+    if memory_format is None or memory_format is _dtype.preserve_format:
+        return M.CloneBackward0.apply(a)
+    if memory_format is _dtype.contiguous_format:
+        return M.CloneBackward0.apply(a, contiguous=True)
+    raise TypeError(f"clone(): argument 'memory_format' must be torch.memory_format, not {type(memory_format).__name__}"
+                    if not isinstance(memory_format, _dtype.memory_format) else
+                    f"clone(): {memory_format} is not supported by autograd_lab")
 
 
 def contiguous(a):

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..node import Node
-from ._util import arr, scalar_array
+from ._util import arr, iter_layout, scalar_array
 
 
 class AddBackward0(Node):
@@ -489,7 +489,8 @@ class ToCopyBackward0(Node):
     """out = a converted to another dtype        ∂a = g (the engine casts it back)"""
 
     def forward(self, a, dtype):
-        return a._data.astype(dtype.np)
+        # PyTorch's preserve_format: the input's dim order, an expanded (stride-0) dim not counting
+        return iter_layout(a._data.astype(dtype.np), a._data)
 
     def backward(self, g):
         return g
@@ -500,8 +501,10 @@ class CloneBackward0(Node):
 
     def forward(self, a, contiguous=False):
         # clone keeps the input's memory layout (a transposed tensor stays transposed), as PyTorch's
-        # preserve_format does; .contiguous() asks for row-major
-        return np.array(a._data, order="C" if contiguous else "K", copy=True)
+        # preserve_format does (NumPy's "K" would also count an expanded dim); .contiguous() asks for row-major
+        if contiguous:
+            return np.array(a._data, order="C", copy=True)
+        return iter_layout(np.array(a._data, order="K", copy=True), a._data)
 
     def backward(self, g):
         return g
