@@ -1143,6 +1143,41 @@ def test_double_backward_node_names(op):
     assert name in repr(out)
 
 
+# The whole graph of a create_graph gradient, node by node: PyTorch's backward formulas use Scalar
+# overloads (MulBackward1 in pow and sqrt, SubBackward1 in pow's exponent, DivBackward1 in a mean
+# loss) and a negation where they say -sin.
+DOUBLE_BACKWARD_GRAPHS = {
+    "add_alpha": "torch.add(x, w, alpha=2)", "sub_alpha": "torch.sub(x, w, alpha=3)", "rsub": "2 - x",
+    "mul": "x * w", "div": "x / w", "div_number": "x / 3", "pow2": "x ** 2", "pow3": "x ** 3",
+    "pow_tensor": "x ** w", "rpow": "2 ** x", "square": "x.square()", "exp": "x.exp()",
+    "log": "x.abs().log()", "sqrt": "x.abs().sqrt()", "rsqrt": "x.abs().rsqrt()", "sin": "x.sin()",
+    "cos": "x.cos()", "tanh": "x.tanh()", "sigmoid": "x.sigmoid()", "relu": "x.relu()", "abs": "x.abs()",
+    "mean": "x.mean()", "softmax": "x.softmax(0) * w", "log_softmax": "x.log_softmax(0) * w",
+    "mm": "x.view(1, 2) @ w.view(2, 1)", "clamp": "x.clamp(-0.7, 0.7)", "max_dim": "x.max(0)[0] ** 2",
+    "index": "x[[0]] ** 2", "where": "torch.where(x > 0, x, w)", "reciprocal": "x.reciprocal()",
+    "bce_logits": "torch.nn.functional.binary_cross_entropy_with_logits(x, w.sigmoid())",
+}
+
+
+@pytest.mark.parametrize("op", sorted(DOUBLE_BACKWARD_GRAPHS))
+def test_double_backward_graph_names(op):
+    def names(lib):
+        x = lib.tensor([0.5, -1.0], requires_grad=True)
+        w = lib.tensor([1.5, 2.0], requires_grad=True)
+        y = eval(DOUBLE_BACKWARD_GRAPHS[op], {"torch": lib, "x": x, "w": w})
+        g, = lib.autograd.grad(y.sum(), x, create_graph=True)
+        out, stack, seen = [], [g.grad_fn], set()
+        while stack:  # depth first, inputs in order: the same walk on both graphs
+            node = stack.pop()
+            if node is None or id(node) in seen:
+                continue
+            seen.add(id(node))
+            out.append(node.name())
+            stack.extend(n for n, _ in reversed(node.next_functions))
+        return out
+    assert names(A) == names(torch)
+
+
 def test_bug_nonleaf_inputs_twice():
     same_in_both("""
         x = torch.tensor([1., 2.], requires_grad=True)

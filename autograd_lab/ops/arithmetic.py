@@ -67,6 +67,67 @@ class MulBackward0(Node):
                 g * self.saved("self") if self.needs_input_grad(1) else None)
 
 
+# PyTorch's backward formulas multiply, divide and subtract by plain numbers with the Scalar
+# overloads of mul, div and sub, whose nodes are MulBackward1, DivBackward1 and SubBackward1 (a
+# Python `x * 2` is MulBackward0: Python numbers become 0-d tensors). Formulas here use these, so
+# a graph built with create_graph=True names its nodes as PyTorch's does.
+def _scalar_result(a, c):
+    """``a``'s data and the dtype of ``a op c``: an integer tensor and a float number give the default float."""
+    from .. import _dtype
+    if not a._dtype.is_floating_point and isinstance(c, float):
+        dt = _dtype.get_default_dtype()
+        return a._data.astype(dt.np), dt
+    return a._data, a._dtype
+
+
+class MulBackward1(Node):
+    """out = a·c  (c a number)        ∂a = g·c"""
+
+    def forward(self, a, c):
+        self.c = c
+        x, dt = _scalar_result(a, c)
+        return iter_layout(np.asarray(x * scalar_array(c, dt.np)), x)
+
+    def backward(self, g):
+        return mul_scalar(g, self.c)
+
+
+class DivBackward1(Node):
+    """out = a / c  (c a number)        ∂a = g / c"""
+
+    def forward(self, a, c):
+        self.c = c
+        x, dt = _scalar_result(a, float(c))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return iter_layout(np.asarray(x / scalar_array(c, dt.np)), x)
+
+    def backward(self, g):
+        return div_scalar(g, self.c)
+
+
+class SubBackward1(Node):
+    """out = a - c  (c a number)        ∂a = g"""
+
+    def forward(self, a, c):
+        x, dt = _scalar_result(a, c)
+        return iter_layout(np.asarray(x - scalar_array(c, dt.np)), x)
+
+    def backward(self, g):
+        return g
+
+
+def mul_scalar(t, c):
+    return MulBackward1.apply(t, c=c)
+
+
+def div_scalar(t, c):
+    return DivBackward1.apply(t, c=c)
+
+
+def sub_scalar(t, c):
+    return SubBackward1.apply(t, c=c)
+
+
 class DivBackward0(Node):
     """out = a / b        ∂a = g / b,   ∂b = -g·(a / b) / b"""
 
@@ -225,7 +286,7 @@ class PowBackward0(Node):
         if p == 0:
             # a constant zero, as PyTorch returns (not g·0, which would stay in the graph)
             return _zeros(self.shape, g.dtype)
-        return g * (p * a ** (p - 1))
+        return g * mul_scalar(a ** (p - 1), p)
 
 
 class PowBackward1(Node):
@@ -246,7 +307,7 @@ class PowBackward1(Node):
         ga = gb = None
         if self.needs_input_grad(0):
             # b = 0 would give 0·a⁻¹ = nan at a = 0; the derivative of a⁰ is 0
-            ga = where(b == 0, 0.0, g * (b * a ** (b - 1)))
+            ga = where(b == 0, 0.0, g * (b * a ** sub_scalar(b, 1)))
         if self.needs_input_grad(1):
             a = a if a.dtype is self.dtype else a.to(self.dtype)
             gb = g * where((a == 0) & (b >= 0), 0.0, self.result * a.log())
@@ -272,7 +333,7 @@ class PowBackward2(Node):
             with np.errstate(divide="ignore"):
                 log0 = float(np.log(0.0))
             return g * where(b >= 0, 0.0, self.result * log0)
-        return g * (self.result * float(np.log(self.base)))
+        return g * mul_scalar(self.result, float(np.log(self.base)))
 
 
 class ExpBackward0(Node):
@@ -308,7 +369,7 @@ class SqrtBackward0(Node):
             return np.sqrt(a._data)
 
     def backward(self, g):
-        return g / (2 * self.result)
+        return g / mul_scalar(self.result, 2)
 
 
 class RsqrtBackward0(Node):
@@ -320,7 +381,7 @@ class RsqrtBackward0(Node):
             return (1 / np.sqrt(a._data)).astype(a._data.dtype, copy=False)
 
     def backward(self, g):
-        return -0.5 * g * self.result ** 3
+        return mul_scalar(g, -0.5) * self.result ** 3
 
 
 class AbsBackward0(Node):
@@ -353,7 +414,7 @@ class CosBackward0(Node):
         return np.cos(a._data)
 
     def backward(self, g):
-        return -g * self.saved("self").sin()
+        return g * -self.saved("self").sin()
 
 
 class ClampBackward1(Node):

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..node import Node
 from ..tensor import Tensor
+from .arithmetic import div_scalar
 
 NONE, MEAN, SUM = 0, 1, 2
 _ENUM = {"none": NONE, "mean": MEAN, "sum": SUM}
@@ -100,7 +101,7 @@ class BinaryCrossEntropyBackward0(Node):
         if self.weight is not None:
             grad = grad * self.saved("weight")
         if self.reduction == MEAN:
-            grad = grad / self.numel
+            grad = div_scalar(grad, self.numel)
         return grad
 
 
@@ -146,7 +147,7 @@ class BinaryCrossEntropyWithLogitsBackward0(Node):
         if self.weight is not None:
             grad = grad * self.saved("weight")
         if self.reduction == MEAN:
-            grad = grad / self.numel
+            grad = div_scalar(grad, self.numel)
         return grad
 
 
