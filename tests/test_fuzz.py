@@ -1156,6 +1156,7 @@ DOUBLE_BACKWARD_GRAPHS = {
     "mm": "x.view(1, 2) @ w.view(2, 1)", "clamp": "x.clamp(-0.7, 0.7)", "max_dim": "x.max(0)[0] ** 2",
     "index": "x[[0]] ** 2", "where": "torch.where(x > 0, x, w)", "reciprocal": "x.reciprocal()",
     "bce_logits": "torch.nn.functional.binary_cross_entropy_with_logits(x, w.sigmoid())",
+    "mse": "torch.nn.functional.mse_loss(x, w)", "mse_sum": "torch.nn.functional.mse_loss(x, w, reduction='sum')",
 }
 
 
@@ -1387,6 +1388,16 @@ FIXED = {
         v2.retain_grad()
         v3.backward(torch.ones(1, 1, 2, 4))
         out = (v2.grad.is_contiguous(), v2.grad.stride())""",
+    "mse_double_backward": """
+        out = []
+        for red in ["mean", "sum", "none"]:
+            for sx, sw in [((3,), (3,)), ((3, 1), (3,))]:
+                x = torch.tensor([0.5, -1.0, 2.0]).reshape(sx).requires_grad_()
+                w = torch.tensor([1.5, 2.0, -0.5]).reshape(sw).requires_grad_()
+                gx, gw = torch.autograd.grad(torch.nn.functional.mse_loss(x, w, reduction=red).sum(), [x, w],
+                                             create_graph=True)
+                h = torch.autograd.grad(gx.sum() + (gx * gw.sum()).sum(), [x, w])
+                out.append((gx.grad_fn.name(), gw.grad_fn.name(), gx.detach(), gw.detach()) + h)""",
     "add_alpha_check_order": "out = torch.add(torch.ones(2, 3, dtype=torch.int64), torch.tensor([3, -1]), alpha=0.5)",
     "empty_matmul_int_requires_grad":
         "out = torch.zeros(4, 0, 2, requires_grad=True) @ torch.ones(4, 2, 3, dtype=torch.int64)",

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..node import Node
 from ..tensor import Tensor
-from .arithmetic import div_scalar
+from .arithmetic import div_scalar, mul_scalar
 
 NONE, MEAN, SUM = 0, 1, 2
 _ENUM = {"none": NONE, "mean": MEAN, "sum": SUM}
@@ -54,17 +54,38 @@ class MseLossBackward0(Node):
     """out = reduce((a - t)²)        ∂a = g·2(a - t)/N  (N = numel for mean, 1 otherwise),   ∂t = -∂a"""
 
     def forward(self, a, t, reduction):
-        self.reduction, self.numel = reduction, a._data.size
+        self.reduction = reduction
         self.save(self=a, target=t)
         dt = _common_dtype(a, t)
         d = a._data.astype(dt, copy=False) - t._data.astype(dt, copy=False)
         return _reduce(d * d, reduction)
 
     def backward(self, g):
-        norm = 2.0 / self.numel if self.reduction == MEAN else 2.0
-        grad = (self.saved("self") - self.saved("target")) * norm * g
-        return (grad if self.needs_input_grad(0) else None,
-                -grad if self.needs_input_grad(1) else None)
+        a, t = self.saved("self"), self.saved("target")
+        # one node per input, as PyTorch's mse_loss_backward (the target's with the roles swapped)
+        return (MseLossBackwardBackward0.apply(g, a, t, reduction=self.reduction) if self.needs_input_grad(0) else None,
+                MseLossBackwardBackward0.apply(g, t, a, reduction=self.reduction) if self.needs_input_grad(1) else None)
+
+
+class MseLossBackwardBackward0(Node):
+    """out = g·k·(a - t)  (mse_loss's backward; k = 2/N for mean, 2 otherwise)
+    ∂g = gg·k·(a - t) (summed to g's shape),   ∂a = gg·k·g,   ∂t = -gg·k·g"""
+
+    def forward(self, g, a, t, reduction):
+        self.reduction = reduction
+        self.save(grad_output=g, self=a, target=t)
+        # a mean is over the broadcast loss: an (N, 1) input against an (N,) target averages N·N terms
+        self.k = 2.0 / max(np.broadcast(a._data, t._data).size, 1) if reduction == MEAN else 2.0
+        dt = _common_dtype(a, t)
+        d = a._data.astype(dt, copy=False) - t._data.astype(dt, copy=False)
+        return (d * self.k) * g._data
+
+    def backward(self, gg):
+        g, a, t = self.saved("grad_output"), self.saved("self"), self.saved("target")
+        ga = mul_scalar(gg * g, self.k)
+        return (mul_scalar(gg * (a - t), self.k) if self.needs_input_grad(0) else None,
+                ga if self.needs_input_grad(1) else None,
+                -ga if self.needs_input_grad(2) else None)
 
 
 class BinaryCrossEntropyBackward0(Node):
