@@ -21,7 +21,8 @@ from .ops.api import (abs, add, addmm, all, allclose, amax, amin, any, argmax, a
                       logical_or, logsumexp, lt, masked_fill, matmul, max, maximum, mean, min, minimum, mm, mul,
                       multiply, mv, narrow, ne, neg, negative, norm, outer, permute, pow, prod, reciprocal, relu,
                       remainder, reshape, rsqrt, rsub, select, sigmoid, sign, sin, softmax, split, sqrt, square, squeeze, stack, std,
-                      sub, subtract, sum, swapaxes, t, tanh, transpose, true_divide, unbind, unsqueeze, var, where)
+                      sub, subtract, sum, swapaxes, t, tanh, transpose, true_divide, unbind, unsqueeze, var, where,
+                      cumsum, expm1, expm1_, log1p, log1p_)
 from .tensor import Size, Tensor, device  # noqa: F401
 from . import autograd  # noqa: F401,E402
 

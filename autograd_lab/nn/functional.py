@@ -33,6 +33,34 @@ def tanh(input):
     return _api.tanh(input)
 
 
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return _api.leaky_relu_(input, negative_slope) if inplace else _api.leaky_relu(input, negative_slope)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    return _api.leaky_relu_(input, negative_slope)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    return _api.elu_(input, alpha) if inplace else _api.elu(input, alpha)
+
+
+def elu_(input, alpha=1.0):
+    return _api.elu_(input, alpha)
+
+
+def gelu(input, *, approximate="none"):
+    return _api.gelu(input, approximate=approximate)
+
+
+def silu(input, inplace=False):
+    return _api.silu_(input) if inplace else _api.silu(input)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    return _api.softplus(input, beta, threshold)
+
+
 def _softmax_dim(name, ndim):
     warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X "
                   "as an argument.", UserWarning, stacklevel=3)
@@ -289,5 +317,6 @@ def _cross_entropy_smoothed(input, target, weight, red, ignore_index, label_smoo
             + _L.MulBackward1.apply(ret, c=label_smoothing / n_classes))
 
 
-__all__ = ["relu", "relu_", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "dropout", "mse_loss", "l1_loss",
+__all__ = ["relu", "relu_", "sigmoid", "tanh", "leaky_relu", "leaky_relu_", "elu", "elu_", "gelu", "silu",
+           "softplus", "softmax", "log_softmax", "linear", "dropout", "mse_loss", "l1_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "nll_loss", "cross_entropy"]

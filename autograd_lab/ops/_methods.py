@@ -91,6 +91,9 @@ def _methods():
     m["zero_"] = _inplace(lambda self: ZeroBackward0.apply(self, value=0))
     m["fill_"] = _inplace(fill)
     m["copy_"] = _inplace(copy)
+    for name in ["log1p", "expm1", "cumsum"]:
+        m[name] = getattr(F, name)
+        m[name + "_"] = _inplace(getattr(F, name))
     return m
 
 

@@ -3,6 +3,8 @@
 Their backward is itself a node (``TanhBackwardBackward0`` ...), as PyTorch's formulas are: with
 ``create_graph=True`` the gradient then shows the same grad_fn and can be differentiated again.
 """
+import math
+
 import numpy as np
 
 from ..node import Node
@@ -161,3 +163,267 @@ class LogSoftmaxBackwardDataBackward0(Node):
         d, e = self.dim, y.exp()
         return (gg - (gg * e).sum(d, keepdim=True) if self.needs_input_grad(0) else None,
                 -gg * e * g.sum(d, keepdim=True) if self.needs_input_grad(1) else None)
+
+
+# ---- log1p / expm1, and the activations built on them ----
+# (elementwise like exp and log, but kept here beside softplus and elu, which are made of them)
+class Log1PBackward0(Node):
+    """out = ln(1 + a)        ∂a = g / (a + 1)"""
+
+    def forward(self, a):
+        self.save(self=a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log1p(a._data)
+
+    def backward(self, g):
+        return g / (self.saved("self") + 1)
+
+
+class Expm1Backward0(Node):
+    """out = eᵃ - 1        ∂a = g·(out + 1)"""
+    save_result = True
+
+    def forward(self, a):
+        with np.errstate(over="ignore"):
+            return np.expm1(a._data)
+
+    def backward(self, g):
+        return g * (self.result + 1)
+
+
+class LeakyReluBackward0(Node):
+    """out = a where a > 0, else s·a  (s the negative slope)        ∂a = g where a > 0, else s·g"""
+
+    def forward(self, a, negative_slope):
+        self.negative_slope = negative_slope
+        self.save(self=a)
+        x = a._data
+        return np.where(x > 0, x, x * negative_slope).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        return LeakyReluBackwardBackward0.apply(g, self.saved("self"), negative_slope=self.negative_slope)
+
+
+class LeakyReluBackward1(Node):
+    """leaky_relu_ (in place): out = a where a > 0, else s·a        ∂a = g where out > 0, else s·g
+
+    Only the output survives an in-place op, and its sign is the input's only for s ≥ 0: PyTorch
+    refuses the backward of a negative slope (the forward is allowed)."""
+    save_result = True
+
+    def forward(self, a, negative_slope):
+        self.negative_slope = negative_slope
+        x = a._data
+        return np.where(x > 0, x, x * negative_slope).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        return LeakyReluBackwardBackward0.apply(g, self.result, negative_slope=self.negative_slope,
+                                                self_is_result=True)
+
+
+class LeakyReluBackwardBackward0(Node):
+    """out = g where a > 0, else s·g  (leaky_relu's backward)        ∂g = gg likewise,   ∂a = 0"""
+
+    def forward(self, g, a, negative_slope, self_is_result=False):
+        if self_is_result and negative_slope < 0:
+            raise RuntimeError(
+                "In-place leakyReLu backward calculation is triggered with a negative slope which is not supported. "
+                "This is caused by calling in-place forward function with a negative slope, please call out-of-place "
+                "version instead. File an issue at https://github.com/pytorch/pytorch if you do require supporting "
+                "in-place leakRelu backward calculation with negative slope")
+        self.negative_slope, self.shape = negative_slope, a.shape
+        self.save(self=a)
+        go = g._data
+        return np.where(a._data > 0, go, go * negative_slope).astype(go.dtype, copy=False)
+
+    def backward(self, gg):
+        a = self.saved("self")
+        return (LeakyReluBackwardBackward0.apply(gg, a, negative_slope=self.negative_slope)
+                if self.needs_input_grad(0) else None,
+                _zeros(self.shape, gg.dtype) if self.needs_input_grad(1) else None)
+
+
+class EluBackward0(Node):
+    """out = a where a > 0, else α·(eᵃ - 1)        ∂a = g where a > 0, else g·α·eᵃ"""
+
+    def forward(self, a, alpha):
+        self.alpha = alpha
+        self.save(self=a)
+        x = a._data
+        with np.errstate(over="ignore"):
+            # expm1, as PyTorch's kernel: e^a - 1 would lose every digit for tiny a
+            return np.where(x <= 0, np.expm1(x) * alpha, x).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        return EluBackwardBackward0.apply(g, self.saved("self"), alpha=self.alpha, is_result=False)
+
+
+class EluBackward1(Node):
+    """elu_ (in place): out = a where a > 0, else α·(eᵃ - 1)        ∂a = g where out > 0, else g·(out + α)
+
+    The derivative is read off the output (the input is overwritten): right only for α ≥ 0, so
+    PyTorch refuses the backward of a negative α."""
+    save_result = True
+
+    def forward(self, a, alpha):
+        self.alpha = alpha
+        x = a._data
+        with np.errstate(over="ignore"):
+            return np.where(x <= 0, np.expm1(x) * alpha, x).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        return EluBackwardBackward0.apply(g, self.result, alpha=self.alpha, is_result=True)
+
+
+class EluBackwardBackward0(Node):
+    """out = elu's backward: g·α·eˣ where x ≤ 0, else g  (x the input; from the output y: g·(y + α))
+    ∂g = gg likewise,   ∂x = gg·g·α·eˣ where x < 0   (∂y = gg·g where y < 0)"""
+
+    def forward(self, g, x, alpha, is_result):
+        if is_result and alpha < 0:
+            raise RuntimeError(
+                "In-place elu backward calculation is triggered with a negative slope which is not supported. "
+                "This is caused by calling in-place forward function with a negative slope, please call out-of-place "
+                "version instead.")
+        self.alpha, self.is_result = alpha, is_result
+        self.save(grad_output=g, self_or_result=x)
+        go, v = g._data, x._data
+        with np.errstate(over="ignore", invalid="ignore"):
+            neg = go * (v + alpha) if is_result else go * alpha * np.exp(v)
+        return np.where(v <= 0, neg, go).astype(go.dtype, copy=False)
+
+    def backward(self, gg):
+        g, x = self.saved("grad_output"), self.saved("self_or_result")
+        gx = None
+        if self.needs_input_grad(1):
+            # PyTorch's elu_double_backward: the mask is x < 0, where the first derivative is smooth
+            if self.is_result:
+                gx = gg * g * (x < 0)
+            else:
+                gx = EluBackwardBackward0.apply(gg * g, x, alpha=self.alpha, is_result=False) * (x < 0)
+        return (EluBackwardBackward0.apply(gg, x, alpha=self.alpha, is_result=self.is_result)
+                if self.needs_input_grad(0) else None, gx)
+
+
+def _erf(x):
+    # NumPy has no erf; math.erf is correctly rounded in float64, which a float32 result keeps
+    return _erf_vec(np.asarray(x, np.float64))
+
+
+_erf_vec = np.vectorize(math.erf, otypes=[np.float64])
+
+_SQRT1_2 = 0.7071067811865476          # 1/√2
+_PDF_BETA = 0.3989422804014327         # 1/√(2π)
+_TANH_BETA = 0.7978845608028654        # √(2/π)
+_TANH_KAPPA = 0.044715
+
+
+class GeluBackward0(Node):
+    """out = a·Φ(a) = a·½·(1 + erf(a/√2))
+    ('tanh': out = ½·a·(1 + tanh(√(2/π)·(a + 0.044715·a³))))
+    ∂a = g·(Φ(a) + a·φ(a)),   φ(a) = e^(-a²/2)/√(2π)   ('tanh': the derivative of that formula)"""
+
+    def forward(self, a, approximate):
+        self.approximate = approximate
+        self.save(self=a)
+        x = a._data.astype(np.float64)
+        # in float64, rounded once: float32 would lose the digits of 1 + erf for negative a
+        with np.errstate(over="ignore", invalid="ignore"):
+            if approximate == "tanh":
+                out = 0.5 * x * (1 + np.tanh(_TANH_BETA * (x + _TANH_KAPPA * x * x * x)))
+            else:
+                out = x * 0.5 * (1 + _erf(x * _SQRT1_2))
+        return out.astype(a._data.dtype)
+
+    def backward(self, g):
+        return GeluBackwardBackward0.apply(g, self.saved("self"), approximate=self.approximate)
+
+
+class GeluBackwardBackward0(Node):
+    """out = g·(Φ(a) + a·φ(a))  (gelu's backward)
+    ∂g = gg·(Φ(a) + a·φ(a)),   ∂a = gg·g·(2φ(a) - a²·φ(a))   ('tanh': the derivative of its formula)"""
+
+    def forward(self, g, a, approximate):
+        self.approximate = approximate
+        self.save(grad_output=g, self=a)
+        x = a._data.astype(np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if approximate == "tanh":
+                t = np.tanh(_TANH_BETA * (x + _TANH_KAPPA * x * x * x))
+                d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _TANH_BETA * (1 + 3 * _TANH_KAPPA * x * x)
+            else:
+                d = 0.5 * (1 + _erf(x * _SQRT1_2)) + x * _PDF_BETA * np.exp(-0.5 * x * x)
+            return (g._data * d).astype(g._data.dtype)
+
+    def backward(self, gg):
+        g, a = self.saved("grad_output"), self.saved("self")
+        ga = None
+        if self.needs_input_grad(1):
+            if self.approximate == "tanh":
+                # PyTorch's gelu_double_backward, product rule over ½a · (1 + tanh u) with u' = h
+                t = (_TANH_BETA * (a + _TANH_KAPPA * a ** 3)).tanh()
+                sech2 = 1 - t * t
+                h = _TANH_BETA * (1 + 3 * _TANH_KAPPA * a * a)
+                f_prime_gh = 0.5 * sech2 * h
+                g_prime_fh = 0.5 * a * h * (-2 * sech2 * t * h)
+                h_prime_fg = 0.5 * a * sech2 * (6 * _TANH_KAPPA * a * _TANH_BETA)
+                ga = gg * g * (f_prime_gh + f_prime_gh + g_prime_fh + h_prime_fg)
+            else:
+                a2 = a * a
+                pdf = _PDF_BETA * (-0.5 * a2).exp()
+                ga = gg * g * (2 * pdf - a2 * pdf)
+        return (GeluBackwardBackward0.apply(gg, a, approximate=self.approximate) if self.needs_input_grad(0) else None,
+                ga)
+
+
+class SiluBackward0(Node):
+    """out = a·σ(a) = a / (1 + e⁻ᵃ)        ∂a = g·σ(a)·(1 + a·(1 - σ(a)))"""
+
+    def forward(self, a):
+        self.save(self=a)
+        x = a._data
+        with np.errstate(over="ignore"):
+            return (x / (1 + np.exp(-x))).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        # composed of tensor ops, as PyTorch's formula in grad mode: no SiluBackwardBackward0 exists
+        a = self.saved("self")
+        s = a.sigmoid()
+        return g * s * (1.0 + a * (1.0 - s))
+
+
+class SoftplusBackward0(Node):
+    """out = ln(1 + e^(β·a)) / β, or a where β·a > threshold        ∂a = g·σ(β·a), or g there"""
+
+    def forward(self, a, beta, threshold):
+        self.beta, self.threshold = beta, threshold
+        self.save(self=a)
+        x = a._data
+        xb = x * beta
+        with np.errstate(over="ignore"):
+            return np.where(xb > threshold, x, np.log1p(np.exp(xb)) / beta).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        return SoftplusBackwardBackward0.apply(g, self.saved("self"), beta=self.beta, threshold=self.threshold)
+
+
+class SoftplusBackwardBackward0(Node):
+    """out = g·z/(z + 1) with z = e^(β·a), or g where β·a > threshold  (softplus's backward)
+    ∂g = gg likewise,   ∂a = gg·g·β·σ(β·a)·(1 - σ(β·a)) where β·a < threshold, else 0"""
+
+    def forward(self, g, a, beta, threshold):
+        self.beta, self.threshold = beta, threshold
+        self.save(grad_output=g, self=a)
+        go, xb = g._data, a._data * beta
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = np.exp(xb)
+            return np.where(xb > threshold, go, go * z / (z + 1)).astype(go.dtype, copy=False)
+
+    def backward(self, gg):
+        g, a = self.saved("grad_output"), self.saved("self")
+        ga = None
+        if self.needs_input_grad(1):
+            xb = a * self.beta
+            ga = SigmoidBackwardBackward0.apply(gg * g, xb.sigmoid()) * (xb < self.threshold) * self.beta
+        return (SoftplusBackwardBackward0.apply(gg, a, beta=self.beta, threshold=self.threshold)
+                if self.needs_input_grad(0) else None, ga)

@@ -1016,3 +1016,75 @@ def getitem(a, key):
 
 import builtins as _builtins  # noqa: E402  (the names above shadow any/all/sum/max on purpose)
 builtins_any, builtins_sum, builtins_max = _builtins.any, _builtins.sum, _builtins.max
+
+
+# ---- log1p, expm1, cumsum and the smooth activations ----
+log1p = _float_unary(A.Log1PBackward0)
+expm1 = _float_unary(A.Expm1Backward0)
+
+
+def log1p_(a):
+    return a.log1p_()
+
+
+def expm1_(a):
+    return a.expm1_()
+
+
+def cumsum(input, dim, *, dtype=None):
+    dtype = _dtype.to_dtype(dtype, "cumsum")
+    d = _t(input)._wrap_dim(dim)
+    return _rowmajor(R.CumsumBackward0.apply(input, dim=d, dtype=dtype))
+
+
+def _float_only(a, kernel):
+    # PyTorch's activation kernels take floating types only: no promotion of integers
+    if not _t(a).dtype.is_floating_point:
+        _not_implemented(kernel, a)
+
+
+def leaky_relu(a, negative_slope=0.01):
+    _float_only(a, "leaky_relu_cpu")
+    return A.LeakyReluBackward0.apply(a, negative_slope=negative_slope)
+
+
+def leaky_relu_(a, negative_slope=0.01):
+    from .inplace import apply_inplace
+    _float_only(a, "leaky_relu_cpu")
+    return apply_inplace(a, lambda t: A.LeakyReluBackward1.apply(t, negative_slope=negative_slope))
+
+
+def elu(a, alpha=1.0):
+    _float_only(a, "elu_cpu")
+    return A.EluBackward0.apply(a, alpha=alpha)
+
+
+def elu_(a, alpha=1.0):
+    from .inplace import apply_inplace
+    _float_only(a, "elu_cpu")
+    return apply_inplace(a, lambda t: A.EluBackward1.apply(t, alpha=alpha))
+
+
+def gelu(a, *, approximate="none"):
+    if not isinstance(approximate, str):
+        raise TypeError(f"gelu(): argument 'approximate' must be str, not {type(approximate).__name__}")
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    _float_only(a, "GeluKernelImpl")
+    return A.GeluBackward0.apply(a, approximate=approximate)
+
+
+def silu(a):
+    _float_only(a, "silu_cpu")
+    return A.SiluBackward0.apply(a)
+
+
+def silu_(a):
+    from .inplace import apply_inplace
+    _float_only(a, "silu_cpu")
+    return apply_inplace(a, silu)
+
+
+def softplus(a, beta=1.0, threshold=20.0):
+    _float_only(a, "softplus_cpu")
+    return A.SoftplusBackward0.apply(a, beta=beta, threshold=threshold)

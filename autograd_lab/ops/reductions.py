@@ -307,3 +307,24 @@ class ProdBackward0(Node):
         before = np.concatenate([[1], np.cumprod(flat[:-1])]).astype(flat.dtype)
         after = np.concatenate([np.cumprod(flat[::-1][:-1])[::-1], [1]]).astype(flat.dtype)
         return g * Tensor._make((before * after).reshape(data.shape))
+
+
+class CumsumBackward0(Node):
+    """out[..., i, ...] = Σ_{j ≤ i} a[..., j, ...] along dim
+    ∂a = the reversed cumulative sum of g: ∂a[i] = Σ_{j ≥ i} g[j]"""
+
+    def forward(self, a, dim, dtype=None):
+        self.dim, self.in_dtype = dim, a.dtype
+        x = a._data
+        # integers (and bools) accumulate in int64, as PyTorch's; floats keep their dtype
+        dt = dtype.np if dtype is not None else (x.dtype if a._dtype.is_floating_point else np.int64)
+        if x.ndim == 0:
+            return x.astype(dt)
+        return np.cumsum(x, axis=dim, dtype=dt)
+
+    def backward(self, g):
+        if g.dtype is not self.in_dtype:
+            g = g.to(self.in_dtype)  # cumsum(dtype=...) casts the input first: cast back
+        if g.dim() == 0 or g.numel() <= 1 or g.shape[self.dim] == 1:
+            return g
+        return g.flip(self.dim).cumsum(self.dim).flip(self.dim)
