@@ -126,7 +126,8 @@ class SavedTensor:
         where = ""
         if producer is not None:
             out_nr = self._output_nr if self.is_output else self._tensor._output_nr
-            op = re.sub(r"Backward\d*$", "", producer.name())
+            # PyTorch names the op without "Backward0" but keeps another overload's digit (EluBackward1: "Elu1")
+            op = re.sub(r"Backward(\d*)$", lambda m: "" if m.group(1) in ("", "0") else m.group(1), producer.name())
             where = f", which is output {out_nr} of {op},"
         return ("one of the variables needed for gradient computation has been modified by an "
                 f"inplace operation: [{kind} {shape}]{where} is at version {self.version}; expected "

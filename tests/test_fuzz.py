@@ -1157,6 +1157,11 @@ DOUBLE_BACKWARD_GRAPHS = {
     "index": "x[[0]] ** 2", "where": "torch.where(x > 0, x, w)", "reciprocal": "x.reciprocal()",
     "bce_logits": "torch.nn.functional.binary_cross_entropy_with_logits(x, w.sigmoid())",
     "mse": "torch.nn.functional.mse_loss(x, w)", "mse_sum": "torch.nn.functional.mse_loss(x, w, reduction='sum')",
+    "cross_entropy": "torch.nn.functional.cross_entropy(x.view(1, 2), torch.tensor([1]))",
+    "nll_none": "torch.nn.functional.nll_loss(x.view(1, 2).log_softmax(1), torch.tensor([0]), reduction='none') ** 2",
+    "leaky_relu": "torch.nn.functional.leaky_relu(x, 0.1) * w", "gelu": "torch.nn.functional.gelu(x)",
+    "silu": "torch.nn.functional.silu(x)", "softplus": "torch.nn.functional.softplus(x)",
+    "elu": "torch.nn.functional.elu(x)", "log1p": "x.abs().log1p()", "expm1": "x.expm1()", "cumsum": "x.cumsum(0) * w",
 }
 
 
@@ -1398,6 +1403,16 @@ FIXED = {
                                              create_graph=True)
                 h = torch.autograd.grad(gx.sum() + (gx * gw.sum()).sum(), [x, w])
                 out.append((gx.grad_fn.name(), gw.grad_fn.name(), gx.detach(), gw.detach()) + h)""",
+    "nll_double_backward": """
+        out = []
+        for red in ["mean", "sum", "none"]:
+            x = torch.tensor([[0.5, -1.0, 2.0], [0.1, 0.2, -0.3]], requires_grad=True)
+            lp = x.log_softmax(-1)
+            y = torch.nn.functional.nll_loss(lp, torch.tensor([1, -100]), weight=torch.tensor([1., 2., 3.]),
+                                             reduction=red)
+            g, = torch.autograd.grad((y * y).sum(), lp, create_graph=True)
+            h, = torch.autograd.grad((g * g).sum(), x)
+            out.append((g.grad_fn.name(), g.detach(), h))""",
     "add_alpha_check_order": "out = torch.add(torch.ones(2, 3, dtype=torch.int64), torch.tensor([3, -1]), alpha=0.5)",
     "empty_matmul_int_requires_grad":
         "out = torch.zeros(4, 0, 2, requires_grad=True) @ torch.ones(4, 2, 3, dtype=torch.int64)",

@@ -183,8 +183,6 @@ def test_inplace_second_derivative(name):
     check(fn, X(5), second=True)
 
 
-@pytest.mark.xfail(strict=True, reason="node.py (not this change) names the producer by stripping Backward\\d*: "
-                   "'output 0 of Elu'; PyTorch 2.13 keeps the overload digit of a Backward1 node: 'Elu1'")
 def test_inplace_saved_output_goes_stale():
     """EluBackward1 saved its output: modifying it again must fail backward, as in PyTorch."""
     msgs = []

@@ -8,6 +8,8 @@ import math
 import numpy as np
 
 from ..node import Node
+from ..tensor import Tensor
+from .arithmetic import add_scalar
 
 
 def _zeros(shape, dtype):
@@ -176,7 +178,7 @@ class Log1PBackward0(Node):
             return np.log1p(a._data)
 
     def backward(self, g):
-        return g / (self.saved("self") + 1)
+        return g / add_scalar(self.saved("self"), 1)
 
 
 class Expm1Backward0(Node):
@@ -188,7 +190,7 @@ class Expm1Backward0(Node):
             return np.expm1(a._data)
 
     def backward(self, g):
-        return g * (self.result + 1)
+        return g * add_scalar(self.result, 1)
 
 
 class LeakyReluBackward0(Node):
@@ -389,7 +391,8 @@ class SiluBackward0(Node):
         # composed of tensor ops, as PyTorch's formula in grad mode: no SiluBackwardBackward0 exists
         a = self.saved("self")
         s = a.sigmoid()
-        return g * s * (1.0 + a * (1.0 - s))
+        one = Tensor._make(np.ones((), s._data.dtype), dtype=s.dtype)  # C++'s `1 - s` is a tensor sub there
+        return g * s * add_scalar(a * (one - s), 1)
 
 
 class SoftplusBackward0(Node):

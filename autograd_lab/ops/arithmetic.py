@@ -67,8 +67,8 @@ class MulBackward0(Node):
                 g * self.saved("self") if self.needs_input_grad(1) else None)
 
 
-# PyTorch's backward formulas multiply, divide and subtract by plain numbers with the Scalar
-# overloads of mul, div and sub, whose nodes are MulBackward1, DivBackward1 and SubBackward1 (a
+# PyTorch's backward formulas multiply, divide, add and subtract plain numbers with the Scalar
+# overloads of mul, div, add and sub: MulBackward1, DivBackward1, AddBackward1, SubBackward1 (a
 # Python `x * 2` is MulBackward0: Python numbers become 0-d tensors). Formulas here use these, so
 # a graph built with create_graph=True names its nodes as PyTorch's does.
 def _scalar_result(a, c):
@@ -105,6 +105,17 @@ class DivBackward1(Node):
         return div_scalar(g, self.c)
 
 
+class AddBackward1(Node):
+    """out = a + c  (c a number)        ∂a = g"""
+
+    def forward(self, a, c):
+        x, dt = _scalar_result(a, c)
+        return iter_layout(np.asarray(x + scalar_array(c, dt.np)), x)
+
+    def backward(self, g):
+        return g
+
+
 class SubBackward1(Node):
     """out = a - c  (c a number)        ∂a = g"""
 
@@ -122,6 +133,10 @@ def mul_scalar(t, c):
 
 def div_scalar(t, c):
     return DivBackward1.apply(t, c=c)
+
+
+def add_scalar(t, c):
+    return AddBackward1.apply(t, c=c)
 
 
 def sub_scalar(t, c):

@@ -7,14 +7,14 @@ operations so that ``create_graph=True`` can differentiate it again.
 
 Losses PyTorch builds out of other ops (``l1_loss`` = ``(a - t).abs().mean()``, ``cross_entropy``
 = ``log_softmax`` + ``nll_loss``) are composed in ``nn.functional``, so their graphs show the same
-nodes as PyTorch's. The two scalar nodes at the end (``MulBackward1``, ``DivBackward1``) are the
-tensor-times-number ops that PyTorch's C++ composites record under those names.
+nodes as PyTorch's; the tensor-times-number ops PyTorch's C++ composites record (``MulBackward1``,
+``DivBackward1``) come from ``arithmetic``.
 """
 import numpy as np
 
 from ..node import Node
 from ..tensor import Tensor
-from .arithmetic import div_scalar, mul_scalar
+from .arithmetic import DivBackward1, MulBackward1, div_scalar, mul_scalar  # noqa: F401 (nn.functional uses them)
 
 NONE, MEAN, SUM = 0, 1, 2
 _ENUM = {"none": NONE, "mean": MEAN, "sum": SUM}
@@ -227,37 +227,41 @@ class NllLossBackward0(Node):
         if self.size_mismatch is not None:
             # PyTorch's backward kernel checks the shapes its forward let through
             raise RuntimeError(self.size_mismatch)
-        if self.reduction == MEAN:
-            g = -(g / self.total_weight.item())
-        else:
-            g = -g
-        if self.reduction == NONE and len(self.shape) > 1:
-            g = g.unsqueeze(self.class_dim)
-        return g * _const(self.picks)
+        return NllLossBackwardBackward0.apply(g, self.saved("self"), loss=self)
+
+
+class NllLossBackwardBackward0(Node):
+    """out = -g·w[t] at each sample's target class (÷ Σ w[t] for mean), 0 elsewhere  (nll_loss's backward)
+    ∂g = nll_loss(gg) with the same targets, weights and reduction,   ∂a = 0 (out does not depend on a,
+    which PyTorch still lists as an input)"""
+
+    def forward(self, g, a, loss):
+        self.loss = loss  # the forward's constants: where each sample's gradient lands, Σ w[t], the reduction
+        gd = g._data
+        if loss.reduction == MEAN:
+            gd = gd / loss.total_weight
+        if loss.reduction == NONE and len(loss.shape) > 1:
+            gd = np.expand_dims(gd, loss.class_dim)
+        # written only where a sample's target is, as PyTorch scatters it: +0 (not -0, not NaN) elsewhere
+        with np.errstate(invalid="ignore"):
+            return np.asarray(np.where(loss.picks != 0, -(gd * loss.picks), 0), dtype=a._data.dtype)
+
+    def backward(self, gg):
+        loss = self.loss
+        gg_g = gd_a = None
+        if self.needs_input_grad(0):
+            picked = -(gg * _const(loss.picks))
+            if loss.reduction == NONE:
+                gg_g = picked.sum(loss.class_dim) if len(loss.shape) > 1 else picked.sum()
+            else:
+                gg_g = picked.sum()
+                if loss.reduction == MEAN:
+                    gg_g = div_scalar(gg_g, loss.total_weight.item())
+        if self.needs_input_grad(1):
+            from .arithmetic import _zeros
+            gd_a = _zeros(loss.shape, gg.dtype)
+        return gg_g, gd_a
 
 
 class NllLoss2DBackward0(NllLossBackward0):
     """nll_loss for images (N, C, H, W) with targets (N, H, W): the same maths per pixel."""
-
-
-class MulBackward1(Node):
-    """out = a·c  (c a number, as PyTorch's C++ composites multiply)        ∂a = g·c"""
-
-    def forward(self, a, c):
-        self.c = c
-        return (a._data * np.asarray(c, a._data.dtype)).astype(a._data.dtype, copy=False)
-
-    def backward(self, g):
-        return g * self.c
-
-
-class DivBackward1(Node):
-    """out = a / c  (c a number, as PyTorch's C++ composites divide)        ∂a = g / c"""
-
-    def forward(self, a, c):
-        self.c = c
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return (a._data / np.asarray(c, a._data.dtype)).astype(a._data.dtype, copy=False)
-
-    def backward(self, g):
-        return g / self.c
