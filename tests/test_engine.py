@@ -1,5 +1,6 @@
 """The engine: order of execution, hooks, step records, freeing, rollback, higher order, depth."""
 import gc
+import os
 import sys
 import weakref
 
@@ -347,3 +348,23 @@ def test_stride_as_pytorch(make):
     assert ours.stride() == theirs.stride()
     if ours.dim():
         assert ours.stride(-1) == theirs.stride(-1)
+
+
+@pytest.mark.parametrize("expr", ["x.std()", "x.var()", "x2.var(0)", "x2.std(0, keepdim=True)"])
+def test_degrees_of_freedom_warning_as_pytorch(expr):
+    """var/std over a single element warn with PyTorch's words (NumPy's own RuntimeWarning stays
+    inside), at the user's line; the value is NaN in both."""
+    import warnings
+    torch = import_torch()
+    got = {}
+    for L in (lab, torch):
+        env = {"x": L.tensor([0.5], requires_grad=True), "x2": L.tensor([[1., 2.]])}
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            value = eval(expr, env)
+        got[L] = ([(x.category.__name__, str(x.message).split(" (Triggered internally")[0]) for x in w],
+                  value.detach().numpy().tolist())
+        if L is lab:  # attributed to the caller's code (here the eval'd string), not to autograd_lab
+            package = os.path.dirname(lab.__file__)
+            assert not any(x.filename.startswith(package) for x in w), [x.filename for x in w]
+    assert repr(got[lab]) == repr(got[torch])

@@ -1162,9 +1162,12 @@ DOUBLE_BACKWARD_GRAPHS = {
     "leaky_relu": "torch.nn.functional.leaky_relu(x, 0.1) * w", "gelu": "torch.nn.functional.gelu(x)",
     "silu": "torch.nn.functional.silu(x)", "softplus": "torch.nn.functional.softplus(x)",
     "elu": "torch.nn.functional.elu(x)", "log1p": "x.abs().log1p()", "expm1": "x.expm1()", "cumsum": "x.cumsum(0) * w",
+    "norm": "x.norm()", "norm_dim": "x.view(1, 2).norm(dim=1)", "var": "x.var()", "std": "x.std()",
+    "var_dim": "x.view(1, 2).var(1)", "std_dim": "x.view(1, 2).std(1)", "std_one": "x[:1].std()",
 }
 
 
+@pytest.mark.filterwarnings("ignore:std\\(\\): degrees of freedom is <= 0")  # std_one, in both libraries
 @pytest.mark.parametrize("op", sorted(DOUBLE_BACKWARD_GRAPHS))
 def test_double_backward_graph_names(op):
     def names(lib):

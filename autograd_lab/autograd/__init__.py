@@ -1,11 +1,7 @@
 """``torch.autograd``: backward, grad, custom Functions, gradcheck, functional transforms."""
-import os
-import sys
-import warnings
-
 import numpy as np
 
-from .. import engine
+from .. import _warnings, engine
 from ..anomaly import detect_anomaly, set_detect_anomaly  # noqa: F401
 from ..grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: F401
 from ..node import Node as _Node
@@ -50,15 +46,6 @@ CREATE_GRAPH_WARNING = (
     "avoid this. If you have to use this function, make sure to reset the .grad fields of your parameters "
     "to None after use to break the cycle and avoid the leak.")
 _warned_create_graph = [False]
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def _user_stacklevel():
-    """The ``stacklevel`` of the first caller outside autograd_lab, so a warning names the user's line."""
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        frame, level = frame.f_back, level + 1
-    return level
 
 
 def backward_steps(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
@@ -81,7 +68,7 @@ def backward_steps(tensors, grad_tensors=None, retain_graph=None, create_graph=F
         edges = [_edge_of(t) for t in inputs]
     if create_graph and not _warned_create_graph[0]:
         _warned_create_graph[0] = True  # PyTorch warns once per process
-        warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=_user_stacklevel())
+        _warnings.warn(CREATE_GRAPH_WARNING)
     return engine.run(roots, grads, retain_graph=retain_graph, create_graph=create_graph, inputs=edges)
 
 

@@ -434,7 +434,7 @@ def var(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
     if isinstance(dim, bool):
         unbiased, dim = dim, None
     return _rowmajor(R.VarBackward0.apply(a, dims=_reduce_dims(a, dim), correction=_correction(unbiased, correction),
-                                          keepdim=keepdim, grad_count=_var_grad_count(dim)))
+                                          keepdim=keepdim, grad_count=_var_grad_count(dim), whole=dim is None))
 
 
 def std(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -442,7 +442,7 @@ def std(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
     if isinstance(dim, bool):
         unbiased, dim = dim, None
     return _rowmajor(R.StdBackward0.apply(a, dims=_reduce_dims(a, dim), correction=_correction(unbiased, correction),
-                                          keepdim=keepdim, grad_count=_var_grad_count(dim)))
+                                          keepdim=keepdim, grad_count=_var_grad_count(dim), whole=dim is None))
 
 
 def logsumexp(a, dim, keepdim=False):

@@ -1,6 +1,9 @@
 """Reductions. Their backward spreads the incoming gradient back over the reduced dimensions."""
+import warnings
+
 import numpy as np
 
+from .. import _warnings
 from ..node import Node
 
 
@@ -212,7 +215,7 @@ class LinalgVectorNormBackward0(Node):
         if p == 1:
             return a.sgn() * g
         if p == 2:
-            return a * where(r == 0, 0.0, g / r)
+            return g * (a / r).masked_fill(r == 0, 0)  # PyTorch's order: a rounding-for-rounding match
         if p == float("inf"):
             # the maxima (and NaNs, which made the norm NaN) share the gradient
             mask = (a.abs() == r) | a.abs().isnan()
@@ -229,38 +232,51 @@ def _scale(num, dof):
 class VarBackward0(Node):
     """out = Σ (a - mean)² / (N - correction)        ∂a = g·2·(a - mean) / (N - correction)"""
 
-    def forward(self, a, dims, correction=1, keepdim=False, grad_count=None):
+    def forward(self, a, dims, correction=1, keepdim=False, grad_count=None, whole=False):
         self.dims, self.keepdim, self.correction = dims, keepdim, correction
+        self.whole = whole or a._data.ndim == 0  # no dim given: PyTorch's backward takes the overall mean
         self.save(self=a)
         n = int(np.prod([a.shape[d] for d in dims])) if dims else 1
         # grad_count: PyTorch's backward counts N over the dims as written, so dim=() gives N = 1
         self.dof = (n if grad_count is None else grad_count) - correction
-        with np.errstate(divide="ignore", invalid="ignore"):
+        if n - correction <= 0:
+            _warnings.warn(f"{'std' if isinstance(self, StdBackward0) else 'var'}(): degrees of freedom is <= 0. "
+                           "Correction should be strictly less than the reduction factor (input numel divided by "
+                           "output numel).")
+        with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's own word for the same thing
             return np.asarray(np.var(a._data, axis=dims, ddof=correction, keepdims=keepdim),
                               dtype=a._data.dtype)
 
     def backward(self, g):
+        return self._var_grad(g)
+
+    def _var_grad(self, g):
+        # PyTorch's var_backward, step for step (so a create_graph graph has its nodes)
+        from .arithmetic import mul_scalar, where
         a = self.saved("self")
-        g = _unsqueeze_dims(g, self.dims, self.keepdim)
-        return (_scale(2.0, self.dof) * g) * (a - a.mean(self.dims, keepdim=True))
+        if self.whole:
+            if self.dof <= 0:  # 2 / 0: NaN where a equals its mean (inf·0), inf elsewhere
+                return g * where(a == a.mean(), float("nan"), float("inf"))
+            return mul_scalar(g, _scale(2.0, self.dof)) * (a - a.mean())
+        if not self.keepdim and a.dim() > 1:
+            g = _unsqueeze_dims(g, self.dims, False)
+        return mul_scalar(g, _scale(2.0, self.dof)) * (a - a.mean(self.dims, keepdim=True))
 
 
 class StdBackward0(VarBackward0):
-    """out = √var(a)        ∂a = g·(a - mean) / ((N - correction)·out)"""
+    """out = √var(a)        ∂a = g·(a - mean) / ((N - correction)·out)   (0 where out = 0)"""
     save_result = True
 
-    def forward(self, a, dims, correction=1, keepdim=False, grad_count=None):
-        v = super().forward(a, dims, correction, keepdim, grad_count)
+    def forward(self, a, dims, correction=1, keepdim=False, grad_count=None, whole=False):
+        v = super().forward(a, dims, correction, keepdim, grad_count, whole)
         return np.sqrt(v)
 
     def backward(self, g):
-        from .arithmetic import where
-        a = self.saved("self")
-        g = _unsqueeze_dims(g, self.dims, self.keepdim)
-        r = _unsqueeze_dims(self.result, self.dims, self.keepdim)
+        from .arithmetic import mul_scalar
+        r = self.result
         # where the spread is 0 the derivative of √ is infinite; PyTorch defines it as 0
-        g_var = where(r == 0, 0.0, g / (2 * r))
-        return (_scale(2.0, self.dof) * g_var) * (a - a.mean(self.dims, keepdim=True))
+        return self._var_grad((g / mul_scalar(r, 2)).masked_fill(r == 0, 0))
 
 
 class LogsumexpBackward0(Node):
