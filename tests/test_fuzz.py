@@ -1416,6 +1416,12 @@ FIXED = {
             g, = torch.autograd.grad((y * y).sum(), lp, create_graph=True)
             h, = torch.autograd.grad((g * g).sum(), x)
             out.append((g.grad_fn.name(), g.detach(), h))""",
+    "scalar_nodes_saved_other": """
+        x = torch.tensor(2.0, requires_grad=True)
+        (df,) = torch.autograd.grad(x ** 4, x, create_graph=True)
+        (g,) = torch.autograd.grad(torch.nn.functional.binary_cross_entropy_with_logits(x.view(1), torch.ones(1)), x,
+                                   create_graph=True)
+        out = (df.grad_fn.next_functions[1][0]._saved_other, g.grad_fn.next_functions[0][0]._saved_other)""",
     "add_alpha_check_order": "out = torch.add(torch.ones(2, 3, dtype=torch.int64), torch.tensor([3, -1]), alpha=0.5)",
     "empty_matmul_int_requires_grad":
         "out = torch.zeros(4, 0, 2, requires_grad=True) @ torch.ones(4, 2, 3, dtype=torch.int64)",

@@ -84,7 +84,7 @@ class MulBackward1(Node):
     """out = a·c  (c a number)        ∂a = g·c"""
 
     def forward(self, a, c):
-        self.c = c
+        self.c = self._saved_other = c  # PyTorch shows the number as _saved_other
         x, dt = _scalar_result(a, c)
         return iter_layout(np.asarray(x * scalar_array(c, dt.np)), x)
 
@@ -96,7 +96,7 @@ class DivBackward1(Node):
     """out = a / c  (c a number)        ∂a = g / c"""
 
     def forward(self, a, c):
-        self.c = c
+        self.c = self._saved_other = c
         x, dt = _scalar_result(a, float(c))
         with np.errstate(divide="ignore", invalid="ignore"):
             return iter_layout(np.asarray(x / scalar_array(c, dt.np)), x)
@@ -301,7 +301,7 @@ class PowBackward0(Node):
         if p == 0:
             # a constant zero, as PyTorch returns (not g·0, which would stay in the graph)
             return _zeros(self.shape, g.dtype)
-        return g * mul_scalar(a ** (p - 1), p)
+        return g * mul_scalar(a ** (p - 1), float(p))  # PyTorch keeps the exponent as a double there
 
 
 class PowBackward1(Node):
