@@ -103,7 +103,7 @@ def _validate(node, grads):
         if g is None or nxt is None:
             out.append(None if nxt is None else g)
             continue
-        if type(g) is not Tensor and not isinstance(g, Tensor):
+        if not isinstance(g, Tensor):
             raise TypeError(f"function {node.name()} returned a gradient of type {type(g).__name__} at index {i}")
         shape, dt = nxt._output_meta[nr]
         data = g._data
@@ -334,7 +334,7 @@ def _execute(node, grads, step, undo, retain_graph, create_graph, targets, accum
             for fn in list(node._post_hooks.values()):
                 fn((), tuple(grads))
         return
-    if node.materialize_grads and (grads[0] is None if len(grads) == 1 else any(g is None for g in grads)):
+    if node.materialize_grads and any(g is None for g in grads):
         grads = [g if g is not None else _tensor()._make(np.zeros(s, d)) for g, (s, d)
                  in zip(grads, node._output_meta)]
     out = node.backward(*grads)

@@ -192,9 +192,7 @@ class Node:
 
     def input_meta(self):
         """(shape, dtype) of the gradient each input must get, None where an input needs none."""
-        return tuple(None if nxt is None else (_size(nxt._output_meta[nr][0]),
-                                               _dtype.from_numpy_dtype(nxt._output_meta[nr][1]))
-                     for nxt, nr in self.next_functions)
+        return tuple(None if nxt is None else nxt.output_meta[nr] for nxt, nr in self.next_functions)
 
     def saved_tensors_info(self):
         """The SavedTensor holders by name (PyTorch shows them as ``_saved_<name>``)."""

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import grad_mode
 from ..ops import api as _api
+from ..ops import arithmetic as _M
 from ..ops import linalg as _linalg
 from ..ops import losses as _L
 from ..ops._util import check_broadcast
@@ -286,7 +287,7 @@ def _cross_entropy_probs(input, target, weight, red, label_smoothing, class_dim)
     if red == _L.MEAN:
         if input.numel() == 0:
             return -prod.sum() * float("nan")
-        return _L.DivBackward1.apply(-prod.sum(), c=input.numel() // n_classes)
+        return _M.div_scalar(-prod.sum(), input.numel() // n_classes)
     if red == _L.SUM:
         return -prod.sum()
     return -prod.sum(class_dim)
@@ -313,8 +314,8 @@ def _cross_entropy_smoothed(input, target, weight, red, ignore_index, label_smoo
         ret = smooth.sum()
     else:
         ret = smooth
-    return (_L.MulBackward1.apply(nll, c=1 - label_smoothing)
-            + _L.MulBackward1.apply(ret, c=label_smoothing / n_classes))
+    return (_M.mul_scalar(nll, 1 - label_smoothing)
+            + _M.mul_scalar(ret, label_smoothing / n_classes))
 
 
 __all__ = ["relu", "relu_", "sigmoid", "tanh", "leaky_relu", "leaky_relu_", "elu", "elu_", "gelu", "silu",

@@ -781,9 +781,9 @@ def clone(a, memory_format=None):
         return M.CloneBackward0.apply(a)
     if memory_format is _dtype.contiguous_format:
         return M.CloneBackward0.apply(a, contiguous=True)
-    raise TypeError(f"clone(): argument 'memory_format' must be torch.memory_format, not {type(memory_format).__name__}"
-                    if not isinstance(memory_format, _dtype.memory_format) else
-                    f"clone(): {memory_format} is not supported by autograd_lab")
+    if isinstance(memory_format, _dtype.memory_format):
+        raise TypeError(f"clone(): {memory_format} is not supported by autograd_lab")
+    raise TypeError(f"clone(): argument 'memory_format' must be torch.memory_format, not {type(memory_format).__name__}")
 
 
 def contiguous(a):

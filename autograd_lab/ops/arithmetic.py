@@ -71,46 +71,45 @@ class MulBackward0(Node):
 # overloads of mul, div, add and sub: MulBackward1, DivBackward1, AddBackward1, SubBackward1 (a
 # Python `x * 2` is MulBackward0: Python numbers become 0-d tensors). Formulas here use these, so
 # a graph built with create_graph=True names its nodes as PyTorch's does.
-def _scalar_result(a, c):
-    """``a``'s data and the dtype of ``a op c``: an integer tensor and a float number give the default float."""
+def _with_number(ufunc, a, c):
+    """``ufunc(a, c)`` for a tensor and a number, in PyTorch's result dtype (an integer tensor and a
+    float number give the default float) and the tensor's layout."""
     from .. import _dtype
-    if not a._dtype.is_floating_point and isinstance(c, float):
+    x, dt = a._data, a._dtype
+    if not dt.is_floating_point and isinstance(c, float):
         dt = _dtype.get_default_dtype()
-        return a._data.astype(dt.np), dt
-    return a._data, a._dtype
+        x = x.astype(dt.np)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return iter_layout(np.asarray(ufunc(x, scalar_array(c, dt.np))), x)
 
 
 class MulBackward1(Node):
     """out = a·c  (c a number)        ∂a = g·c"""
 
     def forward(self, a, c):
-        self.c = self._saved_other = c  # PyTorch shows the number as _saved_other
-        x, dt = _scalar_result(a, c)
-        return iter_layout(np.asarray(x * scalar_array(c, dt.np)), x)
+        self._saved_other = c  # where PyTorch shows the number
+        return _with_number(np.multiply, a, c)
 
     def backward(self, g):
-        return mul_scalar(g, self.c)
+        return mul_scalar(g, self._saved_other)
 
 
 class DivBackward1(Node):
     """out = a / c  (c a number)        ∂a = g / c"""
 
     def forward(self, a, c):
-        self.c = self._saved_other = c
-        x, dt = _scalar_result(a, float(c))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return iter_layout(np.asarray(x / scalar_array(c, dt.np)), x)
+        self._saved_other = c
+        return _with_number(np.true_divide, a, float(c))
 
     def backward(self, g):
-        return div_scalar(g, self.c)
+        return div_scalar(g, self._saved_other)
 
 
 class AddBackward1(Node):
     """out = a + c  (c a number)        ∂a = g"""
 
     def forward(self, a, c):
-        x, dt = _scalar_result(a, c)
-        return iter_layout(np.asarray(x + scalar_array(c, dt.np)), x)
+        return _with_number(np.add, a, c)
 
     def backward(self, g):
         return g
@@ -120,8 +119,7 @@ class SubBackward1(Node):
     """out = a - c  (c a number)        ∂a = g"""
 
     def forward(self, a, c):
-        x, dt = _scalar_result(a, c)
-        return iter_layout(np.asarray(x - scalar_array(c, dt.np)), x)
+        return _with_number(np.subtract, a, c)
 
     def backward(self, g):
         return g

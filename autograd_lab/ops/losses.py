@@ -7,14 +7,14 @@ operations so that ``create_graph=True`` can differentiate it again.
 
 Losses PyTorch builds out of other ops (``l1_loss`` = ``(a - t).abs().mean()``, ``cross_entropy``
 = ``log_softmax`` + ``nll_loss``) are composed in ``nn.functional``, so their graphs show the same
-nodes as PyTorch's; the tensor-times-number ops PyTorch's C++ composites record (``MulBackward1``,
-``DivBackward1``) come from ``arithmetic``.
+nodes as PyTorch's; the tensor-and-number ops PyTorch's C++ formulas record (``MulBackward1``,
+``DivBackward1``) are ``arithmetic.mul_scalar`` / ``div_scalar``.
 """
 import numpy as np
 
 from ..node import Node
 from ..tensor import Tensor
-from .arithmetic import DivBackward1, MulBackward1, div_scalar, mul_scalar  # noqa: F401 (nn.functional uses them)
+from .arithmetic import _zeros, div_scalar, mul_scalar
 
 NONE, MEAN, SUM = 0, 1, 2
 _ENUM = {"none": NONE, "mean": MEAN, "sum": SUM}
@@ -72,7 +72,6 @@ class MseLossBackwardBackward0(Node):
     ∂g = gg·k·(a - t) (summed to g's shape),   ∂a = gg·k·g,   ∂t = -gg·k·g"""
 
     def forward(self, g, a, t, reduction):
-        self.reduction = reduction
         self.save(grad_output=g, self=a, target=t)
         # a mean is over the broadcast loss: an (N, 1) input against an (N,) target averages N·N terms
         self.k = 2.0 / max(np.broadcast(a._data, t._data).size, 1) if reduction == MEAN else 2.0
@@ -258,7 +257,6 @@ class NllLossBackwardBackward0(Node):
                 if loss.reduction == MEAN:
                     gg_g = div_scalar(gg_g, loss.total_weight.item())
         if self.needs_input_grad(1):
-            from .arithmetic import _zeros
             gd_a = _zeros(loss.shape, gg.dtype)
         return gg_g, gd_a
 

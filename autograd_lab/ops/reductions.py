@@ -231,6 +231,7 @@ def _scale(num, dof):
 
 class VarBackward0(Node):
     """out = Σ (a - mean)² / (N - correction)        ∂a = g·2·(a - mean) / (N - correction)"""
+    _op = "var"  # the name PyTorch's degrees-of-freedom warning gives
 
     def forward(self, a, dims, correction=1, keepdim=False, grad_count=None, whole=False):
         self.dims, self.keepdim, self.correction = dims, keepdim, correction
@@ -240,7 +241,7 @@ class VarBackward0(Node):
         # grad_count: PyTorch's backward counts N over the dims as written, so dim=() gives N = 1
         self.dof = (n if grad_count is None else grad_count) - correction
         if n - correction <= 0:
-            _warnings.warn(f"{'std' if isinstance(self, StdBackward0) else 'var'}(): degrees of freedom is <= 0. "
+            _warnings.warn(f"{self._op}(): degrees of freedom is <= 0. "
                            "Correction should be strictly less than the reduction factor (input numel divided by "
                            "output numel).")
         with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
@@ -267,6 +268,7 @@ class VarBackward0(Node):
 class StdBackward0(VarBackward0):
     """out = √var(a)        ∂a = g·(a - mean) / ((N - correction)·out)   (0 where out = 0)"""
     save_result = True
+    _op = "std"
 
     def forward(self, a, dims, correction=1, keepdim=False, grad_count=None, whole=False):
         v = super().forward(a, dims, correction, keepdim, grad_count, whole)
