@@ -170,20 +170,20 @@ export class GraphCanvas {
     const line = [...g.querySelectorAll("text")].reverse().find((t) => EXTRAS.test(t.textContent));
     if (!line || line.dataset.pills) return;
     const text = line.textContent;
+    const box = line.getBBox();  // measured while the line still holds its text
+    // a text box is taller than the line pitch Graphviz used: trimmed, a pill leaves the line above alone
+    const h = box.height * 0.86, y = box.y + box.height * 0.12;
     line.dataset.pills = "1";
     line.textContent = "";
     let at = 0;
     for (const [i, part] of text.split(", ").entries()) {
       if (i) line.append(Object.assign(svg("tspan", { class: "agl-pill-gap" }), { textContent: ", " }));
-      const span = Object.assign(svg("tspan", { class: "agl-pill-text" }), { textContent: part });
+      const span = Object.assign(svg("tspan"), { textContent: part });
       line.append(span);
       at += (i ? 2 : 0);
       const kind = /hook/.test(part) ? "hook" : /retains/.test(part) ? "retain" : "";
       if (kind) {
         const x0 = line.getStartPositionOfChar(at).x, x1 = line.getEndPositionOfChar(at + part.length - 1).x;
-        const box = line.getBBox();
-        // a text box is taller than the line pitch Graphviz used: trim it so the pill leaves the line above alone
-        const h = box.height * 0.86, y = box.y + box.height * 0.12;
         const pill = svg("rect", { class: `agl-badge agl-badge-${kind}`, x: x0 - 3, y, width: x1 - x0 + 6, height: h, rx: h / 2 });
         pill.append(Object.assign(svg("title"), {
           textContent: kind === "hook" ? `${part} registered on this tensor (see the inspector)`
@@ -204,7 +204,6 @@ export class GraphCanvas {
   _fitLabels() {
     if (this.fitted) return;
     for (const g of this.nodes.values()) {
-      if (g.getBBox?.().width) this._pills(g);
       const b = g._box, cx = (b.x0 + b.x1) / 2;
       for (const t of g.querySelectorAll("text")) {
         if (t.closest(".agl-badge")) continue;
