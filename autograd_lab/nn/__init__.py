@@ -5,3 +5,5 @@ from .layers import (ELU, GELU, Dropout, Flatten, Identity, LeakyReLU, Linear, L
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss  # noqa: F401
 from .module import Module  # noqa: F401
 from .parameter import Parameter  # noqa: F401
+# sequence layers
+from .sparse import Embedding  # noqa: F401

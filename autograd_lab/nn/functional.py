@@ -321,3 +321,9 @@ def _cross_entropy_smoothed(input, target, weight, red, ignore_index, label_smoo
 __all__ = ["relu", "relu_", "sigmoid", "tanh", "leaky_relu", "leaky_relu_", "elu", "elu_", "gelu", "silu",
            "softplus", "softmax", "log_softmax", "linear", "dropout", "mse_loss", "l1_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "nll_loss", "cross_entropy"]
+
+
+# ---- sequence layers: embeddings (nn/sparse.py) ----
+from .sparse import embedding, one_hot  # noqa: E402
+
+__all__ += ["embedding", "one_hot"]
