@@ -13,19 +13,12 @@ from .factories import (arange, as_tensor, bernoulli, empty, empty_like, eye, fr
                         randn, randn_like, randperm, tensor, zeros, zeros_like)
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,  # noqa: F401
                         no_grad, set_grad_enabled)
-from .ops import _methods
-from .ops.api import (abs, add, addmm, all, allclose, amax, amin, any, argmax, argmin, bmm, broadcast_to,  # noqa: F401
-                      cat, chunk, clamp, clamp_max, clamp_min, clip, clone, concat, concatenate, cos, div,
-                      divide, dot, eq, equal, exp, expand, flatten, flip, floor_divide, ge, greater,
-                      gt, isclose, isfinite, isinf, isnan, le, less, log, log_softmax, logical_and, logical_not,
-                      logical_or, logsumexp, lt, masked_fill, matmul, max, maximum, mean, min, minimum, mm, mul,
-                      multiply, mv, narrow, ne, neg, negative, norm, outer, permute, pow, prod, reciprocal, relu,
-                      remainder, reshape, rsqrt, rsub, select, sigmoid, sign, sin, softmax, split, sqrt, square, squeeze, stack, std,
-                      sub, subtract, sum, swapaxes, t, tanh, transpose, true_divide, unbind, unsqueeze, var, where,
-                      cumsum, expm1, expm1_, log1p, log1p_)
 from .tensor import Size, Tensor, device  # noqa: F401
 from . import autograd  # noqa: F401,E402
+from .ops import _methods, api as _api, registry as _registry  # noqa: E402,F401  (modules declaring @public ops)
 
+# torch.add, x.add(), x.add_() ...: each op is declared once, next to its function (ops/registry.py)
+_registry.install(globals(), Tensor)
 _methods.register()
 
 # NumPy warns on inf/NaN arithmetic ("invalid value encountered in multiply"); PyTorch is silent and

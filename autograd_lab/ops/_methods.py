@@ -1,21 +1,15 @@
-"""Bind the op functions to Tensor as methods and operators (registration only)."""
-import functools
+"""Bind the operators and the odd methods to Tensor (registration only; the ops themselves are
+declared ``@public`` next to their functions, see registry.py)."""
 import warnings
 
 from ..tensor import Tensor
 from . import api as F
-from .inplace import ZeroBackward0, apply_inplace, copy, fill, setitem
+from .inplace import ZeroBackward0, copy, fill, setitem
+from .registry import inplace_form
 
 
 def _swap(fn):
     return lambda self, other: fn(other, self)
-
-
-def _inplace(fn):
-    @functools.wraps(fn)
-    def method(self, *args, **kwargs):
-        return apply_inplace(self, fn, *args, **kwargs)
-    return method
 
 
 def _T(self):
@@ -39,24 +33,13 @@ def _mT(self):
 
 
 def _methods():
+    """Operators, properties and the methods whose signature is not the function's."""
     m = {}
-    same = ["add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "rsqrt", "abs", "sin", "cos", "tanh",
-            "sigmoid", "relu", "sgn", "clamp", "clip", "clamp_min", "clamp_max", "sign", "reciprocal", "square",
-            "sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "norm", "var", "std", "logsumexp",
-            "prod", "softmax", "log_softmax", "eq", "ne", "lt", "le", "gt", "ge", "all", "any", "equal",
-            "allclose", "isclose", "isnan", "isinf", "isfinite", "logical_not", "logical_and", "logical_or",
-            "view", "reshape", "flatten", "t", "transpose", "permute", "squeeze", "unsqueeze", "expand",
-            "expand_as", "select", "narrow", "split", "chunk", "unbind", "masked_fill", "flip", "repeat",
-            "clone", "mm", "mv", "dot", "bmm", "matmul", "outer", "maximum", "minimum", "true_divide",
-            "multiply", "subtract", "divide", "negative", "greater", "less", "swapaxes", "broadcast_to"]
-    for name in same:
-        m[name] = getattr(F, name)
     m["view_as"] = lambda self, other: F.view(self, other.shape)
     m["reshape_as"] = lambda self, other: F.reshape(self, other.shape)
     m["T"] = property(_T)
     m["mT"] = property(_mT)
     m["where"] = lambda self, condition, other: F.where(condition, self, other)
-    m["contiguous"] = lambda self, memory_format=None: F.contiguous(self)
     m["__getitem__"] = F.getitem
     m["__setitem__"] = setitem
     m["__add__"] = m["__radd__"] = F.add
@@ -79,21 +62,14 @@ def _methods():
     m["__or__"] = F.logical_or
     m["__floordiv__"] = F.floor_divide
     m["__rfloordiv__"] = _swap(F.floor_divide)
-    m["__mod__"] = m["remainder"] = F.remainder
+    m["__mod__"] = F.remainder
     m["__rmod__"] = _swap(F.remainder)
-    m["floor_divide"] = F.floor_divide
-    # in-place
-    for name in ["add", "sub", "mul", "div", "pow", "clamp", "clamp_min", "clamp_max", "neg", "exp", "log",
-                 "sqrt", "abs", "relu", "sigmoid", "tanh", "sin", "cos", "reciprocal", "masked_fill"]:
-        m[name + "_"] = _inplace(getattr(F, name))
-    m["clip_"] = m["clamp_"]
-    m["__iadd__"], m["__isub__"], m["__imul__"], m["__itruediv__"] = m["add_"], m["sub_"], m["mul_"], m["div_"]
-    m["zero_"] = _inplace(lambda self: ZeroBackward0.apply(self, value=0))
-    m["fill_"] = _inplace(fill)
-    m["copy_"] = _inplace(copy)
-    for name in ["log1p", "expm1", "cumsum"]:
-        m[name] = getattr(F, name)
-        m[name + "_"] = _inplace(getattr(F, name))
+    # in-place forms with no out-of-place function of their own
+    m["__iadd__"], m["__isub__"] = inplace_form(F.add, "__iadd__"), inplace_form(F.sub, "__isub__")
+    m["__imul__"], m["__itruediv__"] = inplace_form(F.mul, "__imul__"), inplace_form(F.div, "__itruediv__")
+    m["zero_"] = inplace_form(lambda self: ZeroBackward0.apply(self, value=0), "zero_")
+    m["fill_"] = inplace_form(fill, "fill_")
+    m["copy_"] = inplace_form(copy, "copy_")
     return m
 
 

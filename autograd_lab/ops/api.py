@@ -1,5 +1,6 @@
 """The functions users call (``torch.add``, ``x.sum(dim=1)``): argument handling in PyTorch's
-words, then one op class each. Method forms on Tensor are bound in ``_methods.py``."""
+words, then one op class each. Each is declared ``@public`` (registry.py):
+whether it is ``torch.name``, ``x.name()`` and ``x.name_()``."""
 import numbers
 
 import numpy as np
@@ -8,9 +9,10 @@ from .. import _dtype
 from ..tensor import Tensor
 from . import activations as A, arithmetic as M, linalg as L, reductions as R, shapes as S
 from ._util import as_tensor, binary, normalize_dims, relayout, result_type
+from .registry import public
 
-where = M.where
-matmul = L.matmul
+where = public(M.where, method=False)  # x.where(cond, y) differs: bound in _methods
+matmul = public(L.matmul)
 
 
 def _rowmajor(out):
@@ -40,6 +42,7 @@ def _check_alpha(a, b, alpha):
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
 
 
+@public(inplace=True)
 def add(a, b, *, alpha=1):
     _check_alpha(a, b, alpha)
     return binary(M.AddBackward0, a, b, alpha=alpha)
@@ -56,12 +59,14 @@ def _check_bool_sub(a, b):
                            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
 
 
+@public(inplace=True, aliases=("subtract",))
 def sub(a, b, *, alpha=1):
     _check_bool_sub(a, b)
     _check_alpha(a, b, alpha)
     return binary(M.SubBackward0, a, b, alpha=alpha)
 
 
+@public(method=False)
 def rsub(a, b, *, alpha=1):
     """``b - alpha·a``: RsubBackward0 when b is a tensor, RsubBackward1 when it is a Python number."""
     _check_bool_sub(a, b)
@@ -72,10 +77,12 @@ def rsub(a, b, *, alpha=1):
     return M.RsubBackward1.apply(a.to(dt) if a.dtype is not dt else a, c=b, alpha=alpha)
 
 
+@public(inplace=True, aliases=("multiply",))
 def mul(a, b):
     return binary(M.MulBackward0, a, b)
 
 
+@public(inplace=True, aliases=("divide", "true_divide"))
 def div(a, b, *, rounding_mode=None):
     if rounding_mode is not None:
         if rounding_mode not in ("floor", "trunc"):
@@ -84,8 +91,6 @@ def div(a, b, *, rounding_mode=None):
         return binary(M.DivBackward2, a, b, rounding_mode=rounding_mode)
     return binary(M.DivBackward0, a, b, float_result=True)
 
-
-true_divide = divide = div
 
 
 def _with_scalar(cls, a, b, **attrs):
@@ -102,11 +107,13 @@ def _with_scalar(cls, a, b, **attrs):
     return cls.apply(t, dtype=dt, scalar=c, scalar_first=not isinstance(a, Tensor), **attrs)
 
 
+@public
 def floor_divide(a, b):
     """``a // b``: PyTorch has no derivative for it (its node raises when backward reaches it)."""
     return _with_scalar(M.NotImplemented, a, b, op="floor_divide")
 
 
+@public
 def remainder(a, b):
     """``a % b`` with the divisor's sign (Python's modulo)."""
     if not isinstance(a, Tensor):  # number % tensor: no derivative in PyTorch either
@@ -116,8 +123,6 @@ def remainder(a, b):
     return binary(M.RemainderBackward1, a, b)
 
 
-multiply, subtract = mul, sub
-
 
 def rdiv(a, b):
     """``b / a`` for a Python number b: PyTorch computes it as reciprocal(a) * b."""
@@ -126,6 +131,7 @@ def rdiv(a, b):
     return mul(M.ReciprocalBackward0.apply(a), b)
 
 
+@public(inplace=True, inplace_function=True, aliases=("negative",))
 def neg(a):
     if a.dtype is _dtype.bool_:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
@@ -133,9 +139,8 @@ def neg(a):
     return M.NegBackward0.apply(a)
 
 
-negative = neg
 
-
+@public(inplace=True)
 def pow(a, exponent):
     if isinstance(a, Tensor) and isinstance(exponent, Tensor):
         return binary(M.PowBackward1, a, exponent)
@@ -148,6 +153,7 @@ def pow(a, exponent):
     return M.PowBackward2.apply(exponent if exponent.dtype is dt else exponent.to(dt), base=a)
 
 
+@public(inplace=True, inplace_function=True)
 def square(a):
     return pow(a, 2)
 
@@ -163,15 +169,15 @@ def _float_unary(cls):
     return fn
 
 
-exp = _float_unary(M.ExpBackward0)
-log = _float_unary(M.LogBackward0)
-sqrt = _float_unary(M.SqrtBackward0)
-rsqrt = _float_unary(M.RsqrtBackward0)
-sin = _float_unary(M.SinBackward0)
-cos = _float_unary(M.CosBackward0)
-tanh = _float_unary(A.TanhBackward0)
-sigmoid = _float_unary(A.SigmoidBackward0)
-reciprocal = _float_unary(M.ReciprocalBackward0)
+exp = public(_float_unary(M.ExpBackward0), inplace=True, inplace_function=True)
+log = public(_float_unary(M.LogBackward0), inplace=True, inplace_function=True)
+sqrt = public(_float_unary(M.SqrtBackward0), inplace=True, inplace_function=True)
+rsqrt = public(_float_unary(M.RsqrtBackward0), inplace=True, inplace_function=True)
+sin = public(_float_unary(M.SinBackward0), inplace=True, inplace_function=True)
+cos = public(_float_unary(M.CosBackward0), inplace=True, inplace_function=True)
+tanh = public(_float_unary(A.TanhBackward0), inplace=True, inplace_function=True)
+sigmoid = public(_float_unary(A.SigmoidBackward0), inplace=True, inplace_function=True)
+reciprocal = public(_float_unary(M.ReciprocalBackward0), inplace=True, inplace_function=True)
 
 
 # dtypes as PyTorch's C++ messages name them
@@ -183,21 +189,25 @@ def _not_implemented(kernel, a):
     raise NotImplementedError(f'"{kernel}" not implemented for \'{_TYPE_NAMES.get(a.dtype.name, a.dtype.name)}\'')
 
 
+@public(inplace=True, inplace_function=True)
 def abs(a):
     if _t(a).dtype is _dtype.bool_:
         _not_implemented("abs_cpu", a)
     return M.AbsBackward0.apply(a)
 
 
+@public(inplace=True)
 def sign(a):
     return M.SignBackward0.apply(_t(a))
 
 
+@public(inplace=True)
 def sgn(a):
     """sign for real tensors (PyTorch records SgnBackward0)."""
     return M.SgnBackward0.apply(_t(a))
 
 
+@public(inplace=True, inplace_function=True)
 def relu(a):
     if _t(a).dtype is _dtype.bool_:
         raise RuntimeError("Boolean inputs not supported for relu")
@@ -209,6 +219,7 @@ def _bound_type(a, *bounds):
     return result_type(a, *(b for b in bounds if b is not None))
 
 
+@public(inplace=True, inplace_function=True, aliases=("clip",))
 def clamp(a, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -223,9 +234,8 @@ def clamp(a, min=None, max=None):
     return M.ClampBackward1.apply(a if a.dtype is dt else a.to(dt), min=min, max=max)
 
 
-clip = clamp
 
-
+@public(inplace=True, inplace_function=True)
 def clamp_min(a, min):
     if isinstance(min, Tensor):
         return M.ClampBackward0.apply(a, min, None, dtype=_bound_type(a, min))
@@ -233,6 +243,7 @@ def clamp_min(a, min):
     return M.ClampMinBackward0.apply(a if a.dtype is dt else a.to(dt), min=min)
 
 
+@public(inplace=True, inplace_function=True)
 def clamp_max(a, max):
     if isinstance(max, Tensor):
         return M.ClampBackward0.apply(a, None, max, dtype=_bound_type(a, max))
@@ -240,10 +251,12 @@ def clamp_max(a, max):
     return M.ClampMaxBackward0.apply(a if a.dtype is dt else a.to(dt), max=max)
 
 
+@public
 def maximum(a, b):
     return binary(M.MaximumBackward0, _t(a), _t(b))
 
 
+@public
 def minimum(a, b):
     return binary(M.MinimumBackward0, _t(a), _t(b))
 
@@ -256,6 +269,7 @@ def _reduce_dims(a, dim):
     return normalize_dims(dim, a.dim())
 
 
+@public
 def sum(a, dim=None, keepdim=False, *, dtype=None):
     dtype = _dtype.to_dtype(dtype, "sum")
     if dim is None:
@@ -269,6 +283,7 @@ def _need_float(a, fn):
                            f"complex dtype. Got: {_TYPE_NAMES.get(a.dtype.name, a.dtype.name)}")
 
 
+@public
 def mean(a, dim=None, keepdim=False, *, dtype=None):
     dtype = _dtype.to_dtype(dtype, "mean")
     if dtype is None:
@@ -325,10 +340,12 @@ def _select_reduce(cls_all, cls_dim, name, a, dim=None, keepdim=False):
     return _ValuesIndices(values, Tensor._make(np.asarray(idx, np.int64)), name)
 
 
+@public
 def max(a, dim=None, keepdim=False):
     return _select_reduce(R.MaxBackward1, R.MaxBackward0, "max", a, dim, keepdim)
 
 
+@public
 def min(a, dim=None, keepdim=False):
     return _select_reduce(R.MinBackward1, R.MinBackward0, "min", a, dim, keepdim)
 
@@ -346,12 +363,14 @@ def _check_nonempty(a, dim, name):
             raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
 
 
+@public
 def amax(a, dim=(), keepdim=False):
     dims = _reduce_dims(a, dim)
     _check_nonempty(a, dim, "amax")
     return _rowmajor(R.AmaxBackward0.apply(a, dims=dims, keepdim=keepdim))
 
 
+@public
 def amin(a, dim=(), keepdim=False):
     dims = _reduce_dims(a, dim)
     _check_nonempty(a, dim, "amin")
@@ -367,6 +386,7 @@ def _arg_checks(a, dim, name):
         raise IndexError(f"{name}(): Expected reduction dim {a._wrap_dim(dim)} to have non-zero size.")
 
 
+@public
 def argmax(a, dim=None, keepdim=False):
     _arg_checks(a, dim, "argmax")
     x = a._data
@@ -375,6 +395,7 @@ def argmax(a, dim=None, keepdim=False):
     return Tensor._make(np.asarray(np.argmax(x, axis=a._wrap_dim(dim), keepdims=keepdim), np.int64))
 
 
+@public
 def argmin(a, dim=None, keepdim=False):
     _arg_checks(a, dim, "argmin")
     x = a._data
@@ -383,6 +404,7 @@ def argmin(a, dim=None, keepdim=False):
     return Tensor._make(np.asarray(np.argmin(x, axis=a._wrap_dim(dim), keepdims=keepdim), np.int64))
 
 
+@public
 def norm(a, p="fro", dim=None, keepdim=False, dtype=None):
     if isinstance(p, str) and not (p == "fro" and (dim is None or isinstance(dim, numbers.Integral) or len(dim) <= 2)):
         # torch.norm sends these to linalg.matrix_norm, which only takes a pair of dims
@@ -429,6 +451,7 @@ def _var_grad_count(dim):
     return 1 if isinstance(dim, (tuple, list)) and not dim else None
 
 
+@public
 def var(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
     _need_float_var(a)
     if isinstance(dim, bool):
@@ -437,6 +460,7 @@ def var(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
                                           keepdim=keepdim, grad_count=_var_grad_count(dim), whole=dim is None))
 
 
+@public
 def std(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
     _need_float_var(a)
     if isinstance(dim, bool):
@@ -445,6 +469,7 @@ def std(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
                                           keepdim=keepdim, grad_count=_var_grad_count(dim), whole=dim is None))
 
 
+@public
 def logsumexp(a, dim, keepdim=False):
     if not a.dtype.is_floating_point:
         a = a.to(_dtype.get_default_dtype())
@@ -458,6 +483,7 @@ def logsumexp(a, dim, keepdim=False):
     return _rowmajor(R.LogsumexpBackward0.apply(a, dims=dims, keepdim=keepdim))
 
 
+@public
 def prod(a, dim=None, keepdim=False):
     if dim is not None:
         raise NotImplementedError("prod(dim=...) is not implemented in autograd_lab; use prod() or a loop")
@@ -470,6 +496,7 @@ def _softmax_dtype(a, d, name):
         _not_implemented(f"{name}_{last}kernel_impl", a)
 
 
+@public
 def softmax(a, dim, dtype=None):
     if dtype is not None:
         a = a.to(dtype)
@@ -478,6 +505,7 @@ def softmax(a, dim, dtype=None):
     return _rowmajor(A.SoftmaxBackward0.apply(a, dim=d))
 
 
+@public
 def log_softmax(a, dim, dtype=None):
     if dtype is not None:
         a = a.to(dtype)
@@ -487,7 +515,7 @@ def log_softmax(a, dim, dtype=None):
 
 
 # ---- comparisons and logic (no gradient) ----
-def _compare(np_fn):
+def _compare(np_fn, name):
     def fn(a, b):
         from ._util import arr, check_broadcast
         dt = result_type(a, b)
@@ -496,23 +524,29 @@ def _compare(np_fn):
         # both sides in the promoted type first: uint8 >= -1 compares with 255, as in PyTorch
         from ._util import iter_layout
         return Tensor._make(iter_layout(np.asarray(np_fn(arr(a, dt), arr(b, dt))), a, b))
-    fn.__name__ = np_fn.__name__
+    fn.__name__ = fn.__qualname__ = name
     return fn
 
 
-eq, ne, lt, le, gt, ge = (_compare(f) for f in (np.equal, np.not_equal, np.less, np.less_equal, np.greater,
-                                                np.greater_equal))
-greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
+eq = public(_compare(np.equal, "eq"))
+ne = public(_compare(np.not_equal, "ne"), aliases=("not_equal",))
+lt = public(_compare(np.less, "lt"), aliases=("less",))
+le = public(_compare(np.less_equal, "le"), aliases=("less_equal",))
+gt = public(_compare(np.greater, "gt"), aliases=("greater",))
+ge = public(_compare(np.greater_equal, "ge"), aliases=("greater_equal",))
 
 
+@public
 def logical_not(a):
     return Tensor._make(np.logical_not(a._data))
 
 
+@public
 def logical_and(a, b):
     return Tensor._make(np.logical_and(a._data, as_tensor(b, _dtype.bool_)._data))
 
 
+@public
 def logical_or(a, b):
     return Tensor._make(np.logical_or(a._data, as_tensor(b, _dtype.bool_)._data))
 
@@ -524,34 +558,42 @@ def _logical_reduce(np_fn, a, dim, keepdim):
     return Tensor._make(out.astype(np.uint8) if a.dtype is _dtype.uint8 else out)
 
 
+@public
 def all(a, dim=None, keepdim=False):
     return _logical_reduce(np.all, a, dim, keepdim)
 
 
+@public
 def any(a, dim=None, keepdim=False):
     return _logical_reduce(np.any, a, dim, keepdim)
 
 
+@public
 def equal(a, b):
     return a.shape == b.shape and bool(np.array_equal(a._data, b._data))
 
 
+@public
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     return bool(np.allclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
+@public
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     return Tensor._make(np.isclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
+@public
 def isnan(a):
     return Tensor._make(np.isnan(a._data))
 
 
+@public
 def isinf(a):
     return Tensor._make(np.isinf(a._data))
 
 
+@public
 def isfinite(a):
     return Tensor._make(np.isfinite(a._data))
 
@@ -563,6 +605,7 @@ def _sizes(args):
     return tuple(args)
 
 
+@public(function=False)
 def view(a, *shape):
     shape = _sizes(shape)
     if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
@@ -570,6 +613,7 @@ def view(a, *shape):
     return S.ViewBackward0.apply(a, shape=S.infer_shape(shape, a.numel()))
 
 
+@public
 def reshape(a, *shape):
     shape = S.infer_shape(_sizes(shape), a.numel())
     if a._data.flags.c_contiguous:
@@ -584,6 +628,7 @@ def reshape(a, *shape):
     return S.ReshapeAliasBackward0.apply(a, shape=shape)
 
 
+@public
 def flatten(a, start_dim=0, end_dim=-1):
     if a.dim() == 0:
         return reshape(a, 1)
@@ -594,19 +639,20 @@ def flatten(a, start_dim=0, end_dim=-1):
     return reshape(a, shape)
 
 
+@public
 def t(a):
     if a.dim() > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {a.dim()}D")
     return S.TBackward0.apply(a)
 
 
+@public(aliases=("swapaxes", "swapdims"))
 def transpose(a, dim0, dim1):
     return S.TransposeBackward0.apply(a, dim0=a._wrap_dim(dim0), dim1=a._wrap_dim(dim1))
 
 
-swapaxes = swapdims = transpose
 
-
+@public
 def permute(a, *dims):
     dims = tuple(a._wrap_dim(d) for d in _sizes(dims))
     if len(set(dims)) != len(dims) and len(dims) == a.dim():
@@ -618,6 +664,7 @@ def permute(a, *dims):
     return S.PermuteBackward0.apply(a, dims=dims)
 
 
+@public
 def squeeze(a, dim=None):
     if dim is None:
         return S.SqueezeBackward0.apply(a)
@@ -629,10 +676,12 @@ def squeeze(a, dim=None):
     return S.SqueezeBackward1.apply(a, dims=d if a.dim() and a.shape[d] == 1 else ())
 
 
+@public
 def unsqueeze(a, dim):
     return S.UnsqueezeBackward0.apply(a, dim=a._wrap_dim(dim, a.dim() + 1))
 
 
+@public(function=False)
 def expand(a, *sizes):
     sizes = _sizes(sizes)
     if len(sizes) < a.dim():
@@ -659,14 +708,17 @@ def expand(a, *sizes):
     return S.ExpandBackward0.apply(a, shape=tuple(shape))
 
 
+@public(function=False)
 def expand_as(a, other):
     return expand(a, other.shape)
 
 
+@public
 def broadcast_to(a, shape):
     return expand(a, shape)
 
 
+@public
 def select(a, dim, index):
     d = a._wrap_dim(dim)
     n = a.shape[d]
@@ -676,11 +728,13 @@ def select(a, dim, index):
     return S.SelectBackward0.apply(a, dim=d, index=index % n)
 
 
+@public
 def narrow(a, dim, start, length):
     d = a._wrap_dim(dim)
     return S.SliceBackward0.apply(a, dim=d, sl=slice(start, start + length))
 
 
+@public(method=False, aliases=("concat", "concatenate"))
 def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
@@ -706,9 +760,8 @@ def cat(tensors, dim=0):
     return _rowmajor(S.CatBackward0.apply(*tensors, dim=d))
 
 
-concat = concatenate = cat
 
-
+@public(method=False)
 def stack(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
@@ -722,6 +775,7 @@ def stack(tensors, dim=0):
     return _rowmajor(S.StackBackward0.apply(*tensors, dim=d))
 
 
+@public
 def split(a, split_size_or_sections, dim=0):
     d = a._wrap_dim(dim)
     n = a.shape[d]
@@ -739,17 +793,20 @@ def split(a, split_size_or_sections, dim=0):
     return S.SplitWithSizesBackward0.apply(a, dim=d, sizes=sizes, _num_outputs=len(sizes))
 
 
+@public
 def chunk(a, chunks, dim=0):
     d = a._wrap_dim(dim)
     size = -(-a.shape[d] // chunks)
     return split(a, size, d)
 
 
+@public
 def unbind(a, dim=0):
     d = a._wrap_dim(dim)
     return S.UnbindBackward0.apply(a, dim=d, _num_outputs=a.shape[d])
 
 
+@public(inplace=True)
 def masked_fill(a, mask, value):
     if mask.dtype is not _dtype.bool_:
         names = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "uint8": "unsigned char"}
@@ -765,15 +822,18 @@ def masked_fill(a, mask, value):
     return _rowmajor(S.MaskedFillBackward0.apply(a, mask=mask, value=value))
 
 
+@public
 def flip(a, dims):
     dims = (dims,) if isinstance(dims, numbers.Integral) else tuple(dims)
     return S.FlipBackward0.apply(a, dims=tuple(a._wrap_dim(d) for d in dims))
 
 
+@public(function=False)
 def repeat(a, *sizes):
     return S.RepeatBackward0.apply(a, repeats=_sizes(sizes))
 
 
+@public
 def clone(a, memory_format=None):
     """A copy with the input's layout (``preserve_format``, the default) or row-major
     (``contiguous_format``), recorded as CloneBackward0."""
@@ -786,35 +846,42 @@ def clone(a, memory_format=None):
     raise TypeError(f"clone(): argument 'memory_format' must be torch.memory_format, not {type(memory_format).__name__}")
 
 
-def contiguous(a):
+@public(function=False)
+def contiguous(a, memory_format=None):
     """``a`` itself when already C-contiguous, else a copy that is (CloneBackward0, as in PyTorch)."""
     if a._data.flags.c_contiguous:
         return a
     return M.CloneBackward0.apply(a, contiguous=True)
 
 
+@public
 def mm(a, b):
     return L.MmBackward0.apply(a, b)
 
 
+@public
 def mv(a, b):
     if a.dim() != 2 or b.dim() != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.dim()}, {b.dim()}")
     return L.MvBackward0.apply(a, b)
 
 
+@public
 def dot(a, b):
     return L.DotBackward0.apply(a, b)
 
 
+@public
 def bmm(a, b):
     return L.BmmBackward0.apply(a, b)
 
 
+@public
 def addmm(bias, a, b):
     return L.AddmmBackward0.apply(bias, a, b)
 
 
+@public
 def outer(a, b):
     return reshape(a, a.numel(), 1) * b
 
@@ -1019,18 +1086,11 @@ builtins_any, builtins_sum, builtins_max = _builtins.any, _builtins.sum, _builti
 
 
 # ---- log1p, expm1, cumsum and the smooth activations ----
-log1p = _float_unary(A.Log1PBackward0)
-expm1 = _float_unary(A.Expm1Backward0)
+log1p = public(_float_unary(A.Log1PBackward0), inplace=True, inplace_function=True)
+expm1 = public(_float_unary(A.Expm1Backward0), inplace=True, inplace_function=True)
 
 
-def log1p_(a):
-    return a.log1p_()
-
-
-def expm1_(a):
-    return a.expm1_()
-
-
+@public(inplace=True)
 def cumsum(input, dim, *, dtype=None):
     dtype = _dtype.to_dtype(dtype, "cumsum")
     d = _t(input)._wrap_dim(dim)
