@@ -14,6 +14,16 @@ from .factories import (arange, as_tensor, bernoulli, empty, empty_like, eye, fr
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,  # noqa: F401
                         no_grad, set_grad_enabled)
 from .tensor import Size, Tensor, device  # noqa: F401
+from ._device import get_default_device, set_default_device  # noqa: F401
+from .ops.out import with_out as _with_out
+
+# the torch functions that take ``out=`` (the Tensor methods of the same names do not)
+(abs, add, addmm, bmm, cat, clamp, concat, cos, cumsum, div, divide, dot, exp, log, matmul, maximum, mean,
+ minimum, mm, mul, multiply, mv, neg, pow, prod, reciprocal, rsqrt, sigmoid, sin, sqrt, square, stack, sub,
+ subtract, sum, tanh, true_divide, where) = (
+    _with_out(f) for f in (abs, add, addmm, bmm, cat, clamp, concat, cos, cumsum, div, divide, dot, exp, log,
+                           matmul, maximum, mean, minimum, mm, mul, multiply, mv, neg, pow, prod, reciprocal,
+                           rsqrt, sigmoid, sin, sqrt, square, stack, sub, subtract, sum, tanh, true_divide, where))
 from . import autograd  # noqa: F401,E402
 from .ops import _methods, api as _api, registry as _registry  # noqa: E402,F401  (modules declaring @public ops)
 
@@ -82,7 +92,7 @@ def set_rng_state(state):
 def __getattr__(name):
     # nn, optim and friends load on first use: ``import autograd_lab`` stays light
     import importlib
-    if name in ("nn", "optim", "random", "utils", "testing"):
+    if name in ("nn", "optim", "random", "utils", "testing", "cuda", "backends", "accelerator"):
         return importlib.import_module("." + name, __name__)
     if name == "Generator":
         from .random import Generator

@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 
-from . import _dtype
+from . import _device, _dtype
 from .tensor import Tensor
 
 
@@ -32,7 +32,10 @@ def _sizes(size, fn="empty"):
     return tuple(int(s) for s in size)
 
 
-def _finish(array, dtype, requires_grad):
+def _finish(array, dtype, requires_grad, out=None):
+    if out is not None:
+        from .ops.out import write_out
+        return write_out(out, Tensor._make(array, dtype=dtype), warn_resize=False)
     t = Tensor._make(array, dtype=dtype)
     if requires_grad:
         if not (dtype.is_floating_point or dtype.is_complex):
@@ -82,6 +85,7 @@ def _unwrap(data):
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new leaf tensor holding a copy of ``data`` (nested lists, numbers, arrays or tensors)."""
+    _device.check(device, factory=False)
     dtype = _dtype.to_dtype(dtype, "tensor")
     if isinstance(data, np.generic):
         data = np.asarray(data)
@@ -135,6 +139,7 @@ def _check_nesting(data):
 
 
 def as_tensor(data, dtype=None, device=None):
+    _device.check(device)
     dtype = _dtype.to_dtype(dtype, "as_tensor")
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)  # a cast keeps the history, as in PyTorch
@@ -150,30 +155,58 @@ def from_numpy(array):
     return Tensor._make(array, dtype=_dtype.from_numpy_dtype(array.dtype))
 
 
-def _filled(fill, size, dtype, requires_grad, fn):
-    d = _dtype.to_dtype(dtype, fn) or _dtype.get_default_dtype()
-    return _finish(np.full(_sizes(size, fn), fill, dtype=d.np), d, requires_grad)
+def _filled(fill, shape, dtype, requires_grad, fn, out=None):
+    d = _dtype.to_dtype(dtype, fn) or (out.dtype if out is not None else _dtype.get_default_dtype())
+    return _finish(np.full(shape, fill, dtype=d.np), d, requires_grad, out)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
-    return _filled(0, size, dtype, requires_grad, "zeros")
+_RANDOM_OVERLOADS = (
+    " * (tuple of ints size, *, torch.Generator generator, Tensor out = None, torch.dtype dtype = None, "
+    "torch.layout layout = None, torch.device device = None, bool pin_memory = False, bool requires_grad = False)\n"
+    " * (tuple of ints size, *, Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, "
+    "torch.device device = None, bool pin_memory = False, bool requires_grad = False)\n")
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
-    return _filled(1, size, dtype, requires_grad, "ones")
+def _size_arg(sizes, size, fn):
+    """``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``, with PyTorch's errors."""
+    if fn in ("rand", "randn") and (not sizes) == (size is None):
+        got = [type(s).__name__ for s in sizes] + ([] if size is None else [f"size={type(size).__name__}"])
+        raise TypeError(f"{fn}() received an invalid combination of arguments - got ({', '.join(got)}), but "
+                        f"expected one of:\n{_RANDOM_OVERLOADS}")
+    if size is None:
+        if not sizes:
+            raise TypeError(f'{fn}() missing 1 required positional arguments: "size"')
+        return _sizes(sizes, fn)
+    if sizes:
+        raise TypeError(f"{fn}() got multiple values for argument 'size'")
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"{fn}(): argument 'size' must be tuple of ints, not {type(size).__name__}")
+    return _sizes((size,), fn)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _filled(0, size, dtype, requires_grad, "empty")
+def zeros(*sizes, size=None, out=None, dtype=None, device=None, requires_grad=False):
+    _device.check(device)
+    return _filled(0, _size_arg(sizes, size, "zeros"), dtype, requires_grad, "zeros", out)
+
+
+def ones(*sizes, size=None, out=None, dtype=None, device=None, requires_grad=False):
+    _device.check(device)
+    return _filled(1, _size_arg(sizes, size, "ones"), dtype, requires_grad, "ones", out)
+
+
+def empty(*sizes, size=None, out=None, dtype=None, device=None, requires_grad=False, memory_format=None):
+    _device.check(device)
+    return _filled(0, _size_arg(sizes, size, "empty"), dtype, requires_grad, "empty", out)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    _device.check(device)
     if dtype is None:
         dtype = (_dtype.bool_ if isinstance(fill_value, bool) else
                  _dtype.int64 if isinstance(fill_value, numbers.Integral) else _dtype.get_default_dtype())
     if not isinstance(size, (tuple, list)):
         raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
-    return _filled(fill_value, (size,), dtype, requires_grad, "full")
+    return _filled(fill_value, _sizes((size,), "full"), dtype, requires_grad, "full")
 
 
 def _like(t, dtype, fn):
@@ -181,25 +214,30 @@ def _like(t, dtype, fn):
 
 
 def zeros_like(t, dtype=None, device=None, requires_grad=False, memory_format=None):
+    _device.check(device or _device.CPU)
     d = _like(t, dtype, "zeros_like")
     return _finish(np.zeros(t.shape, d.np), d, requires_grad)
 
 
 def ones_like(t, dtype=None, device=None, requires_grad=False, memory_format=None):
+    _device.check(device or _device.CPU)
     d = _like(t, dtype, "ones_like")
     return _finish(np.ones(t.shape, d.np), d, requires_grad)
 
 
 def empty_like(t, dtype=None, device=None, requires_grad=False, memory_format=None):
+    _device.check(device or _device.CPU)
     return zeros_like(t, dtype=dtype, requires_grad=requires_grad)
 
 
 def full_like(t, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
+    _device.check(device or _device.CPU)
     d = _like(t, dtype, "full_like")
     return _finish(np.full(t.shape, fill_value, d.np), d, requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    _device.check(device)
     d = _dtype.to_dtype(dtype, "eye") or _dtype.get_default_dtype()
     if n < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
@@ -209,6 +247,7 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    _device.check(device)
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
@@ -258,6 +297,7 @@ def _fma(a, b, c, np_type):
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    _device.check(device)
     d = _dtype.to_dtype(dtype, "linspace") or _dtype.get_default_dtype()
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
@@ -285,44 +325,59 @@ def _rand_dtype(dtype, fn):
     return d
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def rand(*sizes, size=None, generator=None, out=None, dtype=None, device=None, requires_grad=False):
     from . import random as _random
-    d = _rand_dtype(dtype, "rand")
-    return _finish(_random.uniform(_sizes(size), dtype=d.np, generator=generator), d, requires_grad)
+    _device.check(device)
+    d = _rand_dtype(dtype if dtype is not None or out is None else out.dtype, "rand")
+    shape = _size_arg(sizes, size, "rand")
+    return _finish(_random.uniform(shape, dtype=d.np, generator=generator), d, requires_grad, out)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def randn(*sizes, size=None, generator=None, out=None, dtype=None, device=None, requires_grad=False):
     from . import random as _random
-    d = _dtype.to_dtype(dtype, "randn") or _dtype.get_default_dtype()
-    return _finish(_random.normal(_sizes(size), dtype=d.np, generator=generator), d, requires_grad)
+    _device.check(device)
+    d = _dtype.to_dtype(dtype, "randn") or (out.dtype if out is not None else _dtype.get_default_dtype())
+    shape = _size_arg(sizes, size, "randn")
+    return _finish(_random.normal(shape, dtype=d.np, generator=generator), d, requires_grad, out)
 
 
-def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, device=None,
+            requires_grad=False):
+    """``randint(high, size)`` or ``randint(low, high, size)``, size also by keyword."""
+    _device.check(device)
     from . import random as _random
-    if size is None:
+    if size is None and isinstance(high, (tuple, list)):
         low, high, size = 0, low, high
-    if high is not None and size is None:
+    elif high is None:
+        low, high = 0, low
+    if size is None:
         raise TypeError("randint() missing required argument 'size'")
     d = _dtype.to_dtype(dtype, "randint") or _dtype.int64
-    return _finish(_random.randint(low, high, _sizes((size,)), dtype=d.np, generator=generator), d, requires_grad)
+    arr = _random.randint(low, high, _sizes((size,)), dtype=d.np, generator=generator)
+    return _finish(arr, d, requires_grad, out)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    _device.check(device)
     from . import random as _random
     d = _dtype.to_dtype(dtype, "randperm") or _dtype.int64
     return _finish(_random.randperm(n, dtype=d.np, generator=generator), d, requires_grad)
 
 
-def rand_like(t, dtype=None, requires_grad=False, generator=None):
-    return rand(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, generator=generator)
+def rand_like(t, dtype=None, device=None, requires_grad=False, generator=None, memory_format=None):
+    return rand(t.shape, dtype=dtype or t.dtype, device=device or _device.CPU, requires_grad=requires_grad,
+                generator=generator)
 
 
-def randn_like(t, dtype=None, requires_grad=False, generator=None):
-    return randn(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, generator=generator)
+def randn_like(t, dtype=None, device=None, requires_grad=False, generator=None, memory_format=None):
+    return randn(t.shape, dtype=dtype or t.dtype, device=device or _device.CPU, requires_grad=requires_grad,
+                 generator=generator)
 
 
-def randint_like(t, low, high=None, dtype=None, requires_grad=False):
-    return randint(low, high, t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def randint_like(t, low, high=None, dtype=None, device=None, requires_grad=False, generator=None,
+                 memory_format=None):
+    return randint(low, high, t.shape, dtype=dtype or t.dtype, device=device or _device.CPU,
+                   requires_grad=requires_grad, generator=generator)
 
 
 def normal(mean, std=1.0, size=None, *, generator=None):

@@ -5,7 +5,8 @@ import weakref
 
 import numpy as np
 
-from . import _dtype, grad_mode
+from . import _device, _dtype, grad_mode
+from ._device import device
 from ._dtype import dtype as _dtype_cls
 from .node import AccumulateGrad, _add_hook, _Hooks
 
@@ -33,31 +34,7 @@ class Size(tuple):
         return Size(r) if isinstance(item, slice) else r
 
 
-class device:
-    """Only the CPU exists here; ``device('cpu')`` and ``tensor.device`` print as PyTorch's."""
-
-    def __init__(self, type="cpu", index=None):
-        if isinstance(type, device):
-            type = type.type
-        if type != "cpu":
-            raise RuntimeError(f"autograd_lab runs on the CPU only; got device '{type}'")
-        self.type = type
-        self.index = index
-
-    def __repr__(self):
-        return "device(type='cpu')"
-
-    def __str__(self):
-        return "cpu"
-
-    def __eq__(self, other):
-        return str(other) == "cpu" or isinstance(other, device)
-
-    def __hash__(self):
-        return hash("cpu")
-
-
-_CPU = device()
+_CPU = _device.CPU
 _warned_float = [False]
 
 
@@ -70,6 +47,10 @@ def _edge_of(t):
 
 class Tensor:
     """A multi-dimensional array that can record the operations applied to it."""
+
+    # ``type(t)`` prints <class 'torch.Tensor'> as in PyTorch; pickling is unaffected, since instances
+    # pickle through __reduce_ex__ (a function of this module), never by the class's name
+    __module__ = "torch"
 
     __array_priority__ = 1000  # so numpy scalars on the left defer to our operators
     # defaults on the class: most tensors never get history, hooks or a grad, and ops make many
@@ -391,21 +372,23 @@ class Tensor:
 
     # ---- type conversion (differentiable casts) ----
     def to(self, *args, **kwargs):
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``; a cast is differentiable
+        (ToCopyBackward0). Only the CPU exists: other devices fail as in a CPU build of PyTorch."""
         target = kwargs.get("dtype")
+        where = kwargs.get("device")
         for a in args:
             if isinstance(a, _dtype_cls):
                 target = a
             elif isinstance(a, Tensor):
                 target = a.dtype
-            elif isinstance(a, (str, device)):
-                if str(a) not in ("cpu", "cpu:0"):
-                    if isinstance(a, str) and a.split(":")[0] in ("cuda", "mps", "xpu", "meta"):
-                        raise RuntimeError(f"autograd_lab runs on the CPU only; got device '{a}'")
-                    raise RuntimeError(f"Invalid device string: '{a}'")
-        if target is None or target is self._dtype:
+            elif isinstance(a, (str, device, numbers.Integral)):
+                where = a
+        if where is not None:
+            _device.check(device(where), factory=False)
+        if not kwargs.get("copy", False) and (target is None or target is self._dtype):
             return self
         from .ops.arithmetic import ToCopyBackward0
-        return ToCopyBackward0.apply(self, dtype=target)
+        return ToCopyBackward0.apply(self, dtype=target or self._dtype)
 
     def type(self, dtype=None):
         if dtype is None:
@@ -430,8 +413,20 @@ class Tensor:
     def half(self):
         return self.to(_dtype.float16)
 
-    def cpu(self):
+    def cpu(self, memory_format=None):
         return self
+
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        if device is not None and not isinstance(device, str):
+            _device.device(device)  # an index alone: PyTorch's "no accelerator" error
+        raise AssertionError(_device.NO_CUDA)
+
+    @property
+    def is_cpu(self):
+        return True
+
+    def get_device(self):
+        return -1
 
     def contiguous(self, memory_format=None):
         return self

@@ -327,11 +327,19 @@ class Module:
         return self
 
     def to(self, *args, **kwargs):
+        from .. import _device
         from .._dtype import dtype as dtype_cls
         target = kwargs.get("dtype")
+        where = kwargs.get("device")
         for a in args:
             if isinstance(a, dtype_cls):
                 target = a
+            elif isinstance(a, Tensor):
+                target = a.dtype
+            elif isinstance(a, (str, _device.device, int)):
+                where = a
+        if where is not None:
+            _device.check(_device.device(where), factory=False)
         if target is None:
             return self
         if not (target.is_floating_point or target.is_complex):
@@ -352,6 +360,10 @@ class Module:
 
     def cpu(self):
         return self
+
+    def cuda(self, device=None):
+        from .. import _device
+        raise AssertionError(_device.NO_CUDA)
 
     # ---- saving and loading ----
     def _save_to_state_dict(self, destination, prefix, keep_vars):

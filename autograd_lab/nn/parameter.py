@@ -11,6 +11,8 @@ class Parameter(Tensor):
     Module attribute registers. It shares memory and the version counter with ``data``, as in
     PyTorch; operations on it give plain Tensors."""
 
+    __module__ = "torch.nn.parameter"  # type(p) prints as PyTorch's (see Tensor.__module__)
+
     def __new__(cls, data=None, requires_grad=True):
         if data is None:
             data = Tensor._make(np.empty(0, _dtype.get_default_dtype().np))
