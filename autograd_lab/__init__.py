@@ -15,15 +15,6 @@ from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inferen
                         no_grad, set_grad_enabled)
 from .tensor import Size, Tensor, device  # noqa: F401
 from ._device import get_default_device, set_default_device  # noqa: F401
-from .ops.out import with_out as _with_out
-
-# the torch functions that take ``out=`` (the Tensor methods of the same names do not)
-(abs, add, addmm, bmm, cat, clamp, concat, cos, cumsum, div, divide, dot, exp, log, matmul, maximum, mean,
- minimum, mm, mul, multiply, mv, neg, pow, prod, reciprocal, rsqrt, sigmoid, sin, sqrt, square, stack, sub,
- subtract, sum, tanh, true_divide, where) = (
-    _with_out(f) for f in (abs, add, addmm, bmm, cat, clamp, concat, cos, cumsum, div, divide, dot, exp, log,
-                           matmul, maximum, mean, minimum, mm, mul, multiply, mv, neg, pow, prod, reciprocal,
-                           rsqrt, sigmoid, sin, sqrt, square, stack, sub, subtract, sum, tanh, true_divide, where))
 from . import autograd  # noqa: F401,E402
 from .ops import _methods, api as _api, registry as _registry  # noqa: E402,F401  (modules declaring @public ops)
 

@@ -244,3 +244,21 @@ def test_pickle_round_trips_tensors_parameters_modules():
     back = pickle.loads(pickle.dumps(m))
     assert type(back.weight) is A.nn.Parameter and back.weight.tolist() == m.weight.tolist()
     assert repr(back) == repr(m)
+
+
+@pytest.mark.parametrize("name", ["multiply", "divide", "true_divide", "subtract", "negative", "exp", "clip",
+                                  "concat", "where", "sqrt", "abs"])
+def test_out_error_names_the_op_not_the_alias(name):
+    def call(L):
+        x = L.ones(2, requires_grad=True)
+        f = getattr(L, name)
+        if name == "where":
+            return f(x > 0, x, x, out=L.zeros(2))
+        if name == "concat":
+            return f([x], out=L.zeros(2))
+        if name in ("negative", "exp", "sqrt", "abs"):
+            return f(x, out=L.zeros(2))
+        if name == "clip":
+            return f(x, min=0, out=L.zeros(2))
+        return f(x, 2, out=L.zeros(2))
+    raises_same(call)

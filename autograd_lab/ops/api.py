@@ -11,8 +11,8 @@ from . import activations as A, arithmetic as M, linalg as L, reductions as R, s
 from ._util import as_tensor, binary, normalize_dims, relayout, result_type
 from .registry import public
 
-where = public(M.where, method=False)  # x.where(cond, y) differs: bound in _methods
-matmul = public(L.matmul)
+where = public(M.where, method=False, out=True)  # x.where(cond, y) differs: bound in _methods
+matmul = public(L.matmul, out=True)
 
 
 def _rowmajor(out):
@@ -42,7 +42,7 @@ def _check_alpha(a, b, alpha):
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
 
 
-@public(inplace=True)
+@public(inplace=True, out=True)
 def add(a, b, *, alpha=1):
     _check_alpha(a, b, alpha)
     return binary(M.AddBackward0, a, b, alpha=alpha)
@@ -59,7 +59,7 @@ def _check_bool_sub(a, b):
                            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
 
 
-@public(inplace=True, aliases=("subtract",))
+@public(inplace=True, aliases=("subtract",), out=True)
 def sub(a, b, *, alpha=1):
     _check_bool_sub(a, b)
     _check_alpha(a, b, alpha)
@@ -77,12 +77,12 @@ def rsub(a, b, *, alpha=1):
     return M.RsubBackward1.apply(a.to(dt) if a.dtype is not dt else a, c=b, alpha=alpha)
 
 
-@public(inplace=True, aliases=("multiply",))
+@public(inplace=True, aliases=("multiply",), out=True)
 def mul(a, b):
     return binary(M.MulBackward0, a, b)
 
 
-@public(inplace=True, aliases=("divide", "true_divide"))
+@public(inplace=True, aliases=("divide", "true_divide"), out=True)
 def div(a, b, *, rounding_mode=None):
     if rounding_mode is not None:
         if rounding_mode not in ("floor", "trunc"):
@@ -131,7 +131,7 @@ def rdiv(a, b):
     return mul(M.ReciprocalBackward0.apply(a), b)
 
 
-@public(inplace=True, inplace_function=True, aliases=("negative",))
+@public(inplace=True, inplace_function=True, aliases=("negative",), out=True)
 def neg(a):
     if a.dtype is _dtype.bool_:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
@@ -140,7 +140,7 @@ def neg(a):
 
 
 
-@public(inplace=True)
+@public(inplace=True, out=True)
 def pow(a, exponent):
     if isinstance(a, Tensor) and isinstance(exponent, Tensor):
         return binary(M.PowBackward1, a, exponent)
@@ -153,7 +153,7 @@ def pow(a, exponent):
     return M.PowBackward2.apply(exponent if exponent.dtype is dt else exponent.to(dt), base=a)
 
 
-@public(inplace=True, inplace_function=True)
+@public(inplace=True, inplace_function=True, out=True)
 def square(a):
     return pow(a, 2)
 
@@ -169,15 +169,15 @@ def _float_unary(cls):
     return fn
 
 
-exp = public(_float_unary(M.ExpBackward0), inplace=True, inplace_function=True)
-log = public(_float_unary(M.LogBackward0), inplace=True, inplace_function=True)
-sqrt = public(_float_unary(M.SqrtBackward0), inplace=True, inplace_function=True)
-rsqrt = public(_float_unary(M.RsqrtBackward0), inplace=True, inplace_function=True)
-sin = public(_float_unary(M.SinBackward0), inplace=True, inplace_function=True)
-cos = public(_float_unary(M.CosBackward0), inplace=True, inplace_function=True)
-tanh = public(_float_unary(A.TanhBackward0), inplace=True, inplace_function=True)
-sigmoid = public(_float_unary(A.SigmoidBackward0), inplace=True, inplace_function=True)
-reciprocal = public(_float_unary(M.ReciprocalBackward0), inplace=True, inplace_function=True)
+exp = public(_float_unary(M.ExpBackward0), inplace=True, inplace_function=True, out=True)
+log = public(_float_unary(M.LogBackward0), inplace=True, inplace_function=True, out=True)
+sqrt = public(_float_unary(M.SqrtBackward0), inplace=True, inplace_function=True, out=True)
+rsqrt = public(_float_unary(M.RsqrtBackward0), inplace=True, inplace_function=True, out=True)
+sin = public(_float_unary(M.SinBackward0), inplace=True, inplace_function=True, out=True)
+cos = public(_float_unary(M.CosBackward0), inplace=True, inplace_function=True, out=True)
+tanh = public(_float_unary(A.TanhBackward0), inplace=True, inplace_function=True, out=True)
+sigmoid = public(_float_unary(A.SigmoidBackward0), inplace=True, inplace_function=True, out=True)
+reciprocal = public(_float_unary(M.ReciprocalBackward0), inplace=True, inplace_function=True, out=True)
 
 
 # dtypes as PyTorch's C++ messages name them
@@ -189,7 +189,7 @@ def _not_implemented(kernel, a):
     raise NotImplementedError(f'"{kernel}" not implemented for \'{_TYPE_NAMES.get(a.dtype.name, a.dtype.name)}\'')
 
 
-@public(inplace=True, inplace_function=True)
+@public(inplace=True, inplace_function=True, out=True)
 def abs(a):
     if _t(a).dtype is _dtype.bool_:
         _not_implemented("abs_cpu", a)
@@ -219,7 +219,7 @@ def _bound_type(a, *bounds):
     return result_type(a, *(b for b in bounds if b is not None))
 
 
-@public(inplace=True, inplace_function=True, aliases=("clip",))
+@public(inplace=True, inplace_function=True, aliases=("clip",), out=True)
 def clamp(a, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -251,12 +251,12 @@ def clamp_max(a, max):
     return M.ClampMaxBackward0.apply(a if a.dtype is dt else a.to(dt), max=max)
 
 
-@public
+@public(out=True)
 def maximum(a, b):
     return binary(M.MaximumBackward0, _t(a), _t(b))
 
 
-@public
+@public(out=True)
 def minimum(a, b):
     return binary(M.MinimumBackward0, _t(a), _t(b))
 
@@ -269,7 +269,7 @@ def _reduce_dims(a, dim):
     return normalize_dims(dim, a.dim())
 
 
-@public
+@public(out=True)
 def sum(a, dim=None, keepdim=False, *, dtype=None):
     dtype = _dtype.to_dtype(dtype, "sum")
     if dim is None:
@@ -283,7 +283,7 @@ def _need_float(a, fn):
                            f"complex dtype. Got: {_TYPE_NAMES.get(a.dtype.name, a.dtype.name)}")
 
 
-@public
+@public(out=True)
 def mean(a, dim=None, keepdim=False, *, dtype=None):
     dtype = _dtype.to_dtype(dtype, "mean")
     if dtype is None:
@@ -483,7 +483,7 @@ def logsumexp(a, dim, keepdim=False):
     return _rowmajor(R.LogsumexpBackward0.apply(a, dims=dims, keepdim=keepdim))
 
 
-@public
+@public(out=True)
 def prod(a, dim=None, keepdim=False):
     if dim is not None:
         raise NotImplementedError("prod(dim=...) is not implemented in autograd_lab; use prod() or a loop")
@@ -734,7 +734,7 @@ def narrow(a, dim, start, length):
     return S.SliceBackward0.apply(a, dim=d, sl=slice(start, start + length))
 
 
-@public(method=False, aliases=("concat", "concatenate"))
+@public(method=False, aliases=("concat", "concatenate"), out=True)
 def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
@@ -761,7 +761,7 @@ def cat(tensors, dim=0):
 
 
 
-@public(method=False)
+@public(method=False, out=True)
 def stack(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
@@ -854,29 +854,29 @@ def contiguous(a, memory_format=None):
     return M.CloneBackward0.apply(a, contiguous=True)
 
 
-@public
+@public(out=True)
 def mm(a, b):
     return L.MmBackward0.apply(a, b)
 
 
-@public
+@public(out=True)
 def mv(a, b):
     if a.dim() != 2 or b.dim() != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.dim()}, {b.dim()}")
     return L.MvBackward0.apply(a, b)
 
 
-@public
+@public(out=True)
 def dot(a, b):
     return L.DotBackward0.apply(a, b)
 
 
-@public
+@public(out=True)
 def bmm(a, b):
     return L.BmmBackward0.apply(a, b)
 
 
-@public
+@public(out=True)
 def addmm(bias, a, b):
     return L.AddmmBackward0.apply(bias, a, b)
 
@@ -1090,7 +1090,7 @@ log1p = public(_float_unary(A.Log1PBackward0), inplace=True, inplace_function=Tr
 expm1 = public(_float_unary(A.Expm1Backward0), inplace=True, inplace_function=True)
 
 
-@public(inplace=True)
+@public(inplace=True, out=True)
 def cumsum(input, dim, *, dtype=None):
     dtype = _dtype.to_dtype(dtype, "cumsum")
     d = _t(input)._wrap_dim(dim)

@@ -20,11 +20,13 @@ How to add an op (say ``sin``)
    method              ``x.sin()``                  True
    inplace             ``x.sin_()``                 False
    inplace_function    ``torch.sin_(x)``            False
+   out                 ``torch.sin(x, out=y)``      False
    aliases=("...",)    the same under other names   ()
    ==================  ===========================  =======
 
    The in-place forms come for free: they run the function out of place and write the result
-   back (``inplace.apply_inplace``: version counter, leaf checks, views rebased).
+   back (``inplace.apply_inplace``: version counter, leaf checks, views rebased). So does ``out=``
+   (``out.with_out``: the result copied into ``out``, resized, PyTorch's checks).
 3. If the file is new, import it in ``autograd_lab/__init__.py`` before ``registry.install``.
 4. Test it against PyTorch (a case in tests/test_ops_torch.py) and with finite differences
    (tests/test_gradcheck.py). ``tests/test_registry.py`` checks that every declared name is
@@ -43,18 +45,20 @@ class Declaration:
     method: bool
     inplace: bool
     inplace_function: bool
+    out: bool
 
 
 PUBLIC = {}  # public name -> Declaration, in declaration order
 
 
-def public(fn=None, *, name=None, function=True, method=True, inplace=False, inplace_function=False, aliases=()):
+def public(fn=None, *, name=None, function=True, method=True, inplace=False, inplace_function=False, out=False,
+           aliases=()):
     """Declare ``fn`` public under its name (and ``aliases``); see the module docstring."""
     def declare(fn):
         for n in (name or fn.__name__, *aliases):
             if n in PUBLIC and PUBLIC[n].fn is not fn:
                 raise ValueError(f"public op {n!r} is declared twice")
-            PUBLIC[n] = Declaration(fn, function, method, inplace, inplace_function)
+            PUBLIC[n] = Declaration(fn, function, method, inplace, inplace_function, out)
         return fn
     return declare if fn is None else declare(fn)
 
@@ -72,9 +76,12 @@ def inplace_form(fn, name):
 
 def install(namespace, tensor_cls):
     """Put every declared op where its declaration says: the module ``namespace`` and/or Tensor."""
+    from .out import with_out
+    primary = {}  # PyTorch's out= errors name the op as declared, not the alias called
     for name, d in PUBLIC.items():
+        primary.setdefault(id(d.fn), name)
         if d.function:
-            namespace[name] = d.fn
+            namespace[name] = with_out(d.fn, primary[id(d.fn)]) if d.out else d.fn
         if d.method:
             setattr(tensor_cls, name, d.fn)
         if d.inplace or d.inplace_function:
