@@ -97,6 +97,16 @@ class SavedTensor:
     def is_stale(self):
         return self._version_box[0] != self.saved_version
 
+    @property
+    def data(self):
+        """The saved tensor without any check (None once freed), as PyTorch's ``SavedTensor.data``."""
+        if self.freed:
+            return None
+        if self.is_output:
+            from .tensor import Tensor
+            return Tensor._make(self._data)
+        return self._tensor
+
     def peek(self):
         """The saved value as a NumPy array, for display only: no checks, None once freed."""
         if self.freed:
@@ -217,18 +227,19 @@ class Node:
 
     def __getattr__(self, attr):
         # grad_fn._saved_self and friends, as PyTorch exposes them
-        if attr.startswith("_saved_"):
-            saved = self.__dict__.get("_saved", {})
-            key = attr[len("_saved_"):]
+        if attr.startswith(("_saved_", "_raw_saved_")):
+            raw = attr.startswith("_raw_saved_")
+            saved = self.saved_tensors_info()
+            key = attr[len("_raw_saved_" if raw else "_saved_"):]
             if key in saved:
-                return saved[key].unpack()
-            if key == "result" and "result" in saved:
-                return saved["result"].unpack()
-        if attr.startswith("_raw_saved_"):
-            saved = self.__dict__.get("_saved", {})
-            if attr[len("_raw_saved_"):] in saved:
-                return saved[attr[len("_raw_saved_"):]]
+                return saved[key] if raw else saved[key].unpack()
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
+
+    def __dir__(self):
+        # the saved tensors are listed as attributes, as PyTorch lists them (viz finds them so)
+        # (in the order they were saved: viz lists them in the order __dir__ gives)
+        saved = [f"{prefix}{name}" for name in self.saved_tensors_info() for prefix in ("_saved_", "_raw_saved_")]
+        return saved + [a for a in super().__dir__() if a not in saved]
 
     def __repr__(self):
         return f"<{type(self).__name__} object at {hex(id(self))}>"

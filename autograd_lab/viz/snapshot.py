@@ -1,9 +1,9 @@
 """A computation graph frozen into plain data: what every drawing (DOT, text, widgets) reads.
 
-``snapshot(loss)`` walks the graph once through its public view only (``grad_fn``,
-``next_functions``, ``AccumulateGrad.variable``, ``saved_tensors_info()``, the hook dicts,
+``snapshot(loss)`` walks the graph once through its public view only (see ``view``: ``grad_fn``,
+``next_functions``, ``AccumulateGrad.variable``, ``_saved_*`` / ``_raw_saved_*``, the hook dicts,
 ``metadata``) and records JSON-ready node and edge dicts. Nothing here reaches into the engine, so
-a drawing can never change what backward does.
+a drawing can never change what backward does, and a real ``torch`` graph snapshots the same way.
 
 Ids are handed out in one fixed order (roots in the order given, then a depth-first walk that
 follows ``next_functions`` from index 0), so the same graph always gets the same ids: ``n0``,
@@ -21,55 +21,21 @@ import itertools
 import numpy as np
 
 from .. import anomaly
-from ..node import AccumulateGrad, Node
-from ..tensor import Tensor
+from ..node import Node
+from . import view
 from ._format import abbreviate, shape_list, short_repr
 
 STATES = ("pending", "current", "done", "freed", "error")
 
-# attributes every Node has; anything else public on an instance is an op's own attribute
-_NODE_FIELDS = {"next_functions", "variable", "metadata"}
-
-
-def _dtype_name(dt):
-    return getattr(dt, "name", None) or str(dt)
-
-
-def _node_label(node):
-    if isinstance(node, AccumulateGrad):
-        return "AccumulateGrad"  # name() says "torch::autograd::AccumulateGrad", as PyTorch does
-    return node.name()
 
 
 def _count_hooks(*stores):
-    n = 0
-    for store in stores:
-        if store:
-            n += len(store)
-    return n
+    return sum(len(store) for store in stores if store)
 
 
-def _metadata_module(node):
-    meta = getattr(node, "metadata", None)
-    if meta:
-        module = meta.get("module")
-        if module is not None:
-            return str(module)
-    return None
-
-
-def _array_of(t):
-    return None if t is None else t.detach().numpy()
-
-
-def _retained(node):
-    """The (output_nr, tensor) pairs still alive among the tensors this node retains grad for."""
-    out = []
-    for nr, ref in sorted((node._retains_grad or {}).items()):
-        t = ref()
-        if t is not None:
-            out.append((nr, t))
-    return out
+def _site(node):
+    # where a node was made, as autograd_lab's trace() / anomaly mode record it
+    return anomaly.site_of(node) if isinstance(node, Node) and not view.is_accumulate(node) else None
 
 
 def nonfinite_of(*arrays):
@@ -87,28 +53,6 @@ def nonfinite_of(*arrays):
         if worst is None and np.isinf(a).any():
             worst = "inf"
     return worst
-
-
-def _data_of(t):
-    return None if t is None else t._data
-
-
-def _saved_tensor(st):
-    """The tensor a SavedTensor holds as an input (None for an op's own output, or once freed)."""
-    return getattr(st, "_tensor", None)
-
-
-def _saved_producer(st, owner):
-    """The node that produced the tensor a SavedTensor holds: its owner for a saved result, else the
-    saved input's grad_fn (None for a leaf or a tensor without history, or once freed)."""
-    if st.is_output:
-        return owner
-    t = _saved_tensor(st)
-    return None if t is None else t.grad_fn
-
-
-def _site(node):
-    return anomaly.site_of(node) if node is not None and not isinstance(node, AccumulateGrad) else None
 
 
 def _blank(nid, kind, label):
@@ -136,6 +80,8 @@ class Snapshot:
         self._alive = []      # everything whose id() is a key above
         self._info = {}       # node id -> extra facts describe() needs (graph node, root tensor)
         self._explicit = {}   # states set through set_state, kept across refresh()
+        self._known = []      # tensors given (roots, params, named ones): PyTorch shows a retained
+                              # grad only on the tensor, so these are where retained grads are found
 
     # ---- lookups ----
     def id_of(self, obj):
@@ -143,7 +89,7 @@ class Snapshot:
         nid = self._ids.get(id(obj))
         if nid is not None:
             return nid
-        if isinstance(obj, Tensor) and obj.grad_fn is not None:
+        if view.is_tensor(obj) and obj.grad_fn is not None:
             return self._ids.get(id(obj.grad_fn))
         return None
 
@@ -273,30 +219,29 @@ class Snapshot:
         ``log(0)`` marks LogBackward0 itself, not only the ops downstream of it.
         """
         produced = {}  # op id -> arrays of its outputs seen elsewhere in the graph
+        saved_views = {}
         for n in self.nodes:
             if n["kind"] != "saved":
                 continue
-            st = self._objs[n["id"]]
-            owner = self._info[n["id"]]["owner"]
-            pid = self._ids.get(id(_saved_producer(st, owner)))
+            info = self._info[n["id"]]
+            sv = saved_views[n["id"]] = view.Saved(info["owner"], info["saved_name"])
+            pid = self._ids.get(id(sv.producer))
             if pid is not None and self._index[pid]["kind"] == "op":
-                produced.setdefault(pid, []).append(st.peek())
+                produced.setdefault(pid, []).append(sv.value)
         for n in self.nodes:
             nid, kind = n["id"], n["kind"]
             obj = self._objs[nid]
-            if kind == "leaf":
-                n["nonfinite"] = nonfinite_of(obj._data, _data_of(obj._grad))
-            elif kind == "output":
-                n["nonfinite"] = nonfinite_of(obj._data, _data_of(obj._grad) if obj.retains_grad else None)
+            if kind in ("leaf", "output"):
+                n["nonfinite"] = nonfinite_of(view.array(obj), view.array(view.grad(obj)))
             elif kind == "saved":
-                n["nonfinite"] = nonfinite_of(obj.peek())
+                n["nonfinite"] = nonfinite_of(saved_views[nid].value)
             else:
                 arrays = list(produced.get(nid, ()))
-                for _, t in _retained(obj):
-                    arrays += [t._data, _data_of(t._grad)]
+                for _, t in view.retained(obj, self._known):
+                    arrays += [view.array(t), view.array(view.grad(t))]
                 root = self._info[nid].get("tensor")
                 if root is not None:
-                    arrays.append(root._data)
+                    arrays.append(view.array(root))
                 n["nonfinite"] = nonfinite_of(*arrays)
 
     # ---- building ----
@@ -323,60 +268,58 @@ class Snapshot:
         if kind == "leaf":
             t, acc = obj, info.get("node")
             name = names.get(id(t))
-            module = (_metadata_module(acc) if acc is not None else None)
+            module = (view.module_of(acc) if acc is not None else None)
             if module is None and name and "." in name:
                 module = name.rsplit(".", 1)[0]  # "encoder.0.weight" belongs to "encoder.0"
-            grad = t.grad
             return {"label": name or ("AccumulateGrad" if acc is not None else "leaf"), "name": name,
-                    "shape": shape_list(t.shape), "dtype": _dtype_name(t.dtype),
-                    "value": abbreviate(_array_of(t)), "grad": abbreviate(_array_of(grad)),
-                    "hooks": _count_hooks(t._backward_hooks, *(_node_hooks(acc) if acc else ())),
+                    "shape": shape_list(t.shape), "dtype": view.dtype_name(t.dtype),
+                    "value": abbreviate(view.array(t)), "grad": abbreviate(view.array(view.grad(t))),
+                    "hooks": _count_hooks(view.tensor_hooks(t), *(s for _, s in view.node_hooks(acc) if acc)),
                     "retains_grad": False, "module": module, "requires_grad": t.requires_grad,
                     "site": None}
         if kind == "output":
             t = obj
-            grad = t.grad if t.retains_grad else None  # a plain non-leaf .grad read would warn
             return {"label": names.get(id(t)) or "output", "name": names.get(id(t)),
-                    "shape": shape_list(t.shape), "dtype": _dtype_name(t.dtype),
-                    "value": abbreviate(_array_of(t)), "grad": abbreviate(_array_of(grad)),
+                    "shape": shape_list(t.shape), "dtype": view.dtype_name(t.dtype),
+                    "value": abbreviate(view.array(t)), "grad": abbreviate(view.array(view.grad(t))),
                     "hooks": 0, "retains_grad": t.retains_grad,
-                    "module": _metadata_module(t.grad_fn), "requires_grad": t.requires_grad,
+                    "module": view.module_of(t.grad_fn), "requires_grad": t.requires_grad,
                     "site": _site(t.grad_fn)}
         if kind == "saved":
-            st, owner = obj, info["owner"]
-            return {"label": st.name, "name": st.name, "shape": shape_list(st.shape),
-                    "dtype": _dtype_name(st.dtype), "value": abbreviate(st.peek()), "grad": None,
-                    "hooks": 0, "retains_grad": False, "module": _metadata_module(owner),
+            owner = info["owner"]
+            sv = view.Saved(owner, info["saved_name"])
+            return {"label": sv.name, "name": sv.name, "shape": shape_list(sv.shape),
+                    "dtype": sv.dtype, "value": abbreviate(sv.value), "grad": None,
+                    "hooks": 0, "retains_grad": False, "module": view.module_of(owner),
                     "requires_grad": False, "owner": info["owner_id"],
-                    "saved_version": st.saved_version, "version": st.version, "freed": st.freed,
-                    "stale": (not st.freed) and st.is_stale, "is_output": st.is_output,
-                    "site": _site(_saved_producer(st, owner))}
+                    "saved_version": sv.saved_version, "version": sv.version, "freed": sv.freed,
+                    "stale": sv.stale, "is_output": sv.is_output, "site": _site(sv.producer)}
         # an op
         node = obj
-        retained = _retained(node)
+        retained = view.retained(node, self._known)
         shape = dtype = name = grad = None
         # the public view gives an op's output shape only through a tensor we hold: a retained one,
         # or a root (whose name stays on its output node)
         known = retained[0][1] if retained else info.get("tensor")
         if known is not None:
-            shape, dtype = shape_list(known.shape), _dtype_name(known.dtype)
+            shape, dtype = shape_list(known.shape), view.dtype_name(known.dtype)
         if retained:
             name = names.get(id(retained[0][1]))
-            grad = abbreviate(_array_of(retained[0][1].grad))
+            grad = abbreviate(view.array(view.grad(retained[0][1])))
         saved = []
-        for sname, st in node.saved_tensors_info().items():
-            saved.append({"id": f"{nid}.{sname}", "name": sname, "shape": shape_list(st.shape),
-                          "dtype": _dtype_name(st.dtype), "saved_version": st.saved_version,
-                          "version": st.version, "freed": st.freed,
-                          "stale": (not st.freed) and st.is_stale, "value": abbreviate(st.peek()),
-                          "is_output": st.is_output})
-        attrs = {}
-        for key, value in vars(node).items():
-            if not key.startswith("_") and key not in _NODE_FIELDS:
-                attrs[key] = short_repr(value, 200)  # drawings cut it further (max_attr_chars)
-        return {"label": _node_label(node), "name": name, "shape": shape, "dtype": dtype,
-                "value": None, "grad": grad, "saved": saved, "hooks": _count_hooks(*_node_hooks(node)),
-                "retains_grad": bool(retained), "module": _metadata_module(node), "requires_grad": True,
+        for sname, sv in view.saved(node).items():
+            saved.append({"id": f"{nid}.{sname}", "name": sname, "shape": shape_list(sv.shape),
+                          "dtype": sv.dtype, "saved_version": sv.saved_version,
+                          "version": sv.version, "freed": sv.freed, "stale": sv.stale,
+                          "value": abbreviate(sv.value), "is_output": sv.is_output})
+        # drawings cut attributes further (max_attr_chars)
+        attrs = {key: short_repr(value, 200) for key, value in view.attributes(node).items()}
+        hooks = [s for _, s in view.node_hooks(node)]
+        if view.is_torch(node):  # PyTorch shows a non-leaf tensor's hooks on the tensor only
+            hooks += [view.tensor_hooks(t) for t in self._known if view.is_tensor(t) and t.grad_fn is node]
+        return {"label": view.label(node), "name": name, "shape": shape, "dtype": dtype,
+                "value": None, "grad": grad, "saved": saved, "hooks": _count_hooks(*hooks),
+                "retains_grad": bool(retained), "module": view.module_of(node), "requires_grad": True,
                 "attrs": attrs, "site": _site(node)}
 
     def _add_node(self, nid, kind):
@@ -392,11 +335,6 @@ class Snapshot:
                            "index": index, "kind": kind, "output_nr": output_nr})
 
 
-def _node_hooks(node):
-    tensor_hooks = node._tensor_pre_hooks or {}
-    return (node._pre_hooks, node._post_hooks, *tensor_hooks.values())
-
-
 def _flatten(args):
     out = []
     for a in args:
@@ -407,12 +345,16 @@ def _flatten(args):
     return out
 
 
-def snapshot(*tensors_or_nodes, params=None, names=None):
+def snapshot(*tensors_or_nodes, params=None, names=None, tensors=()):
     """Freeze the graph behind some tensors (or nodes) into a :class:`Snapshot`.
 
     params: ``{name: Tensor}`` or an iterable of ``(name, Tensor)`` such as
         ``module.named_parameters()``; those leaves are labelled with their names.
     names: ``{id(tensor): name}`` for any other tensor (leaves, outputs, retained tensors).
+    tensors: more tensors the graph may hold (a retained grad shows on a torch graph only when its
+        tensor is given here or as a root).
+
+    Works alike on autograd_lab's graphs and on real ``torch`` ones.
     """
     label_of = {}
     keep = []  # the named tensors must outlive the snapshot's use of their id()
@@ -433,16 +375,18 @@ def snapshot(*tensors_or_nodes, params=None, names=None):
 
     def key_of(node):
         # a leaf and its AccumulateGrad are one drawn node: key both by the leaf tensor
-        return id(node.variable) if isinstance(node, AccumulateGrad) else id(node)
+        return id(node.variable) if view.is_accumulate(node) else id(node)
 
     tensor_of_node = {}  # id(grad_fn) -> a root tensor it produced as output 0 (for its shape)
     roots = _flatten(tensors_or_nodes)
+    snap._known = [r for r in roots if view.is_tensor(r)] + keep + list(tensors)
+    snap._alive.extend(tensors)
     for r in roots:
-        if isinstance(r, Tensor) and r.grad_fn is not None and r.output_nr == 0:
+        if view.is_tensor(r) and r.grad_fn is not None and r.output_nr == 0:
             tensor_of_node.setdefault(id(r.grad_fn), r)
 
     for root in roots:
-        if isinstance(root, Tensor):
+        if view.is_tensor(root):
             if id(root) in snap._ids:
                 snap.roots.append(snap._ids[id(root)])
                 continue
@@ -457,7 +401,7 @@ def snapshot(*tensors_or_nodes, params=None, names=None):
             snap._add_node(nid, "output")
             snap.roots.append(nid)
             start = root.grad_fn
-        elif isinstance(root, Node):
+        elif view.is_node(root):
             start = root
         else:
             raise TypeError(f"snapshot() takes Tensors or autograd Nodes, not {type(root).__name__}")
@@ -469,7 +413,7 @@ def snapshot(*tensors_or_nodes, params=None, names=None):
             key = key_of(node)
             if key in snap._ids:
                 seen = snap._ids[key]
-                if isinstance(node, AccumulateGrad) and id(node) not in snap._ids:
+                if view.is_accumulate(node) and id(node) not in snap._ids:
                     # the leaf was a root given before the graph that reaches it: adopt its sink
                     snap._ids[id(node)] = seen
                     snap._alive.append(node)
@@ -480,7 +424,7 @@ def snapshot(*tensors_or_nodes, params=None, names=None):
                 continue
             nid = new_id()
             first = first or nid
-            if isinstance(node, AccumulateGrad):
+            if view.is_accumulate(node):
                 snap._register(nid, node.variable, "leaf", {"names": label_of, "node": node})
                 snap._ids[id(node)] = nid
                 snap._alive.append(node)
@@ -490,14 +434,14 @@ def snapshot(*tensors_or_nodes, params=None, names=None):
                            {"names": label_of, "node": node, "tensor": tensor_of_node.get(id(node))})
             d = snap._add_node(nid, "op")
             for entry in d["saved"]:
-                st = node.saved_tensors_info()[entry["name"]]
-                snap._register(entry["id"], st, "saved",
-                               {"names": label_of, "owner": node, "owner_id": nid})
+                holder = getattr(node, f"_raw_saved_{entry['name']}")
+                snap._register(entry["id"], holder, "saved", {"names": label_of, "owner": node,
+                                                              "owner_id": nid, "saved_name": entry["name"]})
                 snap._add_node(entry["id"], "saved")
             for nxt, _ in reversed(node.next_functions):
                 if nxt is not None and id(nxt) not in snap._ids:
                     stack.append(nxt)
-        if isinstance(root, Node):
+        if view.is_node(root):
             snap.roots.append(first)
 
     for d in snap.nodes:

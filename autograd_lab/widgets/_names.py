@@ -2,7 +2,7 @@
 the leaves ``x`` and ``w`` the way the student wrote them."""
 import sys
 
-from ..tensor import Tensor
+from ..viz import view
 
 _HERE = __name__.rsplit(".", 1)[0]  # "autograd_lab.widgets"
 
@@ -14,15 +14,22 @@ def _user_frame():
     return frame
 
 
-def caller_names():
-    """``{id(tensor): name}`` for the tensors bound to plain names where the widget was created
-    (locals first, then globals; names starting with "_" are IPython's output cache)."""
+def caller_scope():
+    """``({id(tensor): name}, [tensor, ...])`` for the tensors (autograd_lab's or torch's) bound to
+    plain names where the widget was created (locals first, then globals; names starting with "_"
+    are IPython's output cache)."""
     frame = _user_frame()
     if frame is None:
-        return {}
-    names = {}
+        return {}, []
+    names, tensors = {}, []
     for scope in (frame.f_locals, frame.f_globals):
         for name, value in list(scope.items()):
-            if isinstance(value, Tensor) and not name.startswith("_"):
-                names.setdefault(id(value), name)
-    return names
+            if not name.startswith("_") and view.is_tensor(value) and id(value) not in names:
+                names[id(value)] = name
+                tensors.append(value)
+    return names, tensors
+
+
+def caller_names():
+    """``{id(tensor): name}`` for the tensors bound to plain names where the widget was created."""
+    return caller_scope()[0]

@@ -1,14 +1,12 @@
 """GraphView: the autograd graph of some tensors, drawn once in the browser, with an inspector."""
 import traitlets
 
-from ..node import AccumulateGrad
-from ..tensor import Tensor
-from ..viz import nonfinite_of, snapshot, to_dot
+from ..viz import nonfinite_of, snapshot, to_dot, view
 from ..viz.text import text_tree
 from ..viz.why import explain
 from . import _format as fmt
 from ._base import Widget
-from ._names import caller_names
+from ._names import caller_scope
 
 MAX_TEXT_LEAVES = 6  # leaves listed in the text repr; a 300-node graph's repr stays readable
 STATE_CODES = {"pending": "p", "current": "c", "done": "d", "freed": "f", "error": "e"}
@@ -57,16 +55,17 @@ class GraphView(Widget):
         explain: a tensor or a list of tensors whose ``.grad`` the inspector explains (drawn too)."""
         tensors = tuple(tensor_or_tensors) if isinstance(tensor_or_tensors, (list, tuple)) else (tensor_or_tensors,)
         explained = () if explain is None else (tuple(explain) if isinstance(explain, (list, tuple)) else (explain,))
+        known = ()
         if names is None:
-            names = caller_names()
-        self._outputs = [t for t in tensors if isinstance(t, Tensor)]
+            names, known = caller_scope()
+        self._outputs = [t for t in tensors if view.is_tensor(t)]
         self._names = dict(names)
         if params is not None:
             items = params.items() if hasattr(params, "items") else params
             params = list(items)
             self._names.update({id(t): str(k) for k, t in params})
-        self.snapshot = snapshot(*tensors, *explained, params=params, names=names)
-        self._explained = {self.snapshot.id_of(t) for t in explained if isinstance(t, Tensor)}
+        self.snapshot = snapshot(*tensors, *explained, params=params, names=names, tensors=known)
+        self._explained = {self.snapshot.id_of(t) for t in explained if view.is_tensor(t)}
         self._explained.discard(None)
         error_info = {}
         if error is not None:
@@ -141,22 +140,20 @@ class GraphView(Widget):
                 notes.append(f"{what} holds {NONFINITE_WORDS[flag]}")
 
         if n["kind"] in ("leaf", "output"):
-            add("its value", obj._data)
-            holder = self._grad_holder(node_id)
-            if holder is not None and holder._grad is not None:
-                add("its .grad", holder._grad._data)
+            add("its value", view.array(obj))
+            add("its .grad", view.array(view.grad(self._grad_holder(node_id))))
         elif n["kind"] == "saved":
-            add("this saved tensor", obj.peek())
+            add("this saved tensor", self._saved_view(node_id).value)
         elif n["nonfinite"]:
             notes.append(f"its output holds {NONFINITE_WORDS[n['nonfinite']]} (seen in a tensor it produced)")
         record = self._records.get(node_id)
         if record is not None:
-            add("the grad that arrived", *[None if g is None else g._data for g in record.grad_in])
+            add("the grad that arrived", *[view.array(g) for g in record.grad_in])
             if n["kind"] == "op":
                 for i, (nxt, _) in enumerate(obj.next_functions):
                     g = record.grad_out[i] if i < len(record.grad_out) else None
                     if nxt is not None and g is not None:
-                        add(f"the grad sent along input {i} (to {self._name_of(self.snapshot.id_of(nxt))})", g._data)
+                        add(f"the grad sent along input {i} (to {self._name_of(self.snapshot.id_of(nxt))})", view.array(g))
         if not notes and self.nonfinite.get(node_id):
             notes.append(f"held {NONFINITE_WORDS[self.nonfinite[node_id]]} during this backward")
         return notes
@@ -168,7 +165,7 @@ class GraphView(Widget):
         if not (n["kind"] == "leaf" or node_id in self._explained) or n["kind"] == "saved":
             return None
         t = self.snapshot.obj_of(node_id)
-        if t._grad is not None:
+        if view.grad(t) is not None or view.is_torch(t):  # (why.explain reads autograd_lab graphs only)
             return None
 
         def label(node):
@@ -194,19 +191,22 @@ class GraphView(Widget):
     def _grad_holder(self, node_id):
         """The tensor whose .grad belongs on this node: a leaf, or a tensor that retains its grad."""
         obj = self.snapshot.obj_of(node_id)
-        if isinstance(obj, Tensor):
+        if view.is_tensor(obj):
             return obj if (obj.is_leaf or obj.retains_grad) else None
-        for ref in (getattr(obj, "_retains_grad", None) or {}).values():
-            t = ref()
-            if t is not None:
+        if view.is_node(obj):
+            for _, t in view.retained(obj, self.snapshot._known):
                 return t
         return None
 
+    def _saved_view(self, node_id):
+        n = self.snapshot.node(node_id)
+        return view.Saved(self.snapshot.obj_of(n["owner"]), n["name"])
+
     def _note(self, node_id):
-        t = self._grad_holder(node_id)
-        if t is None or t._grad is None:
+        g = view.grad(self._grad_holder(node_id))
+        if g is None:
             return None
-        return f"grad {fmt.short(t._grad)}"
+        return f"grad {fmt.short(g)}"
 
     def _leaf_notes(self):
         notes = {}
@@ -250,21 +250,21 @@ class GraphView(Widget):
             sections.append({"title": "value", "pre": fmt.full(t.detach())})
             holder = self._grad_holder(node_id)
             if holder is not None:
-                sections.append({"title": ".grad", "pre": fmt.full(holder._grad)})
+                sections.append({"title": ".grad", "pre": fmt.full(view.grad(holder))})
             acc = self.snapshot.graph_node_of(node_id) if kind == "leaf" else None
-            if isinstance(acc, AccumulateGrad):
+            if acc is not None and view.is_accumulate(acc):
                 title = f"{n['label']} (AccumulateGrad)" if n["name"] else "AccumulateGrad"
         elif kind == "saved":
-            st = obj
+            st = self._saved_view(node_id)
             owner = self.snapshot.node(n["owner"])
             status = "freed" if st.freed else (f"stale: version {st.version}, expected {st.saved_version}"
-                                               if st.is_stale else "ok")
+                                               if st.stale else "ok")
             sections.append({"title": "saved tensor", "rows": [
                 ["saved by", f"{owner['label']} ({owner['id']})"], ["name", st.name],
                 ["shape", fmt.shape_str(st.shape)], ["dtype", str(st.dtype)],
                 ["version when saved", str(st.saved_version)], ["version now", str(st.version)],
                 ["status", status]] + ([["computed at", n["site"]]] if n["site"] else [])})
-            value = st.peek()
+            value = st.value
             sections.append({"title": "value", "pre": "freed" if value is None else fmt.abbreviate(value, 2000)})
         else:
             node = obj
@@ -276,10 +276,12 @@ class GraphView(Widget):
             if n["module"]:
                 rows.append(["module", n["module"]])
             # shapes from the node's own record of its inputs and outputs (the engine checks grads against them)
-            for i, meta in enumerate(node.input_meta()):
+            # (autograd_lab's nodes only: PyTorch keeps this record private)
+            for i, meta in enumerate(node.input_meta() if hasattr(node, "input_meta") else ()):
                 if meta is not None:
                     rows.append([f"input {i}", f"{fmt.shape_str(meta[0])} {meta[1]}"])
-            if not hasattr(node, "variable"):  # an AccumulateGrad's meta is its variable's, not an output
+            if hasattr(node, "output_meta") and not view.is_accumulate(node):
+                # an AccumulateGrad's meta is its variable's, not an output
                 for i, meta in enumerate(node.output_meta):
                     rows.append([f"output {i}", f"{fmt.shape_str(meta[0])} {meta[1]}"])
             sections.append({"title": "op", "rows": rows})
@@ -303,13 +305,13 @@ class GraphView(Widget):
         elif kind == "op" and self._steps:
             sections.append({"title": "grads", "empty": "this node has not run yet"})
         if kind == "op":
-            saved = self.snapshot.obj_of(node_id).saved_tensors_info()
+            saved = view.saved(self.snapshot.obj_of(node_id))
             if saved:
                 rows, flags = [], []
                 for name, st in saved.items():
                     if st.freed:
                         status, flag = "freed", "freed"
-                    elif st.is_stale:
+                    elif st.stale:
                         status, flag = f"version {st.version}, expected {st.saved_version}", "stale"
                     else:
                         status, flag = "ok", ""
@@ -326,7 +328,7 @@ class GraphView(Widget):
             sections.append({"title": "hooks", "list": hooks})
         if n["retains_grad"]:
             holder = self._grad_holder(node_id)
-            sections.append({"title": "retained .grad", "pre": fmt.full(holder._grad if holder is not None else None)})
+            sections.append({"title": "retained .grad", "pre": fmt.full(view.grad(holder))})
         nonfinite = self._nonfinite_notes(node_id)
         if nonfinite:
             sections.insert(0, {"title": "NaN / inf", "list": nonfinite, "tone": "nan"})
@@ -352,17 +354,19 @@ class GraphView(Widget):
                 found.append(f"{where}: {getattr(fn, '__qualname__', None) or type(fn).__name__}")
 
         if kind == "leaf":
-            add("tensor hook", obj._backward_hooks)
+            add("tensor hook", view.tensor_hooks(obj))
             node = self.snapshot.graph_node_of(node_id)
         elif kind == "op":
             node = obj
+            if view.is_torch(node):  # PyTorch shows a non-leaf tensor's hooks on the tensor only
+                for t in self.snapshot._known:
+                    if view.is_tensor(t) and t.grad_fn is node:
+                        add("tensor hook", view.tensor_hooks(t))
         else:
             node = None
         if node is not None:
-            add("pre-hook", node._pre_hooks)
-            add("hook", node._post_hooks)
-            for store in (node._tensor_pre_hooks or {}).values():
-                add("tensor hook", store)
+            for where, store in view.node_hooks(node):
+                add(where, store)
         return found
 
     # ---- text ----
@@ -371,7 +375,7 @@ class GraphView(Widget):
         leaves = self._leaves()
         for n in leaves[:MAX_TEXT_LEAVES]:
             t = self.snapshot.obj_of(n["id"])
-            lines.append(f"  {self._name_of(n['id'])}.grad = {_indent(fmt.full(t._grad))}")
+            lines.append(f"  {self._name_of(n['id'])}.grad = {_indent(fmt.full(view.grad(t)))}")
         if len(leaves) > MAX_TEXT_LEAVES:
             lines.append(f"  … ({len(leaves) - MAX_TEXT_LEAVES} more leaves)")
         return lines

@@ -3,11 +3,15 @@
 It holds the generator that ``autograd.backward_steps`` returns, the same one ``loss.backward()``
 drains, and pulls ONE step from it per click. After the last step every ``.grad`` is what
 ``loss.backward()`` would have left, because it is that computation.
+
+Handed a real ``torch`` loss, it steps PyTorch's own engine instead: ``TorchSteps`` runs
+``torch.autograd.backward`` on a worker thread paused in each node's pre-hook, and gives the same
+``Step`` records, so everything else here is shared.
 """
 import traitlets
 
 from ..autograd import backward_steps
-from ..viz import nonfinite_of
+from ..viz import nonfinite_of, view
 from . import _format as fmt
 from .graph_view import GraphView, _worse
 
@@ -43,7 +47,7 @@ class BackwardStepper(GraphView):
         self.steps = []
         self.error = None
         # argument errors (a non-scalar loss without gradient ...) surface here, not on the first click
-        self._gen = backward_steps(loss, gradient, retain_graph=self.retain_graph, create_graph=create_graph)
+        self._gen = self._steps()
         self._total = self._count_nodes()
         super().__init__(loss, **kwargs)
         self._initial_states = dict(self._states)
@@ -51,6 +55,15 @@ class BackwardStepper(GraphView):
         self._saved_grads = self._grab_grads()
 
     # ---- the engine ----
+    def _steps(self):
+        """The source of Step records: autograd_lab's engine, or PyTorch's paused on a thread."""
+        if view.is_torch(self.loss):
+            from ._torch_steps import TorchSteps
+            return TorchSteps(self.loss, self.gradient, retain_graph=self.retain_graph,
+                              create_graph=self.create_graph)
+        return backward_steps(self.loss, self.gradient, retain_graph=self.retain_graph,
+                              create_graph=self.create_graph)
+
     def _count_nodes(self):
         """How many steps the engine will take: every node reachable from the loss gets a gradient."""
         start = self.loss.grad_fn
@@ -70,8 +83,8 @@ class BackwardStepper(GraphView):
         for n in self.snapshot.nodes:
             holder = self._grad_holder(n["id"]) if n["kind"] != "saved" else None
             if holder is not None and all(holder is not t for t, _, _ in tensors):
-                g = holder._grad
-                tensors.append((holder, g, None if g is None else g._data.copy()))
+                g = view.grad(holder)
+                tensors.append((holder, g, None if g is None else g.detach().clone()))
         return tensors
 
     def _advance(self):
@@ -147,14 +160,14 @@ class BackwardStepper(GraphView):
         """Add what this step showed: NaN or inf in the grad that arrived or was sent (the node
         itself), or in a .grad it filled (the leaf). Marks stay for the rest of the pass."""
         marks = dict(self.nonfinite)
-        grads = [g._data for g in (*record.grad_in, *record.grad_out) if g is not None]
+        grads = [view.array(g) for g in (*record.grad_in, *record.grad_out) if g is not None]
         flag = _worse(marks.get(nid), nonfinite_of(*grads))
         if flag:
             marks[nid] = flag
         for tid in touched:
-            holder = self._grad_holder(tid) if tid is not None else None
-            if holder is not None and holder._grad is not None:
-                flag = _worse(marks.get(tid), nonfinite_of(holder._grad._data))
+            g = view.grad(self._grad_holder(tid)) if tid is not None else None
+            if g is not None:
+                flag = _worse(marks.get(tid), nonfinite_of(view.array(g)))
                 if flag:
                     marks[tid] = flag
         if marks != self.nonfinite:
@@ -223,17 +236,19 @@ class BackwardStepper(GraphView):
         if not self.retain_graph:
             raise RuntimeError(NOT_RETAINED)
         self._gen.close()
-        for tensor, grad, data in self._saved_grads:
-            if grad is not None:
-                grad._data = data.copy()
-            tensor._grad = grad
+        no_grad = (view.torch_module() if view.is_torch(self.loss) else _grad_mode()).no_grad
+        with no_grad():
+            for tensor, grad, values in self._saved_grads:
+                if grad is not None:
+                    grad.copy_(values)  # the same .grad object, with its values as they were
+                if view.grad(tensor) is not grad:
+                    tensor.grad = grad
         self.steps = []
         self.error = None
         self._records.clear()
         self.snapshot.reset_states()
         self._total = self._count_nodes()
-        self._gen = backward_steps(self.loss, self.gradient, retain_graph=self.retain_graph,
-                                   create_graph=self.create_graph)
+        self._gen = self._steps()
         with self.hold_sync():
             self._set_states(self._initial_states)
             self.current = ""
@@ -304,6 +319,19 @@ class BackwardStepper(GraphView):
         else:
             head = f"BackwardStepper: step {i}/{total}, not started"
         return "\n".join([head, *self._leaf_lines()])
+
+
+    def close(self):
+        """Close the widget; a PyTorch backward paused under it is aborted, its thread ended."""
+        gen = getattr(self, "_gen", None)
+        if gen is not None:
+            gen.close()
+        super().close()
+
+
+def _grad_mode():
+    from .. import grad_mode
+    return grad_mode
 
 
 __all__ = ["BackwardStepper"]
