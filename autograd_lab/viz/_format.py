@@ -10,11 +10,12 @@ MAX_CHARS = 60   # a node label line longer than this stops helping
 
 
 def shape_list(shape):
-    return [int(s) for s in shape]
+    # None: not known (a freed PyTorch saved tensor keeps no shape)
+    return None if shape is None else [int(s) for s in shape]
 
 
 def shape_str(shape):
-    return "[" + ", ".join(str(int(s)) for s in shape) + "]"
+    return "[?]" if shape is None else "[" + ", ".join(str(int(s)) for s in shape) + "]"
 
 
 def _scalar(v, is_float):

@@ -80,6 +80,7 @@ class Snapshot:
         self._alive = []      # everything whose id() is a key above
         self._info = {}       # node id -> extra facts describe() needs (graph node, root tensor)
         self._explicit = {}   # states set through set_state, kept across refresh()
+        self._saved_views = {}  # saved node id -> view.Saved, read with its owner op
         self._known = []      # tensors given (roots, params, named ones): PyTorch shows a retained
                               # grad only on the tensor, so these are where retained grads are found
 
@@ -136,7 +137,7 @@ class Snapshot:
         """Mark the node ``exc.autograd_node`` (set by the engine) and the saved tensors that made it
         fail. Returns that node's id, or None when the exception did not come from this graph."""
         failing = getattr(exc, "autograd_node", None)
-        nid = self.id_of(failing) if failing is not None else None
+        nid = self.id_of(failing) if failing is not None else self._failing_node(exc)
         if nid is None:
             return None
         message = str(exc)
@@ -151,6 +152,25 @@ class Snapshot:
                 self.set_state(entry["id"], "error")
                 self._index[entry["id"]]["error"] = message
         return nid
+
+    def _failing_node(self, exc):
+        """The node a backward failed at, when the error does not say (PyTorch's do not): the first
+        node, in the order PyTorch's engine runs them, holding a saved tensor that is freed (for
+        "backward a second time") or stale (for "modified by an inplace operation")."""
+        message = str(exc)
+        flag = ("freed" if message.startswith(view.FREED_START) else
+                "stale" if "modified by an inplace operation" in message else None)
+        if flag is None:
+            return None
+        bad = {n["id"] for n in self.nodes if n["kind"] == "op" and any(s[flag] for s in n["saved"])}
+        if not bad:
+            return None
+        graph_roots = [self._info[r]["node"] for r in self.roots if self._info[r].get("node") is not None]
+        for node in view.engine_order(graph_roots):
+            nid = self._ids.get(id(node))
+            if nid in bad:
+                return nid
+        return None
 
     # ---- parts of a big graph ----
     def subgraph(self, node_ids):
@@ -171,6 +191,7 @@ class Snapshot:
                     sub._explicit[n["id"]] = self._explicit[n["id"]]
         sub._ids = {k: v for k, v in self._ids.items() if v in keep}
         sub._alive = self._alive
+        sub._known = self._known
         sub.edges = [dict(e) for e in self.edges if e["source"] in keep and e["target"] in keep]
         consumed = {e["source"] for e in sub.edges if e["kind"] != "saved"}
         sub.roots = [n["id"] for n in sub.nodes if n["kind"] != "saved" and n["id"] not in consumed]
@@ -223,8 +244,7 @@ class Snapshot:
         for n in self.nodes:
             if n["kind"] != "saved":
                 continue
-            info = self._info[n["id"]]
-            sv = saved_views[n["id"]] = view.Saved(info["owner"], info["saved_name"])
+            sv = saved_views[n["id"]] = self._saved_view(n["id"])
             pid = self._ids.get(id(sv.producer))
             if pid is not None and self._index[pid]["kind"] == "op":
                 produced.setdefault(pid, []).append(sv.value)
@@ -287,7 +307,7 @@ class Snapshot:
                     "site": _site(t.grad_fn)}
         if kind == "saved":
             owner = info["owner"]
-            sv = view.Saved(owner, info["saved_name"])
+            sv = self._saved_view(nid)
             return {"label": sv.name, "name": sv.name, "shape": shape_list(sv.shape),
                     "dtype": sv.dtype, "value": abbreviate(sv.value), "grad": None,
                     "hooks": 0, "retains_grad": False, "module": view.module_of(owner),
@@ -307,13 +327,15 @@ class Snapshot:
             name = names.get(id(retained[0][1]))
             grad = abbreviate(view.array(view.grad(retained[0][1])))
         saved = []
-        for sname, sv in view.saved(node).items():
+        found = view.members(node)
+        for sname, sv in view.saved(node, found).items():
+            self._saved_views[f"{nid}.{sname}"] = sv
             saved.append({"id": f"{nid}.{sname}", "name": sname, "shape": shape_list(sv.shape),
                           "dtype": sv.dtype, "saved_version": sv.saved_version,
                           "version": sv.version, "freed": sv.freed, "stale": sv.stale,
                           "value": abbreviate(sv.value), "is_output": sv.is_output})
         # drawings cut attributes further (max_attr_chars)
-        attrs = {key: short_repr(value, 200) for key, value in view.attributes(node).items()}
+        attrs = {key: short_repr(value, 200) for key, value in view.attributes(node, found).items()}
         hooks = [s for _, s in view.node_hooks(node)]
         if view.is_torch(node):  # PyTorch shows a non-leaf tensor's hooks on the tensor only
             hooks += [view.tensor_hooks(t) for t in self._known if view.is_tensor(t) and t.grad_fn is node]
@@ -321,6 +343,14 @@ class Snapshot:
                 "value": None, "grad": grad, "saved": saved, "hooks": _count_hooks(*hooks),
                 "retains_grad": bool(retained), "module": view.module_of(node), "requires_grad": True,
                 "attrs": attrs, "site": _site(node)}
+
+    def _saved_view(self, nid):
+        """The public view of a saved tensor, as read with its owner op (read it again if not)."""
+        sv = self._saved_views.get(nid)
+        if sv is None:
+            info = self._info[nid]
+            sv = self._saved_views[nid] = view.Saved(info["owner"], info["saved_name"])
+        return sv
 
     def _add_node(self, nid, kind):
         d = _blank(nid, kind, "")

@@ -31,7 +31,7 @@ def site_text(site, limit=SITE_CHARS):
 
 
 def _shape(shape):
-    return "[" + ", ".join(str(s) for s in shape) + "]"
+    return "[?]" if shape is None else "[" + ", ".join(str(s) for s in shape) + "]"
 
 
 def _saved_note(s, nonfinite=None):

@@ -93,6 +93,38 @@ def sequence_nr(node):
     return n() if callable(n) else n
 
 
+def engine_order(roots):
+    """The nodes behind ``roots`` in the order PyTorch's engine runs them: a node is ready once every
+    consumer has run; among the ready ones, an AccumulateGrad first, then the newest node."""
+    import heapq
+    consumers = {}
+    seen, stack = {id(r): r for r in roots}, list(roots)
+    while stack:
+        for nxt, _ in stack.pop().next_functions:
+            if nxt is not None:
+                consumers[id(nxt)] = consumers.get(id(nxt), 0) + 1
+                if id(nxt) not in seen:
+                    seen[id(nxt)] = nxt
+                    stack.append(nxt)
+
+    def key(node):
+        return (0 if is_accumulate(node) else 1, -sequence_nr(node), id(node))
+
+    ready = [(key(r), id(r)) for r in roots if consumers.get(id(r), 0) == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        _, nid = heapq.heappop(ready)
+        node = seen[nid]
+        order.append(node)
+        for nxt, _ in node.next_functions:
+            if nxt is not None:
+                consumers[id(nxt)] -= 1
+                if consumers[id(nxt)] == 0:
+                    heapq.heappush(ready, (key(nxt), id(nxt)))
+    return order
+
+
 def tensor_hooks(t):
     """Hooks registered on a tensor with ``register_hook`` ({} when none)."""
     return getattr(t, "_backward_hooks", None) or {}
@@ -166,39 +198,50 @@ class Saved:
             self.producer = None if self.tensor is None else self.tensor.grad_fn
 
 
+def members(node):
+    """(names of saved tensors, names of other ``_saved_*`` values) of a node, in the node's own
+    order (``__dir__``, unsorted: the order it saved them in)."""
+    raw, plain = [], []
+    for a in node.__dir__():
+        if a.startswith("_raw_saved_"):
+            if _is_tensor_holder(getattr(node, a, None)):
+                raw.append(a[11:])
+        elif a.startswith("_saved_"):
+            plain.append(a[7:])
+    return raw, [p for p in plain if p not in raw]
+
+
 def saved_names(node):
     """The names a node keeps saved tensors under (``self``, ``other``, ``result``, ...)."""
-    # in the node's own order (__dir__, unsorted): the order it saved them in
-    return [a[len("_raw_saved_"):] for a in node.__dir__() if a.startswith("_raw_saved_")
-            and _is_tensor_holder(getattr(node, a, None))]
+    return members(node)[0]
 
 
 def _is_tensor_holder(holder):
     return holder is not None and not isinstance(holder, (list, tuple)) and hasattr(holder, "data")
 
 
-def saved(node):
-    """{name: Saved} for every tensor a node saved."""
-    return {name: Saved(node, name) for name in saved_names(node)}
+def saved(node, found=None):
+    """{name: Saved} for every tensor a node saved (not PyTorch's undefined optional ones, such as
+    the ``weight`` of a loss called without one). ``found``: ``members(node)`` if known."""
+    names = (found or members(node))[0]
+    views = (Saved(node, name) for name in names)
+    return {s.name: s for s in views if s.freed or s.stale or s.value is not None}
 
 
-def attributes(node):
-    """An op's own non-tensor attributes: its public fields, and the numbers PyTorch shows as
-    ``_saved_<name>`` (``_saved_dim`` of a softmax)."""
+def attributes(node, found=None):
+    """An op's own non-tensor attributes: its public fields, and the values PyTorch shows as
+    ``_saved_<name>`` (``_saved_dim`` of a softmax). ``found``: ``members(node)`` if known."""
     attrs = {}
-    fields = getattr(node, "__dict__", {})
-    for key, value in fields.items():
+    for key, value in getattr(node, "__dict__", {}).items():
         if not key.startswith("_") and key not in ("next_functions", "variable", "metadata"):
             attrs[key] = value
-    tensors = set(saved_names(node))
-    for a in node.__dir__():
-        if a.startswith("_saved_") and a[len("_saved_"):] not in tensors:
-            try:
-                value = getattr(node, a)
-            except RuntimeError:  # a freed list of tensors
-                continue
-            if not is_tensor(value) and not (isinstance(value, (list, tuple)) and any(map(is_tensor, value))):
-                attrs.setdefault(a[len("_saved_"):], value)
+    for name in (found or members(node))[1]:
+        try:
+            value = getattr(node, f"_saved_{name}")
+        except RuntimeError:  # a freed list of tensors
+            continue
+        if not is_tensor(value) and not (isinstance(value, (list, tuple)) and any(map(is_tensor, value))):
+            attrs.setdefault(name, value)
     return attrs
 
 

@@ -1,0 +1,312 @@
+"""The graph tools on real PyTorch: snapshot, drawing and BackwardStepper on torch tensors.
+
+The oracle is PyTorch itself: the graph is walked again here through torch's own attributes, the
+order its engine runs nodes is recorded with pre-hooks on a twin graph (same seed, same code), and
+the final grads are those ``loss.backward()`` leaves on that twin.
+"""
+import gc
+import os
+import threading
+
+import numpy as np
+import pytest
+
+from oracle import import_torch
+
+torch = import_torch()
+
+import autograd_lab as A  # noqa: E402
+from autograd_lab.viz import draw, snapshot  # noqa: E402
+
+if os.environ.get("CI") != "true":
+    pytest.importorskip("anywidget", reason="the widgets need the lab extra (pip install -e .[lab])")
+
+from autograd_lab.widgets import BackwardStepper, GraphView  # noqa: E402
+
+
+# ---- graphs, each built twice from the same seed ----
+def scalar_graph(lib=torch):
+    x = lib.tensor([1., 2., 3.], requires_grad=True)
+    w = lib.tensor([0.5, -1., 2.], requires_grad=True)
+    return ((x * w).sigmoid() * x).sum(), {"x": x, "w": w}
+
+
+def mlp_graph():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
+    x, y = torch.randn(5, 4), torch.tensor([0, 2, 1, 1, 0])
+    return torch.nn.functional.cross_entropy(model(x), y), dict(model.named_parameters())
+
+
+def cnn_graph():
+    torch.manual_seed(1)
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 3, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                                torch.nn.Flatten(), torch.nn.Linear(12, 2))
+    x = torch.randn(2, 1, 6, 6)
+    return model(x).pow(2).mean(), dict(model.named_parameters())
+
+
+def shared_graph():
+    # a leaf used twice, a node with two outputs, a retained non-leaf
+    a = torch.tensor([[1., -2.], [3., 0.5]], requires_grad=True)
+    lo, hi = a.unbind(0)
+    mid = lo * hi + a.sum()
+    mid.retain_grad()
+    return (mid.exp() * lo).sum(), {"a": a}
+
+
+GRAPHS = {"scalar": scalar_graph, "mlp": mlp_graph, "cnn": cnn_graph, "shared": shared_graph}
+
+
+def torch_walk(root):
+    """Node names and (input node, consumer node, index) edges, straight from torch's attributes."""
+    nodes, edges, seen, stack = [], [], {id(root)}, [root]
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        for i, (nxt, _) in enumerate(node.next_functions):
+            if nxt is None:
+                continue
+            edges.append((nxt, node, i))
+            if id(nxt) not in seen:
+                seen.add(id(nxt))
+                stack.append(nxt)
+    return nodes, edges
+
+
+def engine_order(loss):
+    """The nodes PyTorch's engine runs, in its order (pre-hooks on every node), after loss.backward()."""
+    ran = []
+    nodes, _ = torch_walk(loss.grad_fn)
+    handles = [n.register_prehook(lambda g, n=n: ran.append(n)) for n in nodes]
+    try:
+        loss.backward()
+    finally:
+        for h in handles:
+            h.remove()
+    return ran
+
+
+@pytest.fixture
+def no_threads_left():
+    base = threading.active_count()
+    yield
+    gc.collect()
+    assert threading.active_count() == base
+
+
+# ---- snapshot ----
+@pytest.mark.parametrize("make", GRAPHS.values(), ids=GRAPHS.keys())
+def test_snapshot_nodes_and_edges_are_torchs(make):
+    loss, params = make()
+    snap = snapshot(loss, params=params)
+    nodes, edges = torch_walk(loss.grad_fn)
+    ops = [snap.node(snap.id_of(n)) for n in nodes]
+    names = {id(t): k for k, t in params.items()}
+    assert [(n["kind"], n["label"]) for n in ops] == [
+        ("leaf", names.get(id(n.variable), "AccumulateGrad")) if hasattr(n, "variable") else ("op", n.name())
+        for n in nodes]
+    assert len({n["id"] for n in ops}) == len(nodes)  # one drawn node per torch node
+    drawn = {(e["source"], e["target"], e["index"]) for e in snap.edges if e["kind"] == "grad"}
+    assert drawn == {(snap.id_of(a), snap.id_of(b), i) for a, b, i in edges}
+    for n in nodes:  # each op's saved tensors are the _raw_saved_* torch lists
+        want = sorted(a[len("_raw_saved_"):] for a in dir(n) if a.startswith("_raw_saved_")
+                      and not isinstance(getattr(n, a), (list, tuple)) and getattr(n, a).data is not None)
+        assert sorted(s["name"] for s in snap.node(snap.id_of(n))["saved"]) == want
+    for name, p in params.items():  # parameters are named leaves, grouped by module
+        leaf = snap.node(snap.id_of(p))
+        assert leaf["kind"] == "leaf" and leaf["label"] == name and leaf["shape"] == list(p.shape)
+
+
+def test_snapshot_of_the_same_program_matches_autograd_lab():
+    """The same lines under autograd_lab and under torch draw the same graph."""
+    mine, theirs = snapshot(scalar_graph(A)[0]), snapshot(scalar_graph(torch)[0])
+    assert [(n["id"], n["kind"], n["label"]) for n in mine.nodes if n["kind"] != "saved"] == \
+           [(n["id"], n["kind"], n["label"]) for n in theirs.nodes if n["kind"] != "saved"]
+    assert {n["id"] for n in mine.nodes} == {n["id"] for n in theirs.nodes}
+    def key(e):  # saved tensors are listed in each library's own order (torch's is alphabetical)
+        return e["source"], e["target"], e["kind"], e["index"] if e["kind"] != "saved" else None
+
+    assert sorted(map(key, mine.edges)) == sorted(map(key, theirs.edges))
+    for a in mine.nodes:
+        b = theirs.node(a["id"])
+        assert (a["shape"], a["dtype"], a["value"]) == (b["shape"], b["dtype"], b["value"])
+
+
+def test_snapshot_values_saved_flags_and_retained_grad():
+    loss, named = shared_graph()
+    mid = loss.grad_fn.next_functions[0][0].next_functions[0][0].next_functions[0][0]
+    snap = snapshot(loss, names={id(t): k for k, t in named.items()}, tensors=[])
+    a = snap.node(snap.id_of(named["a"]))
+    assert a["label"] == "a" and a["value"] == "[[1., -2.], [3., 0.5]]"
+    exp = next(n for n in snap.nodes if n["label"] == "ExpBackward0")
+    result = snap.node(f"{exp['id']}.result")
+    assert result["is_output"] and not result["freed"] and not result["stale"]
+    assert mid.name() == "AddBackward0"
+    loss.backward()
+    snap.refresh()
+    assert snap.node(f"{exp['id']}.result")["freed"]
+    assert snap.node(f"{exp['id']}.result")["state"] == "freed"
+    # a stale saved tensor: the version PyTorch reports
+    x = torch.tensor([1., 2.], requires_grad=True)
+    y = x.exp()
+    z = (y * 2).sum()
+    with torch.no_grad():
+        y.add_(1)
+    snap = snapshot(z)
+    saved = snap.node(snap.id_of(y.grad_fn))["saved"][0]
+    assert (saved["stale"], saved["version"], saved["saved_version"]) == (True, y._version, 0)
+
+
+def test_retained_grad_is_found_on_named_tensors():
+    a = torch.tensor([1., 2.], requires_grad=True)
+    h = a * 3
+    h.retain_grad()
+    loss = h.pow(2).sum()
+    loss.backward()
+    view = GraphView(loss)  # h is a local: found by name, and its retained grad with it
+    node = view.snapshot.node(view.snapshot.id_of(h.grad_fn))
+    assert node["retains_grad"] and node["name"] == "h"
+    assert node["grad"] == "[6., 12.]"
+
+
+def test_draw_torch_text_and_dot():
+    loss, params = mlp_graph()
+    drawing = draw(loss, params=params)
+    text = drawing.text()
+    assert "NllLossBackward0" in text and "0.weight" in text
+    assert 'label="0"' in drawing.source or "cluster" in drawing.source  # leaves grouped by module
+
+
+# ---- the stepper on PyTorch's engine ----
+@pytest.mark.parametrize("make", GRAPHS.values(), ids=GRAPHS.keys())
+def test_stepper_runs_torchs_order_and_ends_with_torchs_grads(make, no_threads_left):
+    twin, twin_params = make()
+    order = engine_order(twin)
+    loss, params = make()
+    stepper = BackwardStepper(loss)
+    records = []
+    while (r := stepper.step()) is not None:
+        records.append(r)
+    assert stepper.done and len(records) == len(order) == stepper.total
+    snap_twin = snapshot(twin, params=twin_params)
+    assert [stepper.snapshot.id_of(r.node) for r in records] == [snap_twin.id_of(n) for n in order]
+    assert [r.node.name() for r in records] == [n.name() for n in order]
+    for (name, p), q in zip(params.items(), twin_params.values()):
+        assert p.grad is not None and torch.equal(p.grad, q.grad), name
+    if make is scalar_graph:
+        leaves = [n for n in stepper.snapshot.nodes if n["kind"] == "leaf"]
+        assert all(stepper.states[n["id"]] == "done" for n in leaves)
+
+
+def test_stepper_records_grads_in_and_out():
+    loss, named = scalar_graph()
+    stepper = BackwardStepper(loss, retain_graph=True)
+    first = stepper.step()
+    assert first.node is loss.grad_fn and torch.equal(first.grad_in[0], torch.tensor(1.))
+    assert torch.equal(first.grad_out[0], torch.ones(3))
+    assert stepper.current == stepper.snapshot.id_of(loss.grad_fn)
+    assert stepper.state_codes.count("c") == 1
+    stepper.run()
+    acc = [r for r in stepper.steps if r.accumulated]
+    assert {id(r.accumulated[0][0]) for r in acc} == {id(t) for t in named.values()}
+    for r in acc:
+        var, g = r.accumulated[0]
+        assert torch.equal(var.grad, g)
+    stepper.close()
+
+
+def test_reset_and_close_end_the_thread_and_restore_grads(no_threads_left):
+    loss, named = scalar_graph()
+    x = named["x"]
+    x.grad = torch.full((3,), 7.)
+    before = x.grad
+    stepper = BackwardStepper(loss, retain_graph=True)
+    base = threading.active_count()
+    for _ in range(4):
+        stepper.step()
+    assert threading.active_count() == base + 1  # the paused backward
+    stepper.reset()
+    assert threading.active_count() == base
+    assert x.grad is before and torch.equal(x.grad, torch.full((3,), 7.))
+    stepper.run()
+    twin, twin_named = scalar_graph()
+    twin_named["x"].grad = torch.full((3,), 7.)
+    twin.backward()
+    assert torch.equal(x.grad, twin_named["x"].grad)
+    stepper.reset()
+    stepper.step()
+    stepper.close()
+    assert threading.active_count() == base
+    assert torch.equal(x.grad, torch.full((3,), 7.))
+    # a stepper dropped mid-pass ends its thread too
+    dropped = BackwardStepper(scalar_graph()[0])
+    dropped.step()
+    dropped.close()
+    del dropped
+
+
+# ---- errors from PyTorch's engine, drawn at the node that failed ----
+def failing_node(make_and_break):
+    """The node PyTorch's engine was running when it raised (the last pre-hook entered)."""
+    loss = make_and_break()
+    ran = []
+    nodes, _ = torch_walk(loss.grad_fn)
+    for n in nodes:
+        n.register_prehook(lambda g, n=n: ran.append(n))
+    with pytest.raises(RuntimeError) as info:
+        loss.backward()
+    return snapshot(loss).id_of(ran[-1]), str(info.value)
+
+
+def backward_twice():
+    loss, _ = scalar_graph()
+    loss.backward()
+    return loss
+
+
+def modified_in_place():
+    x = torch.tensor([1., 2., 3.], requires_grad=True)
+    y = x * 2
+    z = y.exp()
+    loss = (z * y).sum()
+    with torch.no_grad():
+        z.mul_(2)
+    return loss
+
+
+@pytest.mark.parametrize("make", [backward_twice, modified_in_place])
+def test_torch_errors_are_marked_at_the_failing_node(make, no_threads_left):
+    want_node, want_message = failing_node(make)
+    loss = make()
+    leaves = [n.variable for n in torch_walk(loss.grad_fn)[0] if hasattr(n, "variable")]
+    for t in leaves:
+        t.grad = torch.ones_like(t)
+    stepper = BackwardStepper(loss)
+    with pytest.raises(RuntimeError) as info:
+        stepper.run()
+    assert str(info.value) == want_message
+    assert stepper.error is info.value
+    assert stepper.error_info["node"] == want_node
+    assert stepper.states[want_node] == "error"
+    node = stepper.snapshot.node(want_node)
+    bad = [s for s in node["saved"] if s.get("error")]
+    assert bad and all(stepper.states[s["id"]] == "error" for s in bad)
+    for t in leaves:  # a failed backward leaves every .grad as it was
+        assert torch.equal(t.grad, torch.ones_like(t))
+    # a GraphView given the same error draws it at the same node
+    view = GraphView(loss, error=info.value)
+    assert view.error_info["node"] == want_node
+
+
+@pytest.mark.parametrize("make", [backward_twice, modified_in_place])
+def test_an_error_of_plain_backward_is_drawn_at_the_failing_node(make):
+    """loss.backward() sets no autograd_node: the node is found as PyTorch's engine would reach it."""
+    want_node, _ = failing_node(make)
+    loss = make()
+    with pytest.raises(RuntimeError) as info:
+        loss.backward()
+    snap = snapshot(loss)
+    assert snap.mark_error(info.value) == want_node
+    assert snap.states[want_node] == "error"
+    assert draw(loss, error=info.value).snapshot.error["node"] == want_node
