@@ -83,8 +83,11 @@ def set_rng_state(state):
 def __getattr__(name):
     # nn, optim and friends load on first use: ``import autograd_lab`` stays light
     import importlib
-    if name in ("nn", "optim", "random", "utils", "testing", "cuda", "backends", "accelerator"):
+    if name in ("nn", "optim", "random", "utils", "testing", "cuda", "backends", "accelerator", "func"):
         return importlib.import_module("." + name, __name__)
+    if name == "vmap":
+        from .func import vmap
+        return vmap
     if name == "Generator":
         from .random import Generator
         return Generator

@@ -57,7 +57,7 @@ def _shape_str(shape):
 def sum_to(grad, shape):
     """Undo broadcasting: sum ``grad`` down to ``shape`` (the one shared place this happens)."""
     lead = grad.dim() - len(shape)
-    if not grad_mode.is_grad_enabled():  # no graph to build: stay on the arrays
+    if not grad_mode.is_grad_enabled() and not grad._fw_grads:  # no graph, no tangent: stay on the arrays
         data = grad._data
         dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
                                           if s == 1 and data.shape[lead + i] != 1)

@@ -13,7 +13,7 @@ import weakref
 from types import MappingProxyType
 
 
-from . import _dtype, anomaly, grad_mode
+from . import _dtype, _forward, anomaly, grad_mode
 
 _sequence = itertools.count()
 
@@ -63,7 +63,7 @@ class SavedTensor:
     """
 
     __slots__ = ("name", "_tensor", "_data", "_version_box", "saved_version", "_node", "is_output",
-                 "freed", "_shape", "dtype", "_output_nr", "_requires_grad")
+                 "freed", "_shape", "dtype", "_output_nr", "_requires_grad", "_fw_grads")
 
     def __init__(self, name, tensor, node, is_output=False):
         self.name = name
@@ -79,6 +79,7 @@ class SavedTensor:
             self._node = weakref.ref(node)
             self._output_nr = tensor._output_nr
             self._requires_grad = tensor.requires_grad
+            self._fw_grads = tensor._fw_grads  # its tangents, for forward-over-reverse (torch.func)
         else:
             self._tensor = tensor
             self._data = None
@@ -127,6 +128,8 @@ class SavedTensor:
         if self._requires_grad and node is not None:
             t.grad_fn = node
             t._output_nr = self._output_nr
+        if self._fw_grads:
+            t._fw_grads = self._fw_grads
         return t
 
     def stale_message(self):
@@ -155,7 +158,9 @@ _NO_SAVED = MappingProxyType({})
 
 
 class Node:
-    """One step of backward. Subclasses implement ``forward`` and ``backward``.
+    """One step of backward. Subclasses implement ``forward`` and ``backward``, and ``jvp`` for
+    forward mode (tangents of the inputs in, tangent of the output out; ``self.inputs`` and
+    ``self.output`` hold the values while it runs, see _forward.py).
 
     ``next_functions`` is a tuple of ``(node, output_nr)`` per input, ``(None, 0)`` for inputs that
     need no gradient, exactly as PyTorch exposes it.
@@ -285,6 +290,14 @@ class Node:
     def backward(self, *grads):
         raise NotImplementedError
 
+    def jvp(self, *tangents):
+        raise _forward.unsupported(self)
+
+    def aten_name(self):
+        """The ATen op PyTorch would name in errors: MulBackward0 -> aten::mul."""
+        op = re.sub(r"Backward\d*$", "", type(self).__name__)
+        return "aten::" + re.sub(r"(?<!^)(?=[A-Z])", "_", op).lower()
+
     @classmethod
     def apply(cls, *inputs, **attrs):
         """Run forward; when grad mode is on and an input requires grad, record this node."""
@@ -314,6 +327,8 @@ class Node:
                 o._base = base._base if base._base is not None else base
                 # a view made under no_grad of a tensor that requires grad still requires it (as a leaf)
                 o._requires_grad = needs or base._requires_grad
+        if _forward.levels:
+            _forward.propagate(node, inputs, outs)
         if anomaly.recording[0] and not needs and not cls.is_view and any(
                 t is not None and t._requires_grad for t in inputs):
             anomaly.record_no_grad_site(outs)  # history was cut here: say where

@@ -61,6 +61,7 @@ class Tensor:
     _accumulator = None
     _backward_hooks = None
     _retains_grad = False
+    _fw_grads = None  # {forward-AD level: tangent} for dual tensors (see _forward.py)
 
     def __new__(cls, *args, **kwargs):
         """The legacy constructor: ``Tensor([1, 2])`` is float data, ``Tensor(2, 3)`` a 2x3 tensor."""
@@ -342,11 +343,17 @@ class Tensor:
 
     def __repr__(self, *, tensor_contents=None):
         from ._printing import tensor_repr
+        extra = ()
+        if self._fw_grads is not None:
+            from ._forward import first_tangent
+            tangent = first_tangent(self)
+            if tangent is not None:  # a 0-d tangent prints as a Python number, as in PyTorch
+                extra = (f"tangent={float(tangent._data) if tangent.dim() == 0 else tangent!r}",)
         return tensor_repr(self._data, dtype_name=self._dtype.name,
                            default_float=_dtype.get_default_dtype().name,
                            requires_grad=self._requires_grad,
                            grad_fn_name=type(self.grad_fn).__name__ if self.grad_fn is not None else None,
-                           is_leaf=self.grad_fn is None)
+                           is_leaf=self.grad_fn is None, extra_suffixes=extra)
 
     __str__ = __repr__
 

@@ -120,3 +120,4 @@ class graph:
 from . import functional  # noqa: E402,F401
 from .function import Function  # noqa: E402,F401
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402,F401
+from . import forward_ad  # noqa: E402,F401

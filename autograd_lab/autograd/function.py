@@ -9,7 +9,7 @@ errors.
 """
 import warnings
 
-from .. import grad_mode
+from .. import _forward, grad_mode
 from ..node import Node, SavedTensor
 from ..tensor import Tensor, _edge_of
 
@@ -41,6 +41,7 @@ class BackwardCFunction(FunctionCtx, Node):
     """A node that runs a user-written backward. Subclassed once per Function (``MyFnBackward``)."""
 
     _forward_cls = None
+    result = None  # ctx.result is the user's to set (Node.result is for built-in ops' saved output)
     materialize_grads = True
     to_save = ()
     dirty_tensors = ()
@@ -48,6 +49,8 @@ class BackwardCFunction(FunctionCtx, Node):
 
     @property
     def saved_tensors(self):
+        if self.__dict__.get("_in_jvp"):  # inside jvp, PyTorch hands back what save_for_forward kept
+            return tuple(getattr(self, "saved_for_forward", ()))
         holders = self.__dict__.get("_saved_holders")
         if holders is None:
             return tuple(self.to_save) if self.to_save else ()
@@ -163,7 +166,9 @@ def _apply(cls, args, kwargs):
     tensors = [a for a in args if isinstance(a, Tensor)]
     needs = grad_mode.is_grad_enabled() and any(t.requires_grad for t in tensors)
 
-    with grad_mode.no_grad():
+    dual = bool(_forward.levels) and any(t._fw_grads for t in tensors)
+    with grad_mode.no_grad(), _forward.hidden(_forward.levels if dual else ()):
+        # forward sees the values only; the tangents go through jvp below
         if _uses_setup_context(cls):
             raw = cls.forward(*args, **kwargs)
             cls.setup_context(ctx, args, raw)
@@ -212,9 +217,40 @@ def _apply(cls, args, kwargs):
                 w.grad_fn, w._output_nr, w._requires_grad = ctx, nr, True
             nr += 1
     _pack_saved(ctx, outputs, wrapped, needs)
+    if dual:
+        _forward_grads(cls, ctx, args, wrapped)
     if single:
         return wrapped[0]
     return tuple(wrapped)
+
+
+def _forward_grads(cls, ctx, args, wrapped):
+    """Forward mode through a custom Function: ``cls.jvp(ctx, *input_tangents)`` gives the outputs'
+    tangents (an input tensor without one gets zeros, a non-tensor argument None), as PyTorch runs it."""
+    outs = [w for w in wrapped if isinstance(w, Tensor)]
+    for level in list(_forward.levels):
+        tangents = [(_forward.tangent(a, level) if a._fw_grads else None) if isinstance(a, Tensor) else None
+                    for a in args]
+        if all(d is None for d in tangents):
+            continue
+        tangents = [d if d is not None or not isinstance(a, Tensor) else _forward._zeros_like(a)
+                    for a, d in zip(args, tangents)]
+        ctx._in_jvp = True
+        try:
+            with _forward.hidden((level,)):
+                result = cls.jvp(ctx, *tangents)
+        finally:
+            ctx._in_jvp = False
+        result = result if isinstance(result, tuple) else (result,)
+        if len(result) != len(outs):
+            raise RuntimeError(f"Function's jvp returned an invalid number of forward gradients (expected {len(outs)} "
+                               f"but got {len(result)})")
+        for o, d in zip(outs, result):
+            if d is None:
+                continue
+            if d.shape != o.shape:
+                raise RuntimeError(_forward.size_message(o, d))
+            _forward.set_tangent(o, level, d)
 
 
 def _pack_saved(ctx, outputs, wrapped, needs):

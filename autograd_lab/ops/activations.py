@@ -9,7 +9,7 @@ import numpy as np
 
 from ..node import Node
 from ..tensor import Tensor
-from .arithmetic import add_scalar
+from .arithmetic import add_scalar, mul_scalar
 
 
 def _zeros(shape, dtype):
@@ -27,6 +27,10 @@ class ReluBackward0(Node):
     def backward(self, g):
         return ThresholdBackwardBackward0.apply(g, self.result, threshold=0)
 
+    def jvp(self, da):
+        """d(out) = da where out > 0, else 0"""
+        return ThresholdBackwardBackward0.apply(da, self.output, threshold=0)
+
 
 class ThresholdBackwardBackward0(Node):
     """out = 0 where a ≤ threshold, else g        ∂g = gg likewise,   ∂a = 0"""
@@ -43,6 +47,10 @@ class ThresholdBackwardBackward0(Node):
         return (ThresholdBackwardBackward0.apply(gg, a, threshold=self.threshold) if self.needs_input_grad(0) else None,
                 _zeros(self.shape, gg.dtype) if self.needs_input_grad(1) else None)
 
+    def jvp(self, dg, da):
+        """d(out) = dg where a > threshold, else 0   (a step: da does not count)"""
+        return ThresholdBackwardBackward0.apply(dg, self.inputs[1], threshold=self.threshold)
+
 
 class SigmoidBackward0(Node):
     """out = 1 / (1 + e⁻ᵃ)        ∂a = g·out·(1 - out)"""
@@ -57,6 +65,10 @@ class SigmoidBackward0(Node):
 
     def backward(self, g):
         return SigmoidBackwardBackward0.apply(g, self.result)
+
+    def jvp(self, da):
+        """d(out) = da·out·(1 - out)"""
+        return SigmoidBackwardBackward0.apply(da, self.output)
 
 
 class SigmoidBackwardBackward0(Node):
@@ -73,6 +85,11 @@ class SigmoidBackwardBackward0(Node):
         return (SigmoidBackwardBackward0.apply(gg, y) if self.needs_input_grad(0) else None,
                 gg * g * (-2 * y + 1) if self.needs_input_grad(1) else None)
 
+    def jvp(self, dg, dy):
+        """out = g·(1 - y)·y        d(out) = dg·(1 - y)·y + g·(1 - 2y)·dy"""
+        g, y = self.inputs
+        return SigmoidBackwardBackward0.apply(dg, y) + g * dy * add_scalar(mul_scalar(y, -2), 1)
+
 
 class TanhBackward0(Node):
     """out = tanh a        ∂a = g·(1 - out²)"""
@@ -83,6 +100,10 @@ class TanhBackward0(Node):
 
     def backward(self, g):
         return TanhBackwardBackward0.apply(g, self.result)
+
+    def jvp(self, da):
+        """d(out) = da·(1 - out²)"""
+        return TanhBackwardBackward0.apply(da, self.output)
 
 
 class TanhBackwardBackward0(Node):
@@ -97,6 +118,11 @@ class TanhBackwardBackward0(Node):
         g, y = self.saved("grad_output"), self.saved("output")
         return (TanhBackwardBackward0.apply(gg, y) if self.needs_input_grad(0) else None,
                 gg * (-2 * y * g) if self.needs_input_grad(1) else None)
+
+    def jvp(self, dg, dy):
+        """out = g·(1 - y²)        d(out) = dg·(1 - y²) - 2·g·y·dy"""
+        g, y = self.inputs
+        return TanhBackwardBackward0.apply(dg, y) + mul_scalar(g * y * dy, -2)
 
 
 def _log_softmax(x, dim):
@@ -119,6 +145,10 @@ class SoftmaxBackward0(Node):
     def backward(self, g):
         return SoftmaxBackwardDataBackward0.apply(g, self.result, dim=self.dim)
 
+    def jvp(self, da):
+        """d(out) = out·(da - Σ out·da)   (the Jacobian diag(out) - out·outᵀ is symmetric)"""
+        return SoftmaxBackwardDataBackward0.apply(da, self.output, dim=self.dim)
+
 
 class SoftmaxBackwardDataBackward0(Node):
     """out = y·(g - Σ g·y)  (softmax's backward, y its output, sums along dim)
@@ -137,6 +167,12 @@ class SoftmaxBackwardDataBackward0(Node):
                 gg * (g - (g * y).sum(d, keepdim=True)) - g * (gg * y).sum(d, keepdim=True)
                 if self.needs_input_grad(1) else None)
 
+    def jvp(self, dg, dy):
+        """out = y·(g - Σ g·y)        d(out) = dy·(g - Σ g·y) + y·(dg - Σ (dg·y + g·dy))"""
+        g, y = self.inputs
+        d = self.dim
+        return dy * (g - (g * y).sum(d, keepdim=True)) + y * (dg - (dg * y + g * dy).sum(d, keepdim=True))
+
 
 class LogSoftmaxBackward0(Node):
     """out = a - log Σ eᵃ  (along dim)        ∂a = g - softmax(a)·Σ g"""
@@ -148,6 +184,10 @@ class LogSoftmaxBackward0(Node):
 
     def backward(self, g):
         return LogSoftmaxBackwardDataBackward0.apply(g, self.result, dim=self.dim)
+
+    def jvp(self, da):
+        """d(out) = da - Σ softmax·da"""
+        return da - (self.output.exp() * da).sum(self.dim, keepdim=True)
 
 
 class LogSoftmaxBackwardDataBackward0(Node):
@@ -166,6 +206,12 @@ class LogSoftmaxBackwardDataBackward0(Node):
         return (gg - (gg * e).sum(d, keepdim=True) if self.needs_input_grad(0) else None,
                 -gg * e * g.sum(d, keepdim=True) if self.needs_input_grad(1) else None)
 
+    def jvp(self, dg, dy):
+        """out = g - e^y·Σ g        d(out) = dg - e^y·dy·Σ g - e^y·Σ dg"""
+        g, y = self.inputs
+        e = y.exp()
+        return dg - e * dy * g.sum(self.dim, keepdim=True) - e * dg.sum(self.dim, keepdim=True)
+
 
 # ---- log1p / expm1, and the activations built on them ----
 # (elementwise like exp and log, but kept here beside softplus and elu, which are made of them)
@@ -180,6 +226,10 @@ class Log1PBackward0(Node):
     def backward(self, g):
         return g / add_scalar(self.saved("self"), 1)
 
+    def jvp(self, da):
+        """d(out) = da / (1 + a)"""
+        return da / add_scalar(self.inputs[0], 1)
+
 
 class Expm1Backward0(Node):
     """out = eᵃ - 1        ∂a = g·(out + 1)"""
@@ -191,6 +241,10 @@ class Expm1Backward0(Node):
 
     def backward(self, g):
         return g * add_scalar(self.result, 1)
+
+    def jvp(self, da):
+        """d(out) = da·(out + 1)"""
+        return da * add_scalar(self.output, 1)
 
 
 class LeakyReluBackward0(Node):
@@ -204,6 +258,10 @@ class LeakyReluBackward0(Node):
 
     def backward(self, g):
         return LeakyReluBackwardBackward0.apply(g, self.saved("self"), negative_slope=self.negative_slope)
+
+    def jvp(self, da):
+        """d(out) = da where a > 0, else slope·da"""
+        return LeakyReluBackwardBackward0.apply(da, self.inputs[0], negative_slope=self.negative_slope)
 
 
 class LeakyReluBackward1(Node):
@@ -243,6 +301,10 @@ class LeakyReluBackwardBackward0(Node):
         return (LeakyReluBackwardBackward0.apply(gg, a, negative_slope=self.negative_slope)
                 if self.needs_input_grad(0) else None,
                 _zeros(self.shape, gg.dtype) if self.needs_input_grad(1) else None)
+
+    def jvp(self, dg, da):
+        """d(out) = dg where a > 0, else slope·dg   (a step in a: da does not count)"""
+        return LeakyReluBackwardBackward0.apply(dg, self.inputs[1], negative_slope=self.negative_slope)
 
 
 class EluBackward0(Node):
@@ -340,6 +402,10 @@ class GeluBackward0(Node):
     def backward(self, g):
         return GeluBackwardBackward0.apply(g, self.saved("self"), approximate=self.approximate)
 
+    def jvp(self, da):
+        """d(out) = da·gelu'(a)   (elementwise: the backward formula with da for g)"""
+        return GeluBackwardBackward0.apply(da, self.inputs[0], approximate=self.approximate)
+
 
 class GeluBackwardBackward0(Node):
     """out = g·(Φ(a) + a·φ(a))  (gelu's backward)
@@ -394,6 +460,12 @@ class SiluBackward0(Node):
         one = Tensor._make(np.ones((), s._data.dtype), dtype=s.dtype)  # C++'s `1 - s` is a tensor sub there
         return g * s * add_scalar(a * (one - s), 1)
 
+    def jvp(self, da):
+        """d(out) = da·σ(a)·(1 + a·(1 - σ(a)))"""
+        a = self.inputs[0]
+        s = a.sigmoid()
+        return da * s * add_scalar(a * add_scalar(-s, 1), 1)
+
 
 class SoftplusBackward0(Node):
     """out = ln(1 + e^(β·a)) / β, or a where β·a > threshold        ∂a = g·σ(β·a), or g there"""
@@ -408,6 +480,10 @@ class SoftplusBackward0(Node):
 
     def backward(self, g):
         return SoftplusBackwardBackward0.apply(g, self.saved("self"), beta=self.beta, threshold=self.threshold)
+
+    def jvp(self, da):
+        """d(out) = da·σ(β·a), or da where β·a > threshold"""
+        return SoftplusBackwardBackward0.apply(da, self.inputs[0], beta=self.beta, threshold=self.threshold)
 
 
 class SoftplusBackwardBackward0(Node):

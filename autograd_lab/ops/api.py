@@ -664,6 +664,22 @@ def permute(a, *dims):
     return S.PermuteBackward0.apply(a, dims=dims)
 
 
+@public(aliases=("moveaxis",))
+def movedim(a, source, destination):
+    """Move dims ``source`` to positions ``destination``, the others keeping their order (a permute)."""
+    src = (source,) if isinstance(source, int) else tuple(source)
+    dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) should contain "
+                           f"the same number of dims as destination ({list(dst)} dims)")
+    src = [a._wrap_dim(d) for d in src]
+    dst = [a._wrap_dim(d) for d in dst]
+    rest = iter(d for d in range(a.dim()) if d not in src)
+    where_from = dict(zip(dst, src))
+    return permute(a, *[where_from[i] if i in where_from else next(rest) for i in range(a.dim())])
+
+
+
 @public
 def squeeze(a, dim=None):
     if dim is None:

@@ -16,6 +16,10 @@ class AddBackward0(Node):
     def backward(self, g):
         return g, (g if self.alpha == 1 else g * self.alpha)
 
+    def jvp(self, da, db):
+        """d(out) = da + alpha·db"""
+        return da + (db if self.alpha == 1 else db * self.alpha)
+
 
 class SubBackward0(Node):
     """out = a - alpha·b        ∂a = g,   ∂b = -alpha·g"""
@@ -28,6 +32,10 @@ class SubBackward0(Node):
     def backward(self, g):
         return g, (-g if self.alpha == 1 else g * -self.alpha)
 
+    def jvp(self, da, db):
+        """d(out) = da - alpha·db"""
+        return da - (db if self.alpha == 1 else db * self.alpha)
+
 
 class RsubBackward0(Node):
     """out = b - alpha·a  (torch.rsub with a tensor b)        ∂a = -alpha·g,   ∂b = g"""
@@ -39,6 +47,10 @@ class RsubBackward0(Node):
 
     def backward(self, g):
         return (-g if self.alpha == 1 else g * -self.alpha), g
+
+    def jvp(self, da, db):
+        """d(out) = db - alpha·da"""
+        return db - (da if self.alpha == 1 else da * self.alpha)
 
 
 class RsubBackward1(Node):
@@ -53,6 +65,10 @@ class RsubBackward1(Node):
     def backward(self, g):
         return -g if self.alpha == 1 else g * -self.alpha
 
+    def jvp(self, da):
+        """d(out) = -alpha·da"""
+        return -da if self.alpha == 1 else da * -self.alpha
+
 
 class MulBackward0(Node):
     """out = a·b        ∂a = g·b,   ∂b = g·a"""
@@ -65,6 +81,11 @@ class MulBackward0(Node):
     def backward(self, g):
         return (g * self.saved("other") if self.needs_input_grad(0) else None,
                 g * self.saved("self") if self.needs_input_grad(1) else None)
+
+    def jvp(self, da, db):
+        """d(out) = da·b + a·db   (the product rule)"""
+        a, b = self.inputs
+        return da * b + a * db
 
 
 # PyTorch's backward formulas multiply, divide, add and subtract plain numbers with the Scalar
@@ -93,6 +114,10 @@ class MulBackward1(Node):
     def backward(self, g):
         return mul_scalar(g, self._saved_other)
 
+    def jvp(self, da):
+        """d(out) = da·c"""
+        return mul_scalar(da, self._saved_other)
+
 
 class DivBackward1(Node):
     """out = a / c  (c a number)        ∂a = g / c"""
@@ -104,6 +129,10 @@ class DivBackward1(Node):
     def backward(self, g):
         return div_scalar(g, self._saved_other)
 
+    def jvp(self, da):
+        """d(out) = da / c"""
+        return div_scalar(da, self._saved_other)
+
 
 class AddBackward1(Node):
     """out = a + c  (c a number)        ∂a = g"""
@@ -114,6 +143,10 @@ class AddBackward1(Node):
     def backward(self, g):
         return g
 
+    def jvp(self, da):
+        """d(out) = da"""
+        return da
+
 
 class SubBackward1(Node):
     """out = a - c  (c a number)        ∂a = g"""
@@ -123,6 +156,10 @@ class SubBackward1(Node):
 
     def backward(self, g):
         return g
+
+    def jvp(self, da):
+        """d(out) = da"""
+        return da
 
 
 def mul_scalar(t, c):
@@ -154,6 +191,10 @@ class DivBackward0(Node):
         # (a / b) / b, as PyTorch orders it: b·b would underflow to 0 for tiny b
         return (g / b if self.needs_input_grad(0) else None,
                 -g * ((self.saved("self") / b) / b) if self.needs_input_grad(1) else None)
+
+    def jvp(self, da, db):
+        """d(out) = (da - out·db) / b   (the quotient rule)"""
+        return (da - self.output * db) / self.inputs[1]
 
 
 class DivBackward2(Node):
@@ -198,6 +239,9 @@ class NotImplemented(Node):
 
     def name(self):
         return "torch::autograd::NotImplemented"
+
+    def aten_name(self):
+        return f"aten::{self.op}"
 
     def forward(self, *tensors, dtype, op, scalar=None, scalar_first=False):
         # a Python number is no input of the node (one edge only), as in PyTorch
@@ -256,6 +300,10 @@ class NegBackward0(Node):
     def backward(self, g):
         return -g
 
+    def jvp(self, da):
+        """d(out) = -da"""
+        return -da
+
 
 class ReciprocalBackward0(Node):
     """out = 1 / a        ∂a = -g·out²"""
@@ -268,6 +316,11 @@ class ReciprocalBackward0(Node):
     def backward(self, g):
         r = self.result
         return -g * (r * r)  # r² first, as PyTorch: a huge r overflows to inf (and 0·inf is nan)
+
+    def jvp(self, da):
+        """d(out) = -da·out²"""
+        r = self.output
+        return -da * (r * r)
 
 
 def _power(x, y):
@@ -301,6 +354,13 @@ class PowBackward0(Node):
             return _zeros(self.shape, g.dtype)
         return g * mul_scalar(a ** (p - 1), float(p))  # PyTorch keeps the exponent as a double there
 
+    def jvp(self, da):
+        """d(out) = da·p·aᵖ⁻¹   (0 when p = 0)"""
+        p = self.exponent
+        if p == 0:
+            return _zeros(self.shape, da.dtype)
+        return da * mul_scalar(self.inputs[0] ** (p - 1), float(p))
+
 
 class PowBackward1(Node):
     """out = aᵇ  (both tensors)        ∂a = g·b·aᵇ⁻¹  (0 where b = 0),   ∂b = g·out·ln a  (0 where a = 0, b ≥ 0)
@@ -326,6 +386,13 @@ class PowBackward1(Node):
             gb = g * where((a == 0) & (b >= 0), 0.0, self.result * a.log())
         return ga, gb
 
+    def jvp(self, da, db):
+        """d(out) = da·b·aᵇ⁻¹ + db·out·ln a   (each term 0 where ∂a, ∂b above are)"""
+        a, b = self.inputs
+        a = a if a.dtype is self.dtype else a.to(self.dtype)
+        return (where(b == 0, 0.0, da * (b * a ** sub_scalar(b, 1)))
+                + db * where((a == 0) & (b >= 0), 0.0, self.output * a.log()))
+
 
 class PowBackward2(Node):
     """out = cᵇ  (c a number)        ∂b = g·out·ln c   (0 where c = 0 and b ≥ 0)"""
@@ -348,6 +415,14 @@ class PowBackward2(Node):
             return g * where(b >= 0, 0.0, self.result * log0)
         return g * mul_scalar(self.result, float(np.log(self.base)))
 
+    def jvp(self, db):
+        """d(out) = db·out·ln c"""
+        if self.base == 0:
+            with np.errstate(divide="ignore"):
+                log0 = float(np.log(0.0))
+            return db * where(self.inputs[0] >= 0, 0.0, self.output * log0)
+        return db * mul_scalar(self.output, float(np.log(self.base)))
+
 
 class ExpBackward0(Node):
     """out = eᵃ        ∂a = g·out"""
@@ -359,6 +434,10 @@ class ExpBackward0(Node):
 
     def backward(self, g):
         return g * self.result
+
+    def jvp(self, da):
+        """d(out) = da·out"""
+        return da * self.output
 
 
 class LogBackward0(Node):
@@ -372,6 +451,10 @@ class LogBackward0(Node):
     def backward(self, g):
         return g / self.saved("self")
 
+    def jvp(self, da):
+        """d(out) = da / a"""
+        return da / self.inputs[0]
+
 
 class SqrtBackward0(Node):
     """out = √a        ∂a = g / (2·out)"""
@@ -383,6 +466,10 @@ class SqrtBackward0(Node):
 
     def backward(self, g):
         return g / mul_scalar(self.result, 2)
+
+    def jvp(self, da):
+        """d(out) = da / (2·out)"""
+        return da / mul_scalar(self.output, 2)
 
 
 class RsqrtBackward0(Node):
@@ -396,6 +483,10 @@ class RsqrtBackward0(Node):
     def backward(self, g):
         return mul_scalar(g, -0.5) * self.result ** 3
 
+    def jvp(self, da):
+        """d(out) = -½·da·out³"""
+        return mul_scalar(da, -0.5) * self.output ** 3
+
 
 class AbsBackward0(Node):
     """out = |a|        ∂a = g·sign(a)"""
@@ -406,6 +497,10 @@ class AbsBackward0(Node):
 
     def backward(self, g):
         return g * self.saved("self").sgn()
+
+    def jvp(self, da):
+        """d(out) = da·sign(a)"""
+        return da * self.inputs[0].sgn()
 
 
 class SinBackward0(Node):
@@ -418,6 +513,10 @@ class SinBackward0(Node):
     def backward(self, g):
         return g * self.saved("self").cos()
 
+    def jvp(self, da):
+        """d(out) = da·cos a"""
+        return da * self.inputs[0].cos()
+
 
 class CosBackward0(Node):
     """out = cos a        ∂a = -g·sin a"""
@@ -428,6 +527,10 @@ class CosBackward0(Node):
 
     def backward(self, g):
         return g * -self.saved("self").sin()
+
+    def jvp(self, da):
+        """d(out) = -da·sin a"""
+        return da * -self.inputs[0].sin()
 
 
 class ClampBackward1(Node):
@@ -454,6 +557,15 @@ class ClampBackward1(Node):
         if self.max is not None:
             keep = (a <= self.max) if keep is None else keep & (a <= self.max)
         return where(keep, g, 0.0)
+
+    def jvp(self, da):
+        """d(out) = da where lo ≤ a ≤ hi, else 0"""
+        a, keep = self.inputs[0], None
+        if self.min is not None:
+            keep = a >= self.min
+        if self.max is not None:
+            keep = (a <= self.max) if keep is None else keep & (a <= self.max)
+        return where(keep, da, 0.0)
 
 
 class ClampMinBackward0(ClampBackward1):
@@ -511,6 +623,11 @@ class MaximumBackward0(Node):
         return (where(tie, half, where(self._wins(a, b), g, 0.0)) if self.needs_input_grad(0) else None,
                 where(tie, half, where(self._wins(b, a), g, 0.0)) if self.needs_input_grad(1) else None)
 
+    def jvp(self, da, db):
+        """d(out) = da where a wins, db where b wins, (da + db) / 2 at ties"""
+        a, b = self.inputs
+        return where(a == b, (da + db) / 2, where(self._wins(a, b), da, db))
+
 
 class MinimumBackward0(MaximumBackward0):
     """out = min(a, b) elementwise        ∂a = g where a < b,   ∂b = g where b < a   (ties share g / 2)"""
@@ -534,6 +651,10 @@ class SignBackward0(Node):
     def backward(self, g):
         return _zeros(self.shape, g.dtype)
 
+    def jvp(self, da):
+        """d(out) = 0"""
+        return _zeros(self.shape, da.dtype)
+
 
 class SgnBackward0(SignBackward0):
     """out = sgn a (the sign, for real numbers)        ∂a = 0"""
@@ -545,12 +666,18 @@ class WhereBackward0(Node):
     def forward(self, a, b, dtype, condition):
         # saved, not kept: like PyTorch, a second backward through a freed where must fail
         self.save(condition=condition)
+        self.mask = condition._data  # the values only, for jvp (the saved tensor can be freed)
         return np.where(condition._data, arr(a, dtype), arr(b, dtype))
 
     def backward(self, g):
         cond = self.saved("condition")
         return (where(cond, g, 0.0) if self.needs_input_grad(0) else None,
                 where(cond, 0.0, g) if self.needs_input_grad(1) else None)
+
+    def jvp(self, da, db):
+        """d(out) = cond ? da : db"""
+        from ..tensor import Tensor
+        return where(Tensor._make(self.mask), da, db)
 
 
 def _zeros(shape, dtype):
@@ -569,6 +696,10 @@ class ToCopyBackward0(Node):
     def backward(self, g):
         return g
 
+    def jvp(self, da):
+        """d(out) = da, converted like a"""
+        return da.to(self.output.dtype)
+
 
 class CloneBackward0(Node):
     """out = a copy of a        ∂a = g"""
@@ -582,6 +713,10 @@ class CloneBackward0(Node):
 
     def backward(self, g):
         return g
+
+    def jvp(self, da):
+        """d(out) = a copy of da"""
+        return da.clone()
 
 
 def where(condition, a, b):

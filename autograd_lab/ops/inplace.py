@@ -15,7 +15,7 @@ import re
 
 import numpy as np
 
-from .. import grad_mode
+from .. import _forward, grad_mode
 from ..node import Node
 from ..tensor import Tensor, _edge_of
 
@@ -76,15 +76,19 @@ def apply_inplace(self, fn, *args, **kwargs):
             out = fn(self, *args, **kwargs)
         _write(self, out)
         self._bump_version()
+        _forward.move_tangents(out, self)
         return self
     if self._base is not None:
         return _inplace_on_view(self, self._base, fn, args, kwargs)
     # the node must see the old value: give it a private snapshot that carries self's history
     old = Tensor._make(self._data.copy(), requires_grad=self.requires_grad, dtype=self._dtype)
     old.grad_fn, old._output_nr = self.grad_fn, self._output_nr
+    if self._fw_grads:
+        old._fw_grads = dict(self._fw_grads)
     out = fn(old, *args, **kwargs)
     _write(self, out)
     self._bump_version()
+    _forward.move_tangents(out, self)
     self.grad_fn, self._output_nr, self._requires_grad = out.grad_fn, 0, True
     _move_output(out.grad_fn, self)
     refresh_views(self)

@@ -30,6 +30,11 @@ class MmBackward0(Node):
         return (_mat1_grad(g, self.saved("self"), self.saved("mat2")) if self.needs_input_grad(0) else None,
                 _mat2_grad(g, self.saved("self"), self.saved("mat2")) if self.needs_input_grad(1) else None)
 
+    def jvp(self, dA, dB):
+        """d(out) = dA·B + A·dB"""
+        a, b = self.inputs
+        return dA.mm(b) + a.mm(dB)
+
 
 class AddmmBackward0(Node):
     """out = bias + A·B        ∂bias = g (summed to its shape),   ∂A = g·Bᵀ,   ∂B = Aᵀ·g"""
@@ -52,6 +57,11 @@ class AddmmBackward0(Node):
         return (g if self.needs_input_grad(0) else None,
                 _mat1_grad(g, self.saved("mat1"), self.saved("mat2")) if self.needs_input_grad(1) else None,
                 _mat2_grad(g, self.saved("mat1"), self.saved("mat2")) if self.needs_input_grad(2) else None)
+
+    def jvp(self, dbias, dA, dB):
+        """d(out) = dbias + dA·B + A·dB"""
+        _, a, b = self.inputs
+        return dbias + dA.mm(b) + a.mm(dB)
 
 
 def _column_major(d):
@@ -98,6 +108,11 @@ class MvBackward0(Node):
         return (g.unsqueeze(1) * self.saved("vec") if self.needs_input_grad(0) else None,
                 self.saved("self").t().mv(g) if self.needs_input_grad(1) else None)
 
+    def jvp(self, dA, dv):
+        """d(out) = dA·v + A·dv"""
+        a, v = self.inputs
+        return dA.mv(v) + a.mv(dv)
+
 
 class DotBackward0(Node):
     """out = a·b (vectors)        ∂a = g·b,   ∂b = g·a"""
@@ -119,6 +134,11 @@ class DotBackward0(Node):
     def backward(self, g):
         return (g * self.saved("tensor") if self.needs_input_grad(0) else None,
                 g * self.saved("self") if self.needs_input_grad(1) else None)
+
+    def jvp(self, da, db):
+        """d(out) = da·b + a·db"""
+        a, b = self.inputs
+        return da.dot(b) + a.dot(db)
 
 
 class BmmBackward0(Node):
@@ -149,6 +169,11 @@ class BmmBackward0(Node):
     def backward(self, g):
         return (g.bmm(self.saved("mat2").transpose(1, 2)) if self.needs_input_grad(0) else None,
                 self.saved("self").transpose(1, 2).bmm(g) if self.needs_input_grad(1) else None)
+
+    def jvp(self, dA, dB):
+        """d(out) = dA·B + A·dB (per batch)"""
+        a, b = self.inputs
+        return dA.bmm(b) + a.bmm(dB)
 
 
 def _should_fold(t1, t2):

@@ -26,6 +26,10 @@ class SumBackward0(Node):
     def backward(self, g):
         return g.expand(self.shape)
 
+    def jvp(self, da):
+        """d(out) = Σ da"""
+        return da.sum()
+
 
 class SumBackward1(Node):
     """out = Σ a over dims        ∂a = g, with the summed dims put back, broadcast to a's shape"""
@@ -37,6 +41,10 @@ class SumBackward1(Node):
 
     def backward(self, g):
         return _unsqueeze_dims(g, self.dims, self.keepdim).expand(self.shape)
+
+    def jvp(self, da):
+        """d(out) = Σ da over the same dims"""
+        return da.sum(self.dims, keepdim=self.keepdim)
 
 
 def _sum_dtype(a):
@@ -55,6 +63,10 @@ class MeanBackward0(Node):
     def backward(self, g):
         return g.expand(self.shape) / self.n
 
+    def jvp(self, da):
+        """d(out) = mean of da"""
+        return da.mean()
+
 
 class MeanBackward1(Node):
     """out = mean of a over dims        ∂a = g / (number of elements averaged)"""
@@ -68,6 +80,10 @@ class MeanBackward1(Node):
 
     def backward(self, g):
         return _unsqueeze_dims(g, self.dims, self.keepdim).expand(self.shape) / self.n
+
+    def jvp(self, da):
+        """d(out) = mean of da over the same dims"""
+        return da.mean(self.dims, keepdim=self.keepdim)
 
 
 class _EvenlyDistributed(Node):
@@ -86,6 +102,12 @@ class _EvenlyDistributed(Node):
         # a NaN result came from the NaNs: they share the gradient (NaN != NaN would find none)
         mask = a.isnan() if bool(np.isnan(r._data).any()) else a == r
         return mask * (g / mask.sum())
+
+    def jvp(self, da):
+        """d(out) = the mean of da over the k tied extreme elements"""
+        a, r = self.inputs[0], self.output
+        mask = a.isnan() if bool(np.isnan(r._data).any()) else a == r
+        return (da * mask).sum() / mask.sum()
 
 
 class MaxBackward1(_EvenlyDistributed):
@@ -346,3 +368,7 @@ class CumsumBackward0(Node):
         if g.dim() == 0 or g.numel() <= 1 or g.shape[self.dim] == 1:
             return g
         return g.flip(self.dim).cumsum(self.dim).flip(self.dim)
+
+    def jvp(self, da):
+        """d(out) = cumsum of da"""
+        return da.cumsum(self.dim)

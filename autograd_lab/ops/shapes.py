@@ -77,6 +77,10 @@ class ViewBackward0(_View):
     def backward(self, g):
         return g.reshape(self.shape)
 
+    def jvp(self, da):
+        """d(out) = da with the new shape"""
+        return da.reshape(self.output.shape)
+
 
 class ReshapeAliasBackward0(ViewBackward0):
     """out = a non-contiguous a seen with a new shape (same memory)        ∂a = g reshaped back"""
@@ -92,6 +96,10 @@ class UnsafeViewBackward0(Node):
     def backward(self, g):
         return g.reshape(self.shape)
 
+    def jvp(self, da):
+        """d(out) = da with the new shape"""
+        return da.reshape(self.output.shape)
+
 
 class AliasBackward0(_View):
     """out = a, as a new view of the same memory (``a[...]``)        ∂a = g"""
@@ -102,6 +110,10 @@ class AliasBackward0(_View):
     def backward(self, g):
         return g
 
+    def jvp(self, da):
+        """d(out) = da"""
+        return AliasBackward0.apply(da)
+
 
 class TBackward0(_View):
     """out = aᵀ (2-d or less)        ∂a = gᵀ"""
@@ -111,6 +123,10 @@ class TBackward0(_View):
 
     def backward(self, g):
         return g.t()
+
+    def jvp(self, da):
+        """d(out) = daᵀ"""
+        return da.t()
 
 
 class TransposeBackward0(_View):
@@ -123,6 +139,10 @@ class TransposeBackward0(_View):
     def backward(self, g):
         return g.transpose(self.dim0, self.dim1)
 
+    def jvp(self, da):
+        """d(out) = da with the same dims swapped"""
+        return da.transpose(self.dim0, self.dim1)
+
 
 class PermuteBackward0(_View):
     """out = a with dims reordered        ∂a = g with the inverse order"""
@@ -134,6 +154,10 @@ class PermuteBackward0(_View):
     def backward(self, g):
         return g.permute(*self.inverse)
 
+    def jvp(self, da):
+        """d(out) = da with the same dims order"""
+        return da.permute(*(int(d) for d in np.argsort(self.inverse)))
+
 
 class SqueezeBackward0(_View):
     """out = a without its size-1 dims        ∂a = g reshaped back"""
@@ -144,6 +168,10 @@ class SqueezeBackward0(_View):
 
     def backward(self, g):
         return g.reshape(self.shape)
+
+    def jvp(self, da):
+        """d(out) = da squeezed the same way"""
+        return da.reshape(self.output.shape)
 
 
 class SqueezeBackward1(SqueezeBackward0):
@@ -168,6 +196,10 @@ class UnsqueezeBackward0(_View):
     def backward(self, g):
         return g.squeeze(self.dim)
 
+    def jvp(self, da):
+        """d(out) = da unsqueezed at the same dim"""
+        return da.unsqueeze(self.dim)
+
 
 class ExpandBackward0(_View):
     """out = a broadcast to a larger shape (no copy)        ∂a = g summed back to a's shape"""
@@ -189,12 +221,16 @@ class ExpandBackward0(_View):
     def backward(self, g):
         return sum_to(g, self.shape)
 
+    def jvp(self, da):
+        """d(out) = da broadcast the same way"""
+        return da.expand(self.output.shape)
+
 
 class _Embed(Node):
     """Scatter g into zeros of the input's shape at an index: the backward of indexing ops."""
 
     def forward(self, g, shape, index, accumulate=False):
-        self.index = index
+        self.index, self.accumulate = index, accumulate
         out = np.zeros(shape, dtype=g._data.dtype)
         if not g._data.size:  # nothing to write (and the index may be out of range: PyTorch allows that)
             return out
@@ -206,6 +242,10 @@ class _Embed(Node):
 
     def backward(self, gg):
         return gg[_as_key(self.index)]
+
+    def jvp(self, dg, *_):
+        """d(out) = zeros with dg written at the same index (linear in g)"""
+        return type(self).apply(dg, shape=self.output.shape, index=self.index, accumulate=self.accumulate)
 
 
 class SelectBackwardBackward0(_Embed):
@@ -242,6 +282,10 @@ class SelectBackward0(_View):
     def backward(self, g):
         return SelectBackwardBackward0.apply(g, shape=self.shape, index=self.key)
 
+    def jvp(self, da):
+        """d(out) = da[.., i, ..]"""
+        return SelectBackward0.apply(da, dim=len(self.key) - 1, index=self.key[-1])
+
 
 class SliceBackward0(_View):
     """out = a[start:stop:step] along dim        ∂a = zeros with g written back into the slice"""
@@ -253,6 +297,10 @@ class SliceBackward0(_View):
 
     def backward(self, g):
         return SliceBackwardBackward0.apply(g, shape=self.shape, index=self.key)
+
+    def jvp(self, da):
+        """d(out) = da[start:stop:step] along the same dim"""
+        return SliceBackward0.apply(da, dim=len(self.key) - 1, sl=self.key[-1])
 
 
 def save_index(node, index):
@@ -295,6 +343,10 @@ class IndexBackward0(Node):
     def backward(self, g):
         return IndexPutImplBackward0.apply(g, shape=self.shape, index=load_index(self), accumulate=True)
 
+    def jvp(self, da):
+        """d(out) = da[index]"""
+        return IndexBackward0.apply(da, index=load_index(self))
+
 
 class CatBackward0(Node):
     """out = the inputs joined along dim        ∂(input k) = g's slice for input k"""
@@ -321,6 +373,10 @@ class CatBackward0(Node):
             start += size
         return tuple(out)
 
+    def jvp(self, *tangents):
+        """d(out) = the tangents joined along the same dim"""
+        return CatBackward0.apply(*tangents, dim=self.dim)
+
 
 class StackBackward0(Node):
     """out = the inputs stacked along a new dim        ∂(input k) = g.select(dim, k)"""
@@ -333,6 +389,10 @@ class StackBackward0(Node):
 
     def backward(self, g):
         return tuple(g.select(self.dim, i) for i in range(g.shape[self.dim]))
+
+    def jvp(self, *tangents):
+        """d(out) = the tangents stacked along the same dim"""
+        return StackBackward0.apply(*tangents, dim=self.dim)
 
 
 class SplitBackward0(_ViewApply, Node):
@@ -401,6 +461,10 @@ class FlipBackward0(Node):
 
     def backward(self, g):
         return g.flip(self.dims)
+
+    def jvp(self, da):
+        """d(out) = da flipped the same way"""
+        return FlipBackward0.apply(da, dims=self.dims)
 
 
 class RepeatBackward0(Node):
