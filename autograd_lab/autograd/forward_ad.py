@@ -29,9 +29,11 @@ def exit_dual_level(*, level=None):
     """Close the current level: every tangent made in it is dropped."""
     if level is None:
         level = len(_public) - 1
-    if level != len(_public) - 1 or level < 0:
+    if level != len(_public) - 1:
         raise RuntimeError("Trying to exit a forward AD level that was not the last one that was created. This is "
                            "not supported.")
+    if level < 0:
+        raise RuntimeError("Dual level must be a positive number.")
     _forward.exit(_public.pop())
 
 

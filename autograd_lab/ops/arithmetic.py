@@ -275,6 +275,10 @@ class RemainderBackward0(Node):
     def backward(self, g):
         return g
 
+    def jvp(self, da):
+        """d(out) = da"""
+        return da
+
 
 class RemainderBackward1(Node):
     """out = a mod b = a - b·floor(a / b)        ∂a = g,   ∂b = -g·floor(a / b)"""
@@ -289,6 +293,11 @@ class RemainderBackward1(Node):
             a, b = self.saved("self"), self.saved("other")
             gb = -g * a.div(b, rounding_mode="floor")
         return g, gb
+
+    def jvp(self, da, db):
+        """d(out) = da - db·floor(a / b)"""
+        a, b = self.inputs
+        return da - db * a.div(b, rounding_mode="floor")
 
 
 class NegBackward0(Node):
