@@ -679,7 +679,6 @@ def movedim(a, source, destination):
     return permute(a, *[where_from[i] if i in where_from else next(rest) for i in range(a.dim())])
 
 
-
 @public
 def squeeze(a, dim=None):
     if dim is None:
