@@ -163,15 +163,16 @@ class Tensor:
 
     def _set_requires_grad(self, value, int_message):
         if self.grad_fn is not None:
-            raise RuntimeError(
-                "you can only change requires_grad flags of leaf variables. If you want to use a "
-                "computed variable in a subgraph that doesn't require differentiation use "
-                "var_no_grad = var.detach().")
+            hint = "" if value else (" If you want to use a computed variable in a subgraph that doesn't "
+                                     "require differentiation use var_no_grad = var.detach().")
+            raise RuntimeError("you can only change requires_grad flags of leaf variables." + hint)
         if value and not (self._dtype.is_floating_point or self._dtype.is_complex):
             raise RuntimeError(int_message)
         self._requires_grad = bool(value)
 
     def requires_grad_(self, requires_grad=True):
+        if requires_grad and self.grad_fn is not None:
+            return self  # a non-leaf already requires grad: nothing to change (the setter refuses)
         # PyTorch words the integer-dtype error differently here than in the attribute setter
         self._set_requires_grad(requires_grad, "only Tensors of floating point dtype can require gradients")
         return self

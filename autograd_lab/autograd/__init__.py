@@ -88,11 +88,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     grads = _as_tuple(grad_outputs) or (None,) * len(outputs)
     if allow_unused is None:
         allow_unused = materialize_grads
+    grads = _make_grads(outputs, grads)
+    roots = _roots(outputs)  # PyTorch checks the outputs before the inputs
     for t in inputs:
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
-    grads = _make_grads(outputs, grads)
-    roots = _roots(outputs)
     if retain_graph is None:
         retain_graph = create_graph
     captured = [None] * len(inputs)

@@ -64,7 +64,10 @@ class BackwardCFunction(FunctionCtx, Node):
         fn = self._forward_cls
         name = self.name()
         with _once_guard(self):
-            result = fn.backward(self, *grads)
+            if fn.boxed_grads_call:  # one mutable list, so backward may drop grads as it goes
+                result = _user_backward(fn)(self, list(grads))
+            else:
+                result = _user_backward(fn)(self, *grads)
         if not isinstance(result, tuple):
             result = (result,)
         n_inputs = len(self._is_tensor_input)
@@ -101,6 +104,16 @@ class _once_guard:
         return False
 
 
+def _user_backward(fn):
+    """The backward a Function wrote: ``backward``, or ``vjp`` (its other name); not both."""
+    wrote_backward = fn.backward is not Function.backward
+    wrote_vjp = fn.vjp is not Function.vjp
+    if wrote_backward and wrote_vjp:
+        raise RuntimeError("Implementing both 'backward' and 'vjp' for a custom Function is not allowed. You should "
+                           "only implement one of them.")
+    return fn.vjp if wrote_vjp else fn.backward
+
+
 class FunctionMeta(type):
     """Gives every Function subclass its node class, ``<ClassName>Backward``."""
 
@@ -117,7 +130,12 @@ class Function(metaclass=FunctionMeta):
 
     ``forward(ctx, *args)`` computes the result from tensors (grad mode is off inside);
     ``backward(ctx, *grad_outputs)`` returns one gradient per forward argument (None for
-    arguments that are not tensors or need none). Call ``MyFn.apply(*args)``."""
+    arguments that are not tensors or need none). Call ``MyFn.apply(*args)``.
+
+    ``boxed_grads_call = True`` makes backward receive the gradients as one list,
+    ``backward(ctx, grads)``, which it may empty as it goes to free memory early."""
+
+    boxed_grads_call = False
 
     def __init__(self, *args, **kwargs):
         warnings.warn(f"{self.__class__} should not be instantiated. Methods on autograd functions are all static, "

@@ -310,7 +310,12 @@ def _find_culprit(fn, inputs, eps, atol, rtol, order=1):
 
 
 def _blame(err, fn, inputs, eps, atol, rtol, order):
-    node = _find_culprit(fn, inputs, eps, atol, rtol, order)
+    from .. import random
+    state = random.get_rng_state()  # the search draws grad_outputs; the caller's stream must not move
+    try:
+        node = _find_culprit(fn, inputs, eps, atol, rtol, order)
+    finally:
+        random.set_rng_state(state)
     if node is not None:
         what = "backward" if order == 1 else "double backward (the derivative of its backward)"
         err.node = node
@@ -329,17 +334,28 @@ def _first_order(func, inputs, eps, atol, rtol, nondet_tol, locate=True):
         raise
 
 
-def _second_order(func, inputs, grad_outputs, eps, atol, rtol, nondet_tol, locate=True):
+def _random_grad_output(out, non_contiguous):
+    """What PyTorch's gradgradcheck draws for one output: ``torch.testing.make_tensor(low=-1, high=1)``,
+    i.e. ``empty(shape).uniform_(-1, 1)`` from the global generator (float64 for a non-float output;
+    a non-contiguous one is drawn twice as wide in the last dim and every other column kept)."""
+    from .. import _dtype, random
+    dt = out.dtype if out.dtype.is_floating_point else _dtype.float64
+    shape = tuple(out.shape)
+    non_contiguous = non_contiguous and out.numel() > 1
+    if non_contiguous:
+        shape = shape[:-1] + (2 * shape[-1],)
+    values = random.uniform(shape, dtype=dt.np, low=-1.0, high=1.0)
+    if non_contiguous:
+        values = values[..., 1::2]
+    return Tensor._make(values, dtype=dt).requires_grad_(True)
+
+
+def _second_order(func, inputs, grad_outputs, eps, atol, rtol, nondet_tol, locate=True, non_contiguous=False):
     """gradcheck of (inputs, grad_outputs) -> autograd.grad(func(inputs), inputs, grad_outputs)."""
     from . import grad
     tupled = _as_tuple(inputs)
     if grad_outputs is None:
-        # PyTorch draws these from its generator; a fixed NumPy seed keeps this check repeatable
-        rng = np.random.default_rng(0)
-        grad_outputs = tuple(
-            Tensor._make(rng.uniform(-1, 1, size=tuple(o.shape)).astype(
-                o.dtype.np if o.dtype.is_floating_point else np.float64)).requires_grad_(True)
-            for o in _differentiable_outputs(func(*tupled)))
+        grad_outputs = tuple(_random_grad_output(o, non_contiguous) for o in _differentiable_outputs(func(*tupled)))
     grad_outputs = _as_tuple(grad_outputs)
     n_out = len(grad_outputs)
     diff_in = {i for i, x in enumerate(tupled) if _is_diff(x)}
@@ -396,12 +412,13 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
                   check_fwd_over_rev=False, check_rev_over_rev=True, fast_mode=False, masked=False):
     """gradcheck of the function (inputs, grad_outputs) -> grad of func: checks second derivatives.
 
-    Random grad_outputs are drawn in [-1, 1) from a fixed NumPy seed (PyTorch draws them from
-    its own generator, so the exact values differ). On failure the node whose backward is not
+    Random grad_outputs are drawn in [-1, 1) from the global generator exactly as PyTorch draws
+    them (the same numbers after the same seed, and the stream moves on alike). On failure the node whose backward is not
     differentiated correctly is named, as in gradcheck."""
     _unsupported(check_fwd_over_rev=check_fwd_over_rev, check_batched_grad=check_batched_grad)
     try:
-        return _second_order(func, inputs, grad_outputs, eps, atol, rtol, nondet_tol)
+        return _second_order(func, inputs, grad_outputs, eps, atol, rtol, nondet_tol,
+                             non_contiguous=gen_non_contig_grad_outputs)
     except GradcheckError:
         if raise_exception:
             raise

@@ -165,6 +165,10 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     input, target = _broadcast_pair(input, target)
     if weight is not None:
         raise NotImplementedError("mse_loss(weight=...) is not supported by autograd_lab")
+    from ..ops._util import promote_types
+    dt = promote_types(input.dtype, target.dtype)
+    if not dt.is_floating_point:
+        raise NotImplementedError(f"\"mse_cpu\" not implemented for '{dt._legacy[:-len('Tensor')]}'")
     return _L.MseLossBackward0.apply(input, target, reduction=red)
 
 

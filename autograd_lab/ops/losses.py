@@ -15,6 +15,7 @@ import numpy as np
 from ..node import Node
 from ..tensor import Tensor
 from .arithmetic import _zeros, div_scalar, mul_scalar
+from ._util import promote_types
 
 NONE, MEAN, SUM = 0, 1, 2
 _ENUM = {"none": NONE, "mean": MEAN, "sum": SUM}
@@ -41,6 +42,11 @@ def _common_dtype(a, b):
     return np.result_type(a._data.dtype, b._data.dtype)
 
 
+def _promoted(a, b):
+    """PyTorch's type promotion (float32 with an int64 target stays float32; NumPy would say float64)."""
+    return promote_types(a.dtype, b.dtype).np
+
+
 def _const(array):
     return Tensor._make(np.ascontiguousarray(array))
 
@@ -56,7 +62,7 @@ class MseLossBackward0(Node):
     def forward(self, a, t, reduction):
         self.reduction = reduction
         self.save(self=a, target=t)
-        dt = _common_dtype(a, t)
+        dt = _promoted(a, t)
         d = a._data.astype(dt, copy=False) - t._data.astype(dt, copy=False)
         return _reduce(d * d, reduction)
 
@@ -75,7 +81,7 @@ class MseLossBackwardBackward0(Node):
         self.save(grad_output=g, self=a, target=t)
         # a mean is over the broadcast loss: an (N, 1) input against an (N,) target averages N·N terms
         self.k = 2.0 / max(np.broadcast(a._data, t._data).size, 1) if reduction == MEAN else 2.0
-        dt = _common_dtype(a, t)
+        dt = _promoted(a, t)
         d = a._data.astype(dt, copy=False) - t._data.astype(dt, copy=False)
         return (d * self.k) * g._data
 
