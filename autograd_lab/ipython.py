@@ -7,7 +7,11 @@ Loading the extension
 - gives autograd Nodes an HTML display: the graph below the node (SVG when ``dot`` is installed);
 - wraps IPython's handling of RuntimeError: the traceback is shown as usual, then, when the engine
   attached the failing node (``exc.autograd_node``), the graph is drawn with that node in the error
-  state, its freed or stale saved tensor marked, and PyTorch's message as the caption;
+  state, its freed or stale saved tensor marked, and PyTorch's message as the caption. A real
+  ``torch`` backward that fails the same way (backward twice, a saved tensor modified in place) is
+  drawn too: its loss is taken from the traceback, and the failing node found on its graph;
+- does the same for real ``torch`` tensors (their HTML display, ``%autograd_graph``), when the
+  notebook uses torch;
 - adds ``%autograd_graph <expr>``, which draws the graph of a tensor.
 
 ``%unload_ext autograd_lab`` puts every formatter, the exception handler and the magic back exactly
@@ -20,6 +24,7 @@ import sys
 from . import anomaly, engine, viz
 from .node import Node
 from .tensor import Tensor
+from .viz import view
 
 MAGIC_NAME = "autograd_graph"
 INLINE_GRAPH_LIMIT = 200  # nodes; beyond this a fold-out tree in every tensor's display is noise
@@ -60,22 +65,30 @@ class _Extension:
         self.remove_listener = None
         self.run_root = None   # first node of the backward pass running now
         self.failure = None    # (exception, root node) of the last backward that raised
+        self.torch_failure = None  # (exception, loss tensor) of a torch backward that raised
+        self.deferred = None
 
     # ---- install / restore ----
     def load(self):
         html_formatter = self.ip.display_formatter.formatters["text/html"]
         self._set_printer(html_formatter, Tensor, self.tensor_html)
         self._set_printer(html_formatter, Node, self.node_html)
+        # real torch tensors too, by name: torch is not imported here (nor need it ever be)
+        key = ("torch", "Tensor")
+        self.deferred = (html_formatter, key, html_formatter.deferred_printers.get(key, _MISSING))
+        html_formatter.deferred_printers[key] = self.tensor_html
 
         prior_types, prior_tb = self.custom_exc
         handled = tuple(prior_types) + ((RuntimeError,) if RuntimeError not in prior_types else ())
         ext = self
 
         def autograd_error_handler(shell, etype, value, tb, tb_offset=None):
-            if prior_types and isinstance(value, prior_types) and getattr(value, "autograd_node", None) is None:
+            if getattr(value, "autograd_node", None) is None and view.is_torch_engine_error(value):
+                ext.torch_failure = (value, _torch_backward_root(tb))
+            if prior_types and isinstance(value, prior_types) and not ext.drawable(value):
                 return prior_tb(etype, value, tb, tb_offset=tb_offset)
             shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
-            if getattr(value, "autograd_node", None) is not None:
+            if ext.drawable(value):
                 ext.show_error(value)
             return None
 
@@ -104,6 +117,16 @@ class _Extension:
             else:
                 formatter.type_printers[typ] = previous
         self.formatters = []
+        if self.deferred is not None:
+            formatter, key, previous = self.deferred
+            formatter.deferred_printers.pop(key, None)
+            torch = sys.modules.get("torch")
+            # IPython moves a deferred printer to type_printers once it has been used
+            if torch is not None and formatter.type_printers.get(torch.Tensor) == self.tensor_html:
+                formatter.type_printers.pop(torch.Tensor)
+            if previous is not _MISSING:
+                formatter.deferred_printers[key] = previous
+            self.deferred = None
         self.ip.custom_exceptions, self.ip.CustomTB = self.custom_exc
         magics = self.ip.magics_manager
         line_magic, attr = self.magic
@@ -117,7 +140,14 @@ class _Extension:
             setattr(magics.user_magics, MAGIC_NAME, attr)
         if self.remove_listener is not None:
             self.remove_listener()
-        self.failure = self.run_root = None
+        self.failure = self.run_root = self.torch_failure = None
+
+    def drawable(self, exc):
+        """Whether an error can be drawn on a graph: the engine named its node, or it is a torch
+        backward's error whose loss was found."""
+        if getattr(exc, "autograd_node", None) is not None:
+            return True
+        return self.torch_failure is not None and self.torch_failure[0] is exc and self.torch_failure[1] is not None
 
     def _set_printer(self, formatter, typ, fn):
         self.formatters.append((formatter, typ, formatter.type_printers.get(typ, _MISSING)))
@@ -140,7 +170,7 @@ class _Extension:
         """({id(tensor): variable name}, {id(grad_fn): tensor}) from the user's namespace."""
         names, by_node = {}, {}
         for key, value in list(self.ip.user_ns.items()):
-            if key.startswith("_") or not isinstance(value, Tensor):
+            if key.startswith("_") or not view.is_tensor(value):
                 continue
             names.setdefault(id(value), key)
             if value.grad_fn is not None and value.output_nr == 0:
@@ -175,10 +205,17 @@ class _Extension:
             print(f"(autograd_lab could not draw the graph: {type(problem).__name__}: {problem})",
                   file=sys.stderr)
         finally:
-            self.failure = None  # it holds the whole failed graph alive
+            self.failure = self.torch_failure = None  # they hold the whole failed graph alive
 
     def error_drawing(self, exc):
-        failing = exc.autograd_node
+        failing = getattr(exc, "autograd_node", None)
+        if failing is None:  # a torch backward: its loss came from the traceback
+            names, _ = self.namespace_tensors()
+            snap = viz.snapshot(self.torch_failure[1], names=names)
+            nid = snap.mark_error(exc)
+            if nid is not None and len(snap) > ERROR_GRAPH_LIMIT:
+                snap = snap.neighbourhood(nid, ERROR_RADIUS)
+            return viz.draw(snap, error=exc)
         root = None
         if self.failure is not None and self.failure[0] is exc:
             root = self.failure[1]
@@ -207,6 +244,25 @@ class _Extension:
         value = self.ip.ev(expr)
         names, _ = self.namespace_tensors()
         return viz.draw(value, names=names)
+
+
+def _torch_backward_root(tb):
+    """The tensor a failed torch backward started from: ``self`` of ``Tensor.backward``, or the
+    ``tensors`` / ``outputs`` handed to ``torch.autograd.backward`` / ``grad``, read from the
+    traceback's frames (None when not found)."""
+    found = None
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_globals.get("__name__", "").startswith("torch"):
+            local = frame.f_locals
+            for key in ("self", "tensors", "outputs"):
+                value = local.get(key)
+                if isinstance(value, (list, tuple)) and value:
+                    value = value[0]
+                if view.is_torch(value) and view.is_tensor(value) and value.grad_fn is not None:
+                    found = found if found is not None else value
+        tb = tb.tb_next
+    return found
 
 
 def _strip_xml_prolog(svg):

@@ -60,6 +60,20 @@ h.sum().backward()""",
     "tensor": "y",
     "node": "y.grad_fn",
     "magic": "%autograd_graph z",
+    # real torch, in the same notebook: its errors are drawn the same way
+    "torch_twice": """\
+import torch as real
+p = real.ones(2, requires_grad=True)
+q = p * p
+r = q.sum()
+r.backward()
+r.backward()""",
+    "torch_inplace": """\
+c = real.ones(3, requires_grad=True)
+d = c.sigmoid()
+d.mul_(2)
+d.sum().backward()""",
+    "torch_tensor": "q",
     "unload": f"%unload_ext {EXT}",
     "twice_after": "z.backward()",
     "tensor_after": "y",
@@ -164,6 +178,35 @@ def test_without_dot_the_error_graph_is_text(outputs):
     display = [o for o in outs if o.output_type == "display_data"]
     assert len(display) == 1 and set(display[0].data) == {"text/plain"}
     assert "└─ MulBackward0  saved: self (freed), other (freed)  [error]" in display[0].data["text/plain"]
+
+
+@requires_dot
+def test_a_torch_backward_error_is_drawn_at_its_node(outputs):
+    outs = outputs["torch_twice"]
+    assert _error(outs).evalue.startswith("Trying to backward through the graph a second time")
+    assert [o.output_type for o in outs] == ["error", "display_data"]
+    nodes, caption = _svg_nodes(outs[1].data["image/svg+xml"])
+    assert nodes["n0"][2][0] == "r" and nodes["n1"][2][0] == "SumBackward0"
+    classes, stroke, texts = nodes["n2"]
+    assert "al-state-error" in classes and texts[0] == "✗ MulBackward0"
+    assert {"al-freed", "al-state-error"} <= set(nodes["n2.self"][0])
+    assert nodes["n3"][2][0] == "p"
+    assert caption.startswith("RuntimeError: Trying to backward through the graph a second time")
+
+    outs = outputs["torch_inplace"]
+    assert "is at version 1; expected version 0 instead" in _error(outs).evalue
+    nodes, _ = _svg_nodes(outs[1].data["image/svg+xml"])
+    # the loss (n0, unnamed) -> SumBackward0 -> MulBackward0 (the in-place mul) -> SigmoidBackward0 -> c
+    assert [nodes[f"n{i}"][2][0] for i in range(5)] == [
+        "output", "SumBackward0", "MulBackward0", "✗ SigmoidBackward0", "c"]
+    assert [i for i, (classes, _, _) in nodes.items() if "al-state-error" in classes] == ["n3", "n3.result"]
+    assert "al-stale" in nodes["n3.result"][0] and "version 1, expected 0" in nodes["n3.result"][2]
+
+
+def test_a_torch_tensor_gains_the_graph_html(outputs):
+    (out,) = outputs["torch_tensor"]
+    assert out.data["text/plain"] == "tensor([1., 1.], grad_fn=<MulBackward0>)"
+    assert "MulBackward0 -&gt; q [2]" in out.data["text/html"]
 
 
 @requires_dot

@@ -310,3 +310,51 @@ def test_an_error_of_plain_backward_is_drawn_at_the_failing_node(make):
     assert snap.mark_error(info.value) == want_node
     assert snap.states[want_node] == "error"
     assert draw(loss, error=info.value).snapshot.error["node"] == want_node
+
+
+# ---- GradWatch on torch parameters ----
+def test_grad_watch_follows_a_torch_training_loop():
+    from autograd_lab.widgets import GradWatch
+
+    def train(watch_it):
+        torch.manual_seed(0)
+        model = torch.nn.Linear(3, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        watch = GradWatch(model.weight, model.bias, names=["w", "b"]) if watch_it else None
+        seen = []
+        for _ in range(3):
+            opt.zero_grad()
+            model(torch.randn(4, 3)).pow(2).mean().backward()
+            seen.append(model.bias.grad.clone())
+            opt.step()
+        return watch, seen
+
+    watch, _ = train(True)
+    _, seen = train(False)
+    try:
+        # PyTorch has no zero_grad hook: the first zero_grad changed nothing (grads were None);
+        # the later ones show when the next gradient arrives
+        assert [r.event for r in watch.history] == ["backward", "optimizer_step", "zero_grad",
+                                                    "backward", "optimizer_step", "zero_grad",
+                                                    "backward", "optimizer_step"]
+        backward = [r for r in watch.history if r.event == "backward"]
+        assert [r.grads[1].tolist() for r in backward] == [g.tolist() for g in seen]
+        assert all(r.grads[1] is None for r in watch.history if r.event == "zero_grad")
+        assert watch.series("b")[0] == pytest.approx(seen[0].item())
+    finally:
+        watch.close()
+    assert not watch._torch_events
+
+
+def test_grad_watch_sees_a_torch_stepper_pass(no_threads_left):
+    from autograd_lab.widgets import GradWatch
+    loss, named = scalar_graph()
+    watch = GradWatch(named["x"], names=["x"])
+    stepper = BackwardStepper(loss)
+    stepper.run()
+    try:
+        assert [r.event for r in watch.history] == ["backward"]
+        assert np.array_equal(watch.history[0].grads[0], named["x"].grad.numpy())
+    finally:
+        watch.close()
+        stepper.close()

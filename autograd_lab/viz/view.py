@@ -23,6 +23,14 @@ FREED_START = "Trying to backward through the graph a second time"
 _STALE_VERSIONS = re.compile(r"is at version (\d+); expected version (\d+)")
 
 
+def is_torch_engine_error(exc):
+    """A RuntimeError PyTorch's engine raises when a saved tensor is gone or stale."""
+    if not isinstance(exc, RuntimeError):
+        return False
+    message = str(exc)
+    return message.startswith(FREED_START) or "modified by an inplace operation" in message
+
+
 def _torch():
     return sys.modules.get("torch")
 

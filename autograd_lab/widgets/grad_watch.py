@@ -3,6 +3,7 @@
 It listens to the engine's observers: 'accumulate' marks a watched tensor as touched, 'done' closes
 a backward pass into one history entry, 'error' forgets a failed pass (the engine rolled it back),
 and the optimizers' 'zero_grad' and 'optimizer_step' events (payload: the parameters) add theirs.
+Real ``torch`` tensors are watched through PyTorch's own hooks instead (``_torch_events``).
 """
 import time
 import weakref
@@ -10,8 +11,11 @@ from dataclasses import dataclass
 
 import traitlets
 
+import numpy as np
+
 from .. import engine
 from ..tensor import Tensor
+from ..viz import view
 from . import _format as fmt
 from ._base import Widget
 from ._names import caller_names
@@ -57,7 +61,7 @@ class GradWatch(Widget):
         if not leaves:
             raise ValueError("GradWatch needs at least one tensor to watch")
         for t in leaves:
-            if not isinstance(t, Tensor):
+            if not view.is_tensor(t):
                 raise TypeError(f"GradWatch watches tensors, not {type(t).__name__}")
         if names is None:
             found = caller_names()
@@ -87,6 +91,12 @@ class GradWatch(Widget):
 
         self._listener = listener
         self._remove_listener = engine.add_listener(listener)
+        self._torch_events = None
+        self._first_grads = self._grads_now()
+        watched_torch = [t for t in self.tensors if view.is_torch(t)]
+        if watched_torch:
+            from ._torch_events import TorchEvents
+            self._torch_events = TorchEvents(watched_torch, listener)
         self._sync(force=True)
 
     # ---- engine events ----
@@ -103,6 +113,10 @@ class GradWatch(Widget):
         elif event == "error":
             self._touched = False
             self._sync()
+        elif event == "arrives":  # (torch) a gradient for a watched tensor arrived
+            self._touched = True
+        elif event == "pass_starts":  # (torch) PyTorch has no zero_grad hook: a change shows here
+            self._record_change()
         elif event in ("zero_grad", "optimizer_step"):
             params = _params_of(payload)
             if params is None or any(id(p) in self._index for p in params):
@@ -113,10 +127,23 @@ class GradWatch(Widget):
         self._append(str(event))
         return self.history[-1]
 
+    def _grads_now(self):
+        return tuple(None if g is None else view.array(g).copy() for g in map(view.grad, self.tensors))
+
     def _append(self, event):
-        grads = tuple(None if t._grad is None else t._grad._data.copy() for t in self.tensors)
-        self.history.append(GradRecord(len(self.history), event, grads))
+        self.history.append(GradRecord(len(self.history), event, self._grads_now()))
         self._sync()
+
+    def _record_change(self):
+        """Add a "zero_grad" entry when the .grads changed since the last entry and are all None or
+        zeros now (else "manual"): how a torch zero_grad shows, at the next backward."""
+        before = self.history[-1].grads if self.history else self._first_grads
+        now = self._grads_now()
+        changed = [i for i, (a, b) in enumerate(zip(before, now))
+                   if (a is None) != (b is None) or (a is not None and not np.array_equal(a, b))]
+        if changed:
+            zeroed = all(now[i] is None or not now[i].any() for i in changed)
+            self._append("zero_grad" if zeroed else "manual")
 
     def series(self, name_or_index):
         i = self.names.index(name_or_index) if isinstance(name_or_index, str) else name_or_index
@@ -133,7 +160,8 @@ class GradWatch(Widget):
         recent = self.history[-SERIES_LEN:]
         rows = []
         for i, t in enumerate(self.tensors):
-            rows.append({"grad": fmt.short(t._grad, 48), "grad_full": fmt.full(t._grad, 400),
+            g = view.grad(t)
+            rows.append({"grad": fmt.short(g, 48), "grad_full": fmt.full(g, 400),
                          "series": [r.metric(i) for r in recent], "events": [r.event for r in recent],
                          "metric": "grad" if t.numel() == 1 else "‖grad‖ (L2 norm)",
                          "count": len(self.history)})
@@ -158,6 +186,9 @@ class GradWatch(Widget):
         remove, self._remove_listener = getattr(self, "_remove_listener", None), None
         if remove is not None:
             remove()
+        torch_events, self._torch_events = getattr(self, "_torch_events", None), None
+        if torch_events is not None:
+            torch_events.remove()
         ip = getattr(self, "_ip", None)
         if ip is not None:
             for event, fn in (("pre_run_cell", self._cell_starts), ("post_run_cell", self._flush)):
@@ -183,7 +214,7 @@ class GradWatch(Widget):
             head += f" ({events})"
         lines = [head]
         for name, t in zip(self.names, self.tensors):
-            lines.append(f"  {name}.grad = " + fmt.full(t._grad).replace("\n", "\n    "))
+            lines.append(f"  {name}.grad = " + fmt.full(view.grad(t)).replace("\n", "\n    "))
         return "\n".join(lines)
 
 
@@ -191,7 +222,7 @@ def _params_of(payload):
     """The tensors an optimizer event is about: a list of tensors, param groups, or an optimizer."""
     if payload is None:
         return None
-    if isinstance(payload, Tensor):
+    if view.is_tensor(payload):
         return [payload]
     if hasattr(payload, "param_groups"):
         payload = payload.param_groups
@@ -203,12 +234,12 @@ def _params_of(payload):
     except TypeError:
         return None
     for item in items:
-        if isinstance(item, Tensor):
+        if view.is_tensor(item):
             out.append(item)
         elif isinstance(item, dict) and "params" in item:
-            out.extend(p for p in item["params"] if isinstance(p, Tensor))
+            out.extend(p for p in item["params"] if view.is_tensor(p))
         elif isinstance(item, (list, tuple)):
-            out.extend(p for p in item if isinstance(p, Tensor))
+            out.extend(p for p in item if view.is_tensor(p))
     return out
 
 
