@@ -1,0 +1,156 @@
+"""Convolution (1-d and 2-d, any stride, padding, dilation and groups), as one node.
+
+A convolution looks at every receptive field of the input: a window of ``k`` taps spaced
+``dilation`` apart, moved ``stride`` at a time over the zero-padded input. ``_windows`` returns all
+of them at once as a strided view (im2col without the copy), shaped ``(N, C, *out, *kernel)``;
+the convolution is then one ``einsum`` of those windows with the weight.
+
+With groups ``G`` the channels split into ``G`` independent convolutions: input channel block ``g``
+(``C/G`` channels) meets only the filters of output block ``g`` (``C_out/G`` filters).
+In the einsum strings: n batch, g group, c input channel within the group, f filter within the
+group, o output position (flattened), k kernel tap (flattened).
+
+    y[n, g·F+f, o] = Σ_c Σ_k  x_window[n, g·C+c, o, k] · w[g·F+f, c, k]  + b[g·F+f]
+
+Its backward is the same contraction read the other two ways round:
+
+    ∂w[g·F+f, c, k] = Σ_n Σ_o  x_window[n, g·C+c, o, k] · gy[n, g·F+f, o]
+    ∂x_window[n, g·C+c, o, k] = Σ_f  gy[n, g·F+f, o] · w[g·F+f, c, k]     (then each window is
+                                 added back where it came from: col2im, a "transposed convolution")
+    ∂b = Σ over batch and positions of gy
+"""
+import itertools
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ..node import Node
+
+
+def _windows(x, kernel, stride, dilation):
+    """Every receptive field of ``x`` (N, C, *spatial), as a view shaped (N, C, *out, *kernel)."""
+    nd = len(kernel)
+    span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    w = sliding_window_view(x, span, axis=tuple(range(2, 2 + nd)))
+    return w[(slice(None),) * 2 + tuple(slice(None, None, s) for s in stride)
+             + tuple(slice(None, None, d) for d in dilation)]
+
+
+def _col2im(cols, padded_shape, stride, dilation):
+    """The adjoint of ``_windows``: add each window (N, C, *out, *kernel) back where it was taken from."""
+    nd = len(stride)
+    out, kernel = cols.shape[2:2 + nd], cols.shape[2 + nd:]
+    acc = np.zeros(padded_shape, cols.dtype)
+    for tap in itertools.product(*(range(k) for k in kernel)):
+        where = tuple(slice(t * d, t * d + s * (o - 1) + 1, s) for t, d, s, o in zip(tap, dilation, stride, out))
+        acc[(slice(None),) * 2 + where] += cols[(Ellipsis,) + tap]
+    return acc
+
+
+def pad_zeros(x, padding, value=0):
+    """Pad the spatial dims of (N, C, *spatial) by ``padding``, a (before, after) pair per dim."""
+    if not any(lo or hi for lo, hi in padding):
+        return x
+    return np.pad(x, [(0, 0), (0, 0)] + [tuple(p) for p in padding], constant_values=value)
+
+
+def _unpad(x, padding):
+    return x[(slice(None),) * 2 + tuple(slice(lo, x.shape[2 + i] - hi) for i, (lo, hi) in enumerate(padding))]
+
+
+def _grouped_windows(x, kernel, geom):
+    """x's windows as (N, G, C/G, O, K): positions and taps flattened, channels split by group."""
+    stride, padding, dilation, groups = geom
+    win = _windows(pad_zeros(x, padding), kernel, stride, dilation)
+    n, c = win.shape[:2]
+    out = win.shape[2:2 + len(kernel)]
+    return win.reshape(n, groups, c // groups, int(np.prod(out)), int(np.prod(kernel))), out
+
+
+def conv_forward(x, w, geom):
+    """y (N, C_out, *out) = the convolution of x (N, C, *in) with w (C_out, C/G, *kernel)."""
+    groups = geom[3]
+    kernel = w.shape[2:]
+    win, out = _grouped_windows(x, kernel, geom)
+    wg = w.reshape(groups, w.shape[0] // groups, w.shape[1], -1)
+    y = np.einsum("ngcok,gfck->ngfo", win, wg, optimize=True)
+    return y.reshape((x.shape[0], w.shape[0]) + out)
+
+
+def conv_grad_input(gy, w, x_shape, geom):
+    """∂x: every window's share Σ_f gy·w, added back into the (padded) input, padding cut off."""
+    stride, padding, dilation, groups = geom
+    n, kernel = gy.shape[0], w.shape[2:]
+    gyg = gy.reshape(n, groups, gy.shape[1] // groups, -1)
+    wg = w.reshape(groups, w.shape[0] // groups, w.shape[1], -1)
+    cols = np.einsum("ngfo,gfck->ngcok", gyg, wg, optimize=True)
+    cols = cols.reshape((n, x_shape[1]) + gy.shape[2:] + kernel)
+    padded = tuple(x_shape[:2]) + tuple(s + lo + hi for s, (lo, hi) in zip(x_shape[2:], padding))
+    return _unpad(_col2im(cols, padded, stride, dilation), padding)
+
+
+def conv_grad_weight(x, gy, w_shape, geom):
+    """∂w = Σ over batch and output positions of (x's window) · gy."""
+    groups = geom[3]
+    win, _ = _grouped_windows(x, w_shape[2:], geom)
+    gyg = gy.reshape(gy.shape[0], groups, gy.shape[1] // groups, -1)
+    gw = np.einsum("ngcok,ngfo->gfck", win, gyg, optimize=True)
+    return gw.reshape(w_shape)
+
+
+class ConvolutionBackward0(Node):
+    """y = conv(x, w) + b  (see the module docstring for the sums)
+
+    ∂x, ∂w, ∂b = ConvolutionBackwardBackward0(g, x, w): a node of its own, so that with
+    ``create_graph=True`` the gradient can be differentiated again, as in PyTorch."""
+
+    def forward(self, input, weight, bias, stride, padding, dilation, groups):
+        self.geom = (stride, padding, dilation, groups)
+        self.save(input=input, weight=weight)
+        y = conv_forward(input._data, weight._data, self.geom)
+        if bias is not None:
+            y = y + bias._data.reshape((1, -1) + (1,) * (y.ndim - 2))
+        return y.astype(input._data.dtype, copy=False)
+
+    def backward(self, g):
+        mask = tuple(self.needs_input_grad(i) for i in range(3))
+        return ConvolutionBackwardBackward0.apply(g, self.saved("input"), self.saved("weight"),
+                                                  geom=self.geom, output_mask=mask)
+
+
+class ConvolutionBackwardBackward0(Node):
+    """(∂x, ∂w, ∂b) = the three sums above, from gy, x and w (only those in ``output_mask``).
+
+    Each is linear in gy and in one of x, w, so its own vector-Jacobian product is made of
+    convolutions again; given (ggx, ggw, ggb), the gradients of Σ ggx·∂x + ggw·∂w + ggb·∂b are
+        ∂gy = conv(ggx, w) + conv(x, ggw) + ggb        ∂x = ∂x-formula(gy, ggw)
+        ∂w = ∂w-formula(ggx, gy)"""
+    num_outputs = 3
+
+    def forward(self, gy, input, weight, geom, output_mask):
+        self.geom = geom
+        self.save(grad_output=gy, input=input, weight=weight)
+        g, x, w = gy._data, input._data, weight._data
+        gx = conv_grad_input(g, w, x.shape, geom) if output_mask[0] else np.zeros_like(x)
+        gw = conv_grad_weight(x, g, w.shape, geom) if output_mask[1] else np.zeros_like(w)
+        gb = g.sum(axis=(0,) + tuple(range(2, g.ndim))) if output_mask[2] else np.zeros(w.shape[0], g.dtype)
+        return gx.astype(x.dtype, copy=False), gw.astype(w.dtype, copy=False), gb
+
+    def backward(self, ggx, ggw, ggb):
+        gy, x, w = self.saved("grad_output"), self.saved("input"), self.saved("weight")
+        stride, padding, dilation, groups = self.geom
+        d_gy = d_x = d_w = None
+        if self.needs_input_grad(0):
+            d_gy = (convolution(ggx, w, ggb, stride, padding, dilation, groups)
+                    + convolution(x, ggw, None, stride, padding, dilation, groups))
+        if self.needs_input_grad(1):
+            d_x = ConvolutionBackwardBackward0.apply(gy, x, ggw, geom=self.geom, output_mask=(True, False, False))[0]
+        if self.needs_input_grad(2):
+            d_w = ConvolutionBackwardBackward0.apply(gy, ggx, w, geom=self.geom, output_mask=(False, True, False))[1]
+        return d_gy, d_x, d_w
+
+
+def convolution(input, weight, bias, stride, padding, dilation, groups):
+    """The node, applied: ``padding`` is a (before, after) pair per spatial dim."""
+    return ConvolutionBackward0.apply(input, weight, bias, stride=tuple(stride), padding=tuple(padding),
+                                      dilation=tuple(dilation), groups=groups)
