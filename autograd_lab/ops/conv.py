@@ -67,35 +67,45 @@ def _grouped_windows(x, kernel, geom):
     return win.reshape(n, groups, c // groups, int(np.prod(out)), int(np.prod(kernel))), out
 
 
+def _grouped_weight(w, groups):
+    """w (C_out, C/G, *kernel) as (G, C_out/G, C/G, K)."""
+    return w.reshape(groups, w.shape[0] // groups, w.shape[1], int(np.prod(w.shape[2:])))
+
+
+def _grouped_output(gy, groups):
+    """gy (N, C_out, *out) as (N, G, C_out/G, O)."""
+    return gy.reshape(gy.shape[0], groups, gy.shape[1] // groups, int(np.prod(gy.shape[2:])))
+
+
 def conv_forward(x, w, geom):
     """y (N, C_out, *out) = the convolution of x (N, C, *in) with w (C_out, C/G, *kernel)."""
     groups = geom[3]
     kernel = w.shape[2:]
     win, out = _grouped_windows(x, kernel, geom)
-    wg = w.reshape(groups, w.shape[0] // groups, w.shape[1], -1)
+    wg = _grouped_weight(w, groups)
     y = np.einsum("ngcok,gfck->ngfo", win, wg, optimize=True)
-    return y.reshape((x.shape[0], w.shape[0]) + out)
+    return np.ascontiguousarray(y.reshape((x.shape[0], w.shape[0]) + out))  # PyTorch's layout: view() works
 
 
 def conv_grad_input(gy, w, x_shape, geom):
     """∂x: every window's share Σ_f gy·w, added back into the (padded) input, padding cut off."""
     stride, padding, dilation, groups = geom
     n, kernel = gy.shape[0], w.shape[2:]
-    gyg = gy.reshape(n, groups, gy.shape[1] // groups, -1)
-    wg = w.reshape(groups, w.shape[0] // groups, w.shape[1], -1)
+    gyg = _grouped_output(gy, groups)
+    wg = _grouped_weight(w, groups)
     cols = np.einsum("ngfo,gfck->ngcok", gyg, wg, optimize=True)
     cols = cols.reshape((n, x_shape[1]) + gy.shape[2:] + kernel)
     padded = tuple(x_shape[:2]) + tuple(s + lo + hi for s, (lo, hi) in zip(x_shape[2:], padding))
-    return _unpad(_col2im(cols, padded, stride, dilation), padding)
+    return np.ascontiguousarray(_unpad(_col2im(cols, padded, stride, dilation), padding))
 
 
 def conv_grad_weight(x, gy, w_shape, geom):
     """∂w = Σ over batch and output positions of (x's window) · gy."""
     groups = geom[3]
     win, _ = _grouped_windows(x, w_shape[2:], geom)
-    gyg = gy.reshape(gy.shape[0], groups, gy.shape[1] // groups, -1)
+    gyg = _grouped_output(gy, groups)
     gw = np.einsum("ngcok,ngfo->gfck", win, gyg, optimize=True)
-    return gw.reshape(w_shape)
+    return np.ascontiguousarray(gw.reshape(w_shape))
 
 
 class ConvolutionBackward0(Node):

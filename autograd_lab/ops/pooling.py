@@ -45,7 +45,9 @@ def max_pool2d_arrays(x, kernel, stride, padding, dilation, ceil_mode):
     rows = np.arange(out[0])[:, None] * stride[0] - padding[0] + kh * dilation[0]
     cols = np.arange(out[1])[None, :] * stride[1] - padding[1] + kw * dilation[1]
     indices = (rows * batched.shape[3] + cols).astype(np.int64)
-    return (values, indices) if x.ndim == 4 else (values[0], indices[0])
+    if x.ndim == 3:
+        values, indices = values[0], indices[0]
+    return np.ascontiguousarray(values), np.ascontiguousarray(indices)
 
 
 class MaxPool2DWithIndicesBackward0(Node):
@@ -112,7 +114,7 @@ class AvgPool2DBackward0(Node):
         div = _avg_divisor(x.shape[2:], out, kernel, stride, padding, count_include_pad, divisor_override)
         win = _windows(pad_zeros(x, pads), kernel, stride, (1, 1))
         y = (win.sum(axis=(-2, -1)) / div).astype(x.dtype, copy=False)
-        return y if a._data.ndim == 4 else y[0]
+        return np.ascontiguousarray(y if a._data.ndim == 4 else y[0])
 
     def backward(self, g):
         return AvgPool2DBackwardBackward0.apply(g, self.saved("self"), params=self.params)
@@ -132,7 +134,7 @@ class AvgPool2DBackwardBackward0(Node):
         cols = np.broadcast_to(share[..., None, None], share.shape + tuple(kernel))
         padded = x.shape[:2] + tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads))
         gx = _unpad(_col2im(cols, padded, stride, (1, 1)), pads)
-        return gx if a._data.ndim == 4 else gx[0]
+        return np.ascontiguousarray(gx if a._data.ndim == 4 else gx[0])
 
     def backward(self, gg):
         return (AvgPool2DBackward0.apply(gg, **self.params) if self.needs_input_grad(0) else None), None
