@@ -90,8 +90,23 @@ POOL = [
     ("avg_pool1d_unbatched", lambda L, x: F(L).avg_pool1d(x, 2, ceil_mode=True), [X(2, 7)], False),
     ("adaptive_avg_pool2d_1", lambda L, x: F(L).adaptive_avg_pool2d(x, 1), [X(2, 3, 4, 5)], True),
     ("adaptive_avg_pool2d_11", lambda L, x: F(L).adaptive_avg_pool2d(x, (1, 1)), [X(3, 4, 5)], False),
+    ("adaptive_avg_pool2d", lambda L, x: F(L).adaptive_avg_pool2d(x, (3, 2)), [X(2, 3, 7, 5)], True),
+    ("adaptive_avg_pool2d_none", lambda L, x: F(L).adaptive_avg_pool2d(x, (None, 4)), [X(2, 5, 6)], False),
+    ("adaptive_avg_pool2d_grow", lambda L, x: F(L).adaptive_avg_pool2d(x, 5), [X(1, 1, 3, 4)], False),
     ("pool_after_conv", lambda L, x, w: F(L).max_pool2d(F(L).relu(F(L).conv2d(x, w)), 2),
      [X(1, 1, 8, 8), X(2, 1, 3, 3)], True),
+]
+
+OTHER = [
+    ("pad", lambda L, x: F(L).pad(x, (1, 2)), [X(2, 3, 4)], True),
+    ("pad_value_crop", lambda L, x: F(L).pad(x, (1, -1, 0, 2), value=3.0), [X(2, 3, 4)], True),
+    ("pad_int", lambda L, x: F(L).pad(x, (1, 1), value=2.7), [P(_rng.integers(0, 5, (2, 2)))], False),
+    ("conv2d_same_even_kernel", lambda L, x, w: F(L).conv2d(x, w, padding="same"), [X(1, 2, 5, 5), X(3, 2, 2, 4)],
+     True),
+    ("unfold", lambda L, x: F(L).unfold(x, (2, 3), dilation=1, padding=1, stride=(2, 1)), [X(2, 3, 7, 5)], True),
+    ("unfold_unbatched", lambda L, x: F(L).unfold(x, 2, dilation=2), [X(2, 5, 5)], False),
+    ("fold", lambda L, x: F(L).fold(x, (7, 5), (2, 3), padding=1, stride=(2, 1)), [X(2, 18, 20)], True),
+    ("fold_unfold", lambda L, x: F(L).fold(F(L).unfold(x, 3, padding=1), (4, 4), 3, padding=1), [X(1, 2, 4, 4)], True),
 ]
 
 NORM = [
@@ -114,13 +129,14 @@ NORM = [
 ]
 
 
-@pytest.mark.parametrize("name,fn,args,second", CONV + POOL + NORM, ids=[c[0] for c in CONV + POOL + NORM])
+@pytest.mark.parametrize("name,fn,args,second", CONV + POOL + OTHER + NORM,
+                         ids=[c[0] for c in CONV + POOL + OTHER + NORM])
 def test_op(name, fn, args, second):
     # a convolution sums in another order than PyTorch's kernels: values agree to float32 rounding,
     # and a printed 4th decimal may differ, so its repr is not compared (the grad_fn graph still is)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # padding='same' with an even kernel warns in both libraries
-        check(fn, *args, rtol=1e-4, atol=1e-5, second=second, check_repr=not name.startswith("conv"))
+        check(fn, *args, rtol=1e-4, atol=1e-5, second=second, check_repr=not name.startswith(("conv", "fold")))
 
 
 def test_running_stats_follow_torch():
@@ -160,6 +176,9 @@ MODULES = [
     lambda nn: nn.LayerNorm(5),
     lambda nn: nn.LayerNorm((4, 5), elementwise_affine=False, bias=False),
     lambda nn: nn.LayerNorm([3], eps=1e-6, bias=False),
+    lambda nn: nn.AdaptiveAvgPool2d((None, 3)),
+    lambda nn: nn.Dropout2d(),
+    lambda nn: nn.Dropout2d(0.2, inplace=True),
 ]
 
 
@@ -332,6 +351,19 @@ ERRORS = [
     ("layer_norm_empty_shape", lambda L, x: F(L).layer_norm(x, ()), [T(2, 3)]),
     ("layer_norm_int", lambda L, x: F(L).layer_norm(x, (3,)), [T(2, 3, dtype=np.int64)]),
     ("LayerNorm_shape", lambda L, x: L.nn.LayerNorm(4)(x), [T(2, 3)]),
+    ("adaptive_dims", lambda L, x: F(L).adaptive_avg_pool2d(x, 2), [T(4, 4)]),
+    ("adaptive_empty_dim", lambda L, x: F(L).adaptive_avg_pool2d(x, 2), [T(1, 0, 4)]),
+    ("pad_odd", lambda L, x: F(L).pad(x, (1,)), [T(2, 3, 4)]),
+    ("pad_too_long", lambda L, x: F(L).pad(x, (1, 1, 1, 1, 1, 1, 1, 1)), [T(2, 3, 4)]),
+    ("pad_crop_too_much", lambda L, x: F(L).pad(x, (-3, -2)), [T(2, 3, 4)]),
+    ("pad_mode", lambda L, x: F(L).pad(x, (1, 1), mode="foo"), [T(2, 3, 4)]),
+    ("unfold_too_small", lambda L, x: F(L).unfold(x, 3), [T(1, 1, 2, 2)]),
+    ("unfold_dims", lambda L, x: F(L).unfold(x, 2), [T(4, 4)]),
+    ("unfold_5d", lambda L, x: F(L).unfold(x, 2), [T(1, 1, 1, 4, 4)]),
+    ("fold_blocks", lambda L, x: F(L).fold(x, (3, 3), 2), [T(1, 4, 5)]),
+    ("fold_channels", lambda L, x: F(L).fold(x, (3, 3), 2), [T(1, 5, 4)]),
+    ("fold_dims", lambda L, x: F(L).fold(x, (3, 3), 2), [T(1, 1, 4, 4)]),
+    ("dropout2d_p", lambda L, x: F(L).dropout2d(x, 1.5), [T(1, 2, 3, 3)]),
 ]
 
 
@@ -360,6 +392,29 @@ def test_max_pool1d_error_with_grad_is_the_1d_one():
     raises_same(lambda L, x: F(L).max_pool1d(x, 2), P(np.ones((1, 1, 1), np.float32), grad=True))
 
 
+@pytest.mark.parametrize("p", [0.0, 0.3, 0.5, 1.0])
+@pytest.mark.parametrize("shape", [(3, 4, 2, 2), (2, 5, 3)])
+def test_dropout2d_same_channels_as_torch(p, shape):
+    """Whole channels dropped, the mask drawn from the generator exactly as PyTorch draws it."""
+    got = {}
+    for L in (A, torch):
+        L.manual_seed(7)
+        x = L.ones(*shape, requires_grad=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            y = F(L).dropout2d(x, p)
+            m = L.nn.Dropout2d(p)
+            z = m(x)
+            m.eval()
+            w = m(x)
+        (y.sum() + z.sum()).backward()
+        got[L] = (y, z, w, x.grad, [str(c.message) for c in caught])
+    for i, (m, r) in enumerate(zip(got[A][:4], got[torch][:4])):
+        assert_values(m, r, rtol=0, atol=0, what=str(i))
+    assert got[A][0].grad_fn is None if p == 0 else got[A][0].grad_fn.name() == got[torch][0].grad_fn.name()
+    assert got[A][4] == [c.split(" (Triggered internally")[0] for c in got[torch][4]]
+
+
 # ---- finite differences (float64) for every new backward, first and second order ----
 def _d(*shape):
     return A.tensor(_rng.standard_normal(shape), requires_grad=True)
@@ -384,6 +439,10 @@ GRADCHECK = [
     ("layer_norm", lambda x, w, b: A.nn.functional.layer_norm(x, (2, 3), w, b), lambda: (_d(2, 2, 3), _d(2, 3),
                                                                                        _d(2, 3))),
     ("layer_norm_plain", lambda x: A.nn.functional.layer_norm(x, (4,)), lambda: (_d(3, 4),)),
+    ("adaptive_avg_pool2d", lambda x: A.nn.functional.adaptive_avg_pool2d(x, (2, 3)), lambda: (_d(1, 2, 5, 4),)),
+    ("pad", lambda x: A.nn.functional.pad(x, (2, -1, 1, 0), value=1.5), lambda: (_d(2, 3, 4),)),
+    ("unfold", lambda x: A.nn.functional.unfold(x, 2, dilation=(1, 2), padding=1, stride=2), lambda: (_d(1, 2, 5, 5),)),
+    ("fold", lambda x: A.nn.functional.fold(x, (4, 5), 2, stride=(2, 1)), lambda: (_d(2, 8, 8),)),
 ]
 
 

@@ -4,7 +4,10 @@ ConvolutionBackward0 node (an unbatched input is unsqueezed before and squeezed 
 import numbers
 import warnings
 
+import numpy as np
+
 from ..ops import conv as _C
+from ..ops import padding as _pad
 
 _SCALAR = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
            "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
@@ -79,7 +82,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
 
     kernel = tuple(weight.shape[2:])
     if pads is None:
-        pads = _string_padding(padding, kernel, dilation)
+        x, pads = _string_padding(x, padding, kernel, dilation)
     else:
         pads = tuple((p, p) for p in pads)
     padded = [s + lo + hi for s, (lo, hi) in zip(x.shape[2:], pads)]
@@ -91,16 +94,18 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
     return out if batched else out.squeeze(0)
 
 
-def _string_padding(padding, kernel, dilation):
-    """'valid': none; 'same': d·(k - 1) in all, the odd one out after (PyTorch pads that on the right)."""
+def _string_padding(x, padding, kernel, dilation):
+    """'valid': none; 'same': d·(k - 1) in all, half on each side. When that is odd PyTorch first pads
+    the input by one more on the right (a ConstantPadNdBackward0 in the graph), and so do we."""
     if padding == "valid":
-        return tuple((0, 0) for _ in kernel)
+        return x, tuple((0, 0) for _ in kernel)
     total = [d * (k - 1) for k, d in zip(kernel, dilation)]
-    if any(t % 2 for t in total):
-        # PyTorch records an extra ConstantPadNdBackward0 for this case; here it is part of the convolution
+    extra = [t % 2 for t in total]
+    if any(extra):
         warnings.warn("Using padding='same' with even kernel lengths and odd dilation may require a zero-padded copy "
                       "of the input be created", UserWarning, stacklevel=4)
-    return tuple((t // 2, t - t // 2) for t in total)
+        x = pad(x, [p for e in reversed(extra) for p in (0, e)])
+    return x, tuple((t // 2, t // 2) for t in total)
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -111,3 +116,96 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-d convolution over (N, C, H, W) (or unbatched (C, H, W)) with weight (C_out, C/groups, kH, kW)."""
     return _conv(input, weight, bias, stride, padding, dilation, groups, 2)
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Pad (or, with negative amounts, crop) the last len(pad)/2 dims: pad = (last_before, last_after,
+    second_last_before, ...). Only mode='constant' is implemented."""
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > input.dim():
+        raise RuntimeError("Padding length should be less than or equal to two times the input dimension but got "
+                           f"padding length {len(pad)} and input of dimension {input.dim()}")
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if mode != "constant":
+        raise NotImplementedError(f"autograd_lab: F.pad(mode='{mode}') is not implemented (only 'constant')")
+    sizes = [n + pad[2 * i] + pad[2 * i + 1] for i, n in enumerate(reversed(input.shape[input.dim() - len(pad) // 2:]))]
+    if any(n < 0 for n in sizes):
+        raise RuntimeError("narrow(): length must be non-negative.")
+    return _pad.ConstantPadNdBackward0.apply(input, pad=tuple(int(p) for p in pad), value=0 if value is None else value)
+
+
+def _pair(value):
+    return (int(value),) * 2 if isinstance(value, numbers.Integral) else tuple(int(v) for v in value)
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """(N, C, H, W) → (N, C·kH·kW, L): every sliding window as a column (im2col)."""
+    geom = dict(kernel=_pair(kernel_size), dilation=_pair(dilation), padding=_pair(padding), stride=_pair(stride))
+    if input.dim() not in (3, 4):
+        if input.dim() < 3:
+            input.shape[input._wrap_dim(2)]  # PyTorch reads dim 2 first: the same IndexError
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
+                           f"dimensions for input, but got: [{', '.join(map(str, input.shape))}]")
+    blocks = _C.blocks_shape(input.shape[-2:], **geom)
+    if min(blocks) < 1:
+        g = geom
+        raise RuntimeError(f"Given input with spatial size {tuple(input.shape[-2:])}, kernel_size={g['kernel']}, "
+                           f"dilation={g['dilation']}, padding={g['padding']}, calculated shape of the array of sliding "
+                           f"blocks as {blocks}, but its components must be at least one.")
+    return _C.Im2ColBackward0.apply(input, **geom)
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """(N, C·kH·kW, L) → (N, C, *output_size): each column added back over its window (col2im, unfold's
+    adjoint; where windows overlap their values add up)."""
+    size = _pair(output_size)
+    geom = dict(kernel=_pair(kernel_size), dilation=_pair(dilation), padding=_pair(padding), stride=_pair(stride))
+    if input.dim() not in (2, 3):
+        raise RuntimeError("Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero "
+                           f"dimensions for input, but got: [{', '.join(map(str, input.shape))}]")
+    k = geom["kernel"]
+    if input.shape[-2] % (k[0] * k[1]):
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, but "
+                           f"got input.size(1)={input.shape[-2]} and kernel_size={k}.")
+    blocks = _C.blocks_shape(size, **geom)
+    if blocks[0] * blocks[1] != input.shape[-1]:
+        g = geom
+        raise RuntimeError(f"Given output_size={size}, kernel_size={k}, dilation={g['dilation']}, padding="
+                           f"{g['padding']}, stride={g['stride']}, expected size of input's dimension 2 to match the "
+                           f"calculated number of sliding blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, "
+                           f"but got input.size(2)={input.shape[-1]}.")
+    return _C.Col2ImBackward0.apply(input, output_size=size, **geom)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels (each (H, W) map) with probability p while training, scale the rest by 1/(1 - p).
+
+    The mask is drawn as PyTorch draws it: bernoulli(1 - p) shaped (N, C, 1, 1), divided by 1 - p;
+    the result is input * mask (MulBackward0)."""
+    from .. import random
+    from ..tensor import Tensor
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if input.dim() not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {input.dim()}-D input to dropout2d, which is deprecated and will result "
+                      "in an error in a future release. To retain the behavior and silence this warning, please use "
+                      "dropout instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 "
+                      "spatial dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D "
+                      "inputs).", UserWarning, stacklevel=2)
+    if input.dim() == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior "
+                      "is desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior "
+                      "will change in a future release to interpret the input as one without a batch dimension, i.e. "
+                      "shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using "
+                      "dropout1d instead.", UserWarning, stacklevel=2)
+    if p == 0 or not training or input.numel() == 0:
+        return input
+    shape = tuple(input.shape[:2]) + (1,) * (input.dim() - 2)
+    if p == 1:
+        mask = Tensor._make(np.zeros(shape, input.dtype.np))
+    else:
+        keep = random.bernoulli(1 - p, shape, dtype=input.dtype.np)
+        mask = Tensor._make((keep / np.asarray(1 - p, input.dtype.np)).astype(input.dtype.np, copy=False))
+    return input.mul_(mask) if inplace else input * mask

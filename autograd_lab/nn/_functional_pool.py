@@ -160,17 +160,19 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 
 
 def adaptive_avg_pool2d(input, output_size):
-    """Averages over H×W regions chosen so that the output has ``output_size``; when it divides the
-    input evenly this is avg_pool2d, and (1, 1) is a mean over the last two dims (as PyTorch records it)."""
-    size = _pair(output_size, "adaptive_avg_pool2d", "output_size")
-    size = tuple(input.shape[-2 + i] if v is None else v for i, v in enumerate(size))
+    """Averages over regions chosen so that the output is ``output_size`` (rows ⌊i·H/oH⌋ to
+    ⌈(i+1)·H/oH⌉, columns alike); (1, 1) is a mean over the last two dims, as PyTorch records it."""
+    if isinstance(output_size, numbers.Integral):
+        output_size = (output_size, output_size)
+    if len(output_size) != 2:
+        raise ValueError("Input dimension should be at least 4")  # (PyTorch's words for a wrong output_size)
     if input.dim() not in (3, 4):
-        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {list(input.shape)}")
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got [{', '.join(map(str, input.shape))}]")
+    for d in range(1, input.dim()):
+        if input.shape[d] == 0:
+            raise RuntimeError("adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch dimensions, "
+                               f"but input has sizes [{', '.join(map(str, input.shape))}] with dimension {d} being empty")
+    size = tuple(input.shape[-2 + i] if v is None else int(v) for i, v in enumerate(output_size))
     if size == (1, 1):
         return input.mean((-1, -2), keepdim=True)
-    h, w = input.shape[-2:]
-    if h % size[0] or w % size[1]:
-        raise NotImplementedError("autograd_lab: adaptive_avg_pool2d needs output sizes that divide the input's")
-    kernel = (h // size[0], w // size[1])
-    return _P.AvgPool2DBackward0.apply(input, kernel=kernel, stride=kernel, padding=(0, 0), ceil_mode=False,
-                                       count_include_pad=True, divisor_override=None)
+    return _P.AdaptiveAvgPool2DBackward0.apply(input, output_size=size)

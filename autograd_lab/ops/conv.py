@@ -164,3 +164,52 @@ def convolution(input, weight, bias, stride, padding, dilation, groups):
     """The node, applied: ``padding`` is a (before, after) pair per spatial dim."""
     return ConvolutionBackward0.apply(input, weight, bias, stride=tuple(stride), padding=tuple(padding),
                                       dilation=tuple(dilation), groups=groups)
+
+
+# ---- unfold / fold: the windows themselves, as columns (im2col), and their adjoint (col2im) ----
+def _blocks(x, kernel, dilation, padding, stride):
+    """x (N, C, H, W) → (N, C·kH·kW, L): one column per window, L windows in row-major order."""
+    pads = tuple((p, p) for p in padding)
+    win = _windows(pad_zeros(x, pads), kernel, stride, dilation)  # (N, C, oH, oW, kH, kW)
+    n, c, oh, ow = win.shape[:4]
+    return np.ascontiguousarray(win.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kernel[0] * kernel[1], oh * ow))
+
+
+def blocks_shape(size, kernel, dilation, padding, stride):
+    """How many windows fit along each spatial dim."""
+    return tuple((n + 2 * p - d * (k - 1) - 1) // s + 1 for n, k, d, p, s in zip(size, kernel, dilation, padding, stride))
+
+
+class Im2ColBackward0(Node):
+    """out[n, (c, i, j), l] = x_padded[n, c, l's row·s + i·d, l's column·s + j·d]   (F.unfold)
+    ∂x = fold(g): every column added back where its window was (Col2Im)"""
+
+    def forward(self, a, kernel, dilation, padding, stride):
+        self.geom = dict(kernel=kernel, dilation=dilation, padding=padding, stride=stride)
+        self.size = a._data.shape[-2:]
+        x = a._data
+        out = _blocks(x if x.ndim == 4 else x[None], kernel, dilation, padding, stride)
+        return out if x.ndim == 4 else out[0]
+
+    def backward(self, g):
+        return Col2ImBackward0.apply(g, output_size=self.size, **self.geom)
+
+
+class Col2ImBackward0(Node):
+    """out = the sum of the columns of a, each added back over its window   (F.fold, unfold's adjoint)
+    ∂a = unfold(g)"""
+
+    def forward(self, a, output_size, kernel, dilation, padding, stride):
+        self.geom = dict(kernel=kernel, dilation=dilation, padding=padding, stride=stride)
+        cols = a._data if a._data.ndim == 3 else a._data[None]
+        n, ck = cols.shape[:2]
+        c = ck // (kernel[0] * kernel[1])
+        oh, ow = blocks_shape(output_size, kernel, dilation, padding, stride)
+        cols = cols.reshape(n, c, kernel[0], kernel[1], oh, ow).transpose(0, 1, 4, 5, 2, 3)
+        pads = tuple((p, p) for p in padding)
+        padded = (n, c) + tuple(s + 2 * p for s, p in zip(output_size, padding))
+        out = np.ascontiguousarray(_unpad(_col2im(cols, padded, stride, dilation), pads))
+        return out if a._data.ndim == 3 else out[0]
+
+    def backward(self, g):
+        return Im2ColBackward0.apply(g, **self.geom)

@@ -138,3 +138,47 @@ class AvgPool2DBackwardBackward0(Node):
 
     def backward(self, gg):
         return (AvgPool2DBackward0.apply(gg, **self.params) if self.needs_input_grad(0) else None), None
+
+
+def adaptive_regions(n, out):
+    """The [start, end) of each of ``out`` regions over ``n`` positions: ⌊i·n/out⌋ to ⌈(i+1)·n/out⌉."""
+    return [(i * n // out, -(-(i + 1) * n // out)) for i in range(out)]
+
+
+class AdaptiveAvgPool2DBackward0(Node):
+    """out[i, j] = mean of a over rows ⌊i·H/oH⌋…⌈(i+1)·H/oH⌉ and the like columns (regions may overlap)
+
+    ∂a = each g[i, j] / (region size) added over its region"""
+
+    def forward(self, a, output_size):
+        self.output_size = output_size
+        self.save(self=a)
+        x = a._data
+        rows, cols = (adaptive_regions(n, o) for n, o in zip(x.shape[-2:], output_size))
+        out = np.empty(x.shape[:-2] + tuple(output_size), x.dtype)
+        for i, (r0, r1) in enumerate(rows):
+            for j, (c0, c1) in enumerate(cols):
+                out[..., i, j] = x[..., r0:r1, c0:c1].mean(axis=(-2, -1))
+        return out
+
+    def backward(self, g):
+        return AdaptiveAvgPool2DBackwardBackward0.apply(g, self.saved("self"))
+
+
+class AdaptiveAvgPool2DBackwardBackward0(Node):
+    """out = each g[i, j] / (region size) spread over its region        ∂g = adaptive_avg_pool2d(gg)
+    (the adjoint of this linear map),   ∂a = 0"""
+
+    def forward(self, g, a):
+        self.output_size = g._data.shape[-2:]
+        x, gy = a._data, g._data
+        rows, cols = (adaptive_regions(n, o) for n, o in zip(x.shape[-2:], self.output_size))
+        gx = np.zeros(x.shape, gy.dtype)
+        for i, (r0, r1) in enumerate(rows):
+            for j, (c0, c1) in enumerate(cols):
+                gx[..., r0:r1, c0:c1] += (gy[..., i, j] / ((r1 - r0) * (c1 - c0)))[..., None, None]
+        return gx
+
+    def backward(self, gg):
+        return (AdaptiveAvgPool2DBackward0.apply(gg, output_size=self.output_size)
+                if self.needs_input_grad(0) else None), None
