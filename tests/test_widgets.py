@@ -6,6 +6,7 @@ kernel, wrapped to count what would go over the wire.
 """
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -505,6 +506,28 @@ def test_saved_notebook_with_five_widgets_stays_small(tmp_path):
     for cell in nb.cells[1:]:
         text = cell.outputs[-1]["data"]["text/plain"]
         assert text.startswith(("GraphView:", "BackwardStepper:", "GradWatch:"))
+    # issue 19: each graph widget's output carries its static picture, which nbconvert's HTML shows
+    graphs = [m for m in ours if m["state"]["_anywidget_id"].endswith(("GraphView", "BackwardStepper"))]
+    pictures = [cell.outputs[-1]["data"].get("image/svg+xml", "") for cell in nb.cells[1:]]
+    assert sum(bool(p) for p in pictures) == len(graphs) == 4
+    assert all(m["state"]["static_svg"] in pictures for m in graphs)
+    # the stepper that ran to the end was shown done (one state letter per node in the root's mark)
+    done = pictures[1]
+    assert re.search(r'data-agl-static="12 nodes, states [df]{12}"', done), done[:300]
+    # nbconvert draws a widget view through the widget state when the notebook has it (the loader
+    # then shows static_svg), and the SVG itself when not (JupyterLab saves no widget state by default)
+    from nbconvert import HTMLExporter
+    html, _ = HTMLExporter().from_notebook_node(nb)
+    assert html.count('<svg class="agl-static"') == 0 and html.count('data-agl-static') == 4
+    stateless = nbformat.from_dict(nb)
+    stateless.metadata.pop("widgets")
+    html, _ = HTMLExporter().from_notebook_node(stateless)
+    import base64
+    drawn = [base64.b64decode(b).decode() for b in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)]
+    assert [d for d in drawn if d.startswith('<svg class="agl-static"')] == [p for p in pictures if p]
+    for m in graphs:
+        for node in m["state"]["graph"]["nodes"]:
+            assert f"<title>{node['id']}</title>" in m["state"]["static_svg"]
     # the text reprs are deterministic: nbval re-runs the saved notebook and compares them as they are
     import subprocess
     import sys

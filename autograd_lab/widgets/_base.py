@@ -56,12 +56,19 @@ class Widget(anywidget.AnyWidget):
     def __repr__(self):
         return self.text()
 
+    def picture(self):
+        """An SVG of the widget's state for front ends without its code ("" when there is none)."""
+        return ""
+
     def _repr_mimebundle_(self, **kwargs):
         data = {"text/plain": self.text()}
+        static = self.picture()
+        if static:
+            data["image/svg+xml"] = static
         bundle = super()._repr_mimebundle_(**kwargs)
         if bundle:
             widget_data, metadata = bundle
             widget_data = dict(widget_data)
-            widget_data["text/plain"] = data["text/plain"]
+            widget_data.update(data)
             return widget_data, metadata
         return data, {}

@@ -7,6 +7,7 @@ from ..viz.why import explain
 from . import _format as fmt
 from ._base import Widget
 from ._names import caller_scope
+from ._picture import picture
 
 MAX_TEXT_LEAVES = 6  # leaves listed in the text repr; a 300-node graph's repr stays readable
 STATE_CODES = {"pending": "p", "current": "c", "done": "d", "freed": "f", "error": "e"}
@@ -47,6 +48,8 @@ class GraphView(Widget):
     # node id -> "nan" | "inf" for every node whose value or gradient holds one, as far as known now
     # (a stepper adds the gradients of each step as it runs)
     nonfinite = traitlets.Dict().tag(sync=True)
+    # the static picture (see _picture): what a saved notebook reopened without a kernel shows
+    static_svg = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, tensor_or_tensors, params=None, *, names=None, show_values=True, show_saved=True,
                  error=None, explain=None, **kwargs):
@@ -74,6 +77,8 @@ class GraphView(Widget):
         self._edge_of = {(e["target"], e["index"]): e["id"] for e in self.snapshot.edges if e["kind"] == "grad"}
         self._order = [n["id"] for n in self.snapshot.nodes]
         self._states = dict(self.snapshot.states)
+        self._drawing = {"show_values": show_values, "show_saved": show_saved}
+        self._picture_key = None
         # everything goes out with the comm's opening message: the DOT once, and never again.
         # Grads are drawn as live overlays (notes), not baked into the layout.
         # NaN / inf are drawn live by the browser (class has-nan and a badge), not baked into the DOT
@@ -89,6 +94,17 @@ class GraphView(Widget):
     def _initial_traits(self):
         """More trait values for the opening message (subclasses add theirs)."""
         return {}
+
+    # ---- the static picture ----
+    def picture(self):
+        """SVG of the graph as drawn now (states, NaN marks, leaf grads); kept in ``static_svg`` too,
+        so the saved widget state can show it without a kernel. Drawn again only when it changed."""
+        key = (self.state_codes, sorted(self.nonfinite.items()), sorted(self.notes.items()),
+               self.error_info.get("message"))
+        if key != self._picture_key:
+            self._picture_key = key
+            self.static_svg = picture(self, **self._drawing)
+        return self.static_svg
 
     def _mark_error(self, exc):
         """Mark the node an engine error came from, and its freed or stale saved tensors, in the

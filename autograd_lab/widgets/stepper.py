@@ -306,6 +306,10 @@ class BackwardStepper(GraphView):
             if self.selected:
                 self.inspector = self.inspect(self.selected)
             self._update_summary()
+            # once shown, the static picture follows the pass to its end (and back, on reset); not
+            # every step: each would cost a Graphviz run and a picture on the wire
+            if self.static_svg and (self.done or self.error is not None or not self.steps):
+                self.picture()
 
     def text(self):
         i, total = len(self.steps), self._total

@@ -2,7 +2,8 @@
 
     python notebooks/tools/clean.py notebooks/*.ipynb      # clean in place
 
-Kept: text outputs (streams, text/plain, errors). Removed: widget state (notebook
+Kept: text outputs (streams, text/plain, errors) and a widget's static picture (its SVG; nbval
+compares what it shows through notebooks/sanitize.cfg). Removed: widget state (notebook
 ``metadata.widgets`` and every ``application/vnd.jupyter.widget-*`` output), heavy rich outputs
 (SVG, PNG, HTML, JavaScript) and per-cell execution timestamps.
 
@@ -37,9 +38,12 @@ def clean_cell(cell, where=""):
     for out in cell.outputs:
         if out.output_type in ("display_data", "execute_result"):
             data = out.get("data", {})
+            widget = any(key.startswith(WIDGET_PREFIX) for key in data)
             for key in list(data):
                 if key.startswith(WIDGET_PREFIX):
                     del data[key]
+                elif widget and key == "image/svg+xml":
+                    continue  # a widget's static picture: what viewers without it show (sanitize.cfg)
                 elif key in HEAVY:
                     if key not in NBVAL_SKIPS and not output_ignored(cell):
                         raise ValueError(f"{where}: a compared cell shows {key}; nbval would miss it once "

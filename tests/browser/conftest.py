@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from .jupyter_driver import ARTIFACTS, ROOT, Notebook, Server, write_notebook
+from .jupyter_driver import ARTIFACTS, ROOT, Notebook, Server, stray_text, write_notebook
 
 CHROMIUM = os.environ.get("AUTOGRAD_LAB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -133,8 +133,11 @@ def page(browser, request):
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         pg.screenshot(path=str(ARTIFACTS / f"failed-{request.node.name}.png"))
+    stray = stray_text(pg) if report is not None and report.passed else []
     context.close()
     assert not errors, "browser console errors:\n" + "\n".join(errors)
+    assert not stray, "a widget shows text it never means to (a JavaScript null / undefined / NaN):\n" + \
+        "\n".join(stray)
 
 
 @pytest.hookimpl(hookwrapper=True)

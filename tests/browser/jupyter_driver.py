@@ -33,6 +33,11 @@ class Server:
         # the news toast ("get notified about official Jupyter news?") covers the notebook
         (config / "labconfig" / "page_config.json").write_text(json.dumps(
             {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
+        # save the widgets' state with the notebook (JupyterLab's default is not to): a saved lesson
+        # reopened without a kernel must still show its graphs (test_saved_notebook_without_a_kernel)
+        widget_settings = home / "settings" / "@jupyter-widgets" / "jupyterlab-manager"
+        widget_settings.mkdir(parents=True, exist_ok=True)
+        (widget_settings / "plugin.jupyterlab-settings").write_text(json.dumps({"saveState": True}))
         env = dict(os.environ, JUPYTER_CONFIG_DIR=str(config), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
                    IPYTHONDIR=str(home / "ipython"), JUPYTER_PLATFORM_DIRS="1",
                    PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
@@ -143,3 +148,37 @@ def shot(page, name):
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+# Text a widget never means to show: "null", "undefined" or "NaN" that JavaScript wrote for a missing
+# value (replaceChildren(null), `${undefined}`, arithmetic on nothing), in any text or attribute of a
+# widget. A tensor's NaN prints as PyTorch prints it, `nan` (lowercase, not matched). "NaN" is meant
+# only in the nan badge, the inspector's "NaN / inf" section ("holds NaN"), node tooltips and the
+# static picture's "⚠ NaN" line.
+STRAY_TEXT = r"""() => {
+  const word = /\b(null|undefined|NaN)\b/;
+  const meant = /^NaN$|NaN \/ inf|holds NaN|⚠ NaN/;
+  const out = [];
+  for (const root of document.querySelectorAll(".agl-root, [data-testid='static-picture']")) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+      const text = t.data;
+      if (!word.test(text)) continue;
+      const inBadge = t.parentElement && t.parentElement.closest("[data-testid='nan-badge']");
+      if (text.match(word)[1] === "NaN" && (inBadge || meant.test(text)) && !/\b(null|undefined)\b/.test(text)) continue;
+      out.push(`text "${text.slice(0, 80)}" in <${t.parentElement && t.parentElement.tagName}>`);
+    }
+    for (const el of [root, ...root.querySelectorAll("*")]) {
+      for (const { name, value } of el.attributes) {
+        if (name === "title" && /^[^]*holds NaN/.test(value) && !/\b(null|undefined)\b/.test(value)) continue;
+        if (word.test(value)) out.push(`${el.tagName} ${name}="${value.slice(0, 80)}"`);
+      }
+    }
+  }
+  return out;
+}"""
+
+
+def stray_text(page):
+    """Every "null" / "undefined" / stray "NaN" the widgets on the page show (see STRAY_TEXT)."""
+    return page.evaluate(STRAY_TEXT)

@@ -39,7 +39,7 @@ except ImportError:  # conftest skips these tests (or fails them under CI=true) 
     PlaywrightError, expect = Exception, None
 
 from .conftest import IGNORED_CONSOLE
-from .jupyter_driver import ARTIFACTS, ROOT, TOKEN
+from .jupyter_driver import ARTIFACTS, ROOT, TOKEN, stray_text
 
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 RUN_TIMEOUT = 120_000      # ms, one lesson's Run All (kernel start and `import torch` included)
@@ -318,6 +318,8 @@ def test_lesson_runs_in_jupyterlab(lesson, lab, lesson_tab):
     assert said.count() == 0, f"{lesson.name}: a widget says: {said.all_inner_texts()}"
     spills = notebook.evaluate(SPILLED_TEXT)
     assert not spills, f"{lesson.name}: node label text runs out of its box: {spills[:5]}"
+    stray = stray_text(page)
+    assert not stray, f"{lesson.name}: a widget shows a JavaScript null / undefined / NaN: {stray[:5]}"
 
     # the screenshot shows the first widget, else the first drawing (SVG, then the printed text tree),
     # else the top of the lesson

@@ -1,9 +1,13 @@
 """The widgets in a real JupyterLab / Notebook 7, clicked as a student would."""
+import base64
+import json
 import re
+import subprocess
+import sys
 
 from playwright.sync_api import expect
 
-from .jupyter_driver import shot
+from .jupyter_driver import Notebook, shot, stray_text
 
 SETUP = '''
 import json
@@ -343,3 +347,76 @@ def test_nan_nodes_are_marked_and_the_inspector_names_the_line(lab, open_noteboo
     expect(inspector.locator("[data-section='nan']")).to_contain_text("holds NaN")
     root.scroll_into_view_if_needed()
     shot(nb.page, "lab-nan-hunting")
+
+
+# ---- issue 19: a saved notebook shows its graphs without the kernel that made them ----
+SAVED_CELLS = [
+    SETUP,
+    "x, w, loss = make()\nview = GraphView(loss)\nview",
+    "x2, w2, loss2 = make()\nstepper = BackwardStepper(loss2)\nstepper.run()\nstepper",
+    "watch = GradWatch(x2, w2)\nwatch",
+]
+
+SHUT_DOWN = """async () => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    await panel.sessionContext.shutdown();
+    panel.dispose();
+}"""
+
+NODE_IDS = "els => els.map(e => e.dataset.nodeId).sort()"
+
+
+def test_saved_notebook_shows_its_graphs_without_the_kernel(lab, open_notebook, browser, notebook_dir):
+    nb = open_notebook(lab, "saved.ipynb", SAVED_CELLS)
+    for i in range(4):
+        nb.run(i)
+    live = []
+    for testid in ("graph-view", "backward-stepper"):
+        nodes = nb.page.locator(f"[data-testid='{testid}'] g.node[data-node-id]")
+        expect(nodes.first).to_be_attached(timeout=30_000)
+        live.append(nodes.evaluate_all(NODE_IDS))
+    expect(nb.page.locator("[data-testid='backward-stepper']")).to_have_attribute("data-done", "true")
+    expect(nb.page.locator("[data-testid='grad-watch'] tbody tr")).to_have_count(2)
+    saved = notebook_dir / "saved.ipynb"
+    nb.execute_command("docmanager:save")
+    nb.page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty", timeout=30_000)
+    assert "widgets" in json.loads(saved.read_text())["metadata"]
+    nb.page.evaluate(SHUT_DOWN)
+
+    # reopened in a fresh page (no bundle cached), with a new kernel that never made these widgets
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        Notebook(page, lab, "saved.ipynb")
+        pictures = page.locator("[data-testid='static-picture']")
+        expect(pictures).to_have_count(3, timeout=30_000)
+        for k, ids in enumerate(live):
+            # every node of the live widget, by the same id, styled by the state it was saved in
+            assert pictures.nth(k).locator("g.node").evaluate_all(NODE_IDS) == ids
+        done = pictures.nth(1).locator("g.node.al-state-done")
+        assert done.count() >= 5
+        expect(pictures.nth(2)).to_contain_text("GradWatch:")
+        expect(page.locator(".jp-OutputArea-output", has_text="run the cell for the live widget")).to_have_count(3)
+        expect(page.locator("text=waiting for the kernel")).to_have_count(0)
+        assert stray_text(page) == []
+        pictures.nth(1).scroll_into_view_if_needed()
+        shot(page, "lab-saved-no-kernel")
+        assert not errors, errors
+    finally:
+        context.close()
+
+    # nbconvert: the saved widget state carries the pictures (the HTML widget manager draws them
+    # through the loader); without widget state (JupyterLab's default) the HTML holds the SVGs
+    html = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--stdout", str(saved)],
+                          capture_output=True, text=True, check=True).stdout
+    assert html.count("data-agl-static") == 2
+    html = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--stdout",
+                           "--ClearMetadataPreprocessor.enabled=True", str(saved)],
+                          capture_output=True, text=True, check=True).stdout
+    svgs = [base64.b64decode(b).decode() for b in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)]
+    svgs = [s for s in svgs if s.startswith('<svg class="agl-static"')]
+    assert len(svgs) == 2
+    for ids, svg in zip(live, svgs):
+        assert sorted(re.findall(r'<g class="node[^"]*">\n<title>([^<]+)</title>', svg)) == ids

@@ -39,13 +39,44 @@ function bundle(model) {
   return entry.promise;
 }
 
+// A saved picture (static_svg, drawn by Graphviz in the kernel) parsed as SVG, without what could
+// run code: a saved notebook is not trusted just because it was opened.
+function picture(text) {
+  const doc = new DOMParser().parseFromString(text, "image/svg+xml");
+  const svg = doc.documentElement;
+  if (svg.nodeName !== "svg") return null;
+  for (const bad of svg.querySelectorAll("script, foreignObject, iframe, style")) bad.remove();
+  for (const el of [svg, ...svg.querySelectorAll("*")]) {
+    for (const { name, value } of [...el.attributes]) {
+      if (/^on/i.test(name) || (/href$/i.test(name) && !value.startsWith("#"))) el.removeAttribute(name);
+    }
+  }
+  // the node ids, as the live widget names them (Graphviz puts each in its node's <title>)
+  for (const g of svg.querySelectorAll("g.node")) g.dataset.nodeId = g.querySelector("title")?.textContent || "";
+  svg.style.maxWidth = "100%";
+  svg.style.height = "auto";
+  return document.importNode(svg, true);
+}
+
 async function render({ model, el }) {
   const note = document.createElement("div");
   note.textContent = "autograd_lab: loading the widget code from the kernel…";
   note.style.cssText = "font: 12px var(--jp-ui-font-family, sans-serif); opacity: .7; padding: 4px";
   el.append(note);
-  // a widget restored from a saved notebook has no kernel to answer: say so instead of spinning
+  const saved = document.createElement("div");
+  // no answer soon (a saved notebook reopened without its kernel): show the saved picture meanwhile
+  const early = setTimeout(() => {
+    const svg = picture(model.get("static_svg") || "");
+    const text = model.get("summary") || "";
+    if (!svg && !text) return;
+    note.textContent = "autograd_lab: the widget as it was saved (no kernel is sending its code): " +
+      "run the cell for the live widget.";
+    saved.dataset.testid = "static-picture";
+    saved.append(svg || Object.assign(document.createElement("pre"), { textContent: text }));
+    el.append(saved);
+  }, 1500);
   const slow = setTimeout(() => {
+    if (saved.isConnected) return;
     note.textContent = "autograd_lab: waiting for the kernel to send the widget code (run the cell again if the " +
       "kernel was restarted; the text below the cell shows the widget's state).";
   }, 8000);
@@ -57,9 +88,11 @@ async function render({ model, el }) {
     note.dataset.testid = "load-error";
     return () => {};
   } finally {
+    clearTimeout(early);
     clearTimeout(slow);
   }
   note.remove();
+  saved.remove();
   return mod.render(KIND, { model, el });
 }
 
