@@ -1,7 +1,7 @@
 // The inspector and error panels. Python decides what they say (it has the live objects); the
 // browser only lays out a generic structure of sections, so the panels never go stale against the
 // engine's vocabulary.
-import { h } from "./util.js";
+import { h, present } from "./util.js";
 
 /**
  * data: {id, title, subtitle, sections: [{title, pre} | {title, text} | {title, rows: [[k, v]]} |
@@ -52,7 +52,8 @@ export function renderError(panel, error) {
     return;
   }
   panel.hidden = false;
-  panel.replaceChildren(
+  // replaceChildren writes a left-out part (null) as the text "null": only the parts present
+  panel.replaceChildren(...present(
     h("div", { className: "agl-error-head" },
       h("strong", {}, error.type || "Error"),
       error.node ? h("span", {}, ` in ${error.node_label || ""} (${error.node})`) : null,
@@ -65,5 +66,5 @@ export function renderError(panel, error) {
       `${error.node_label || "the node"} (${error.node}) was made at `, h("code", {}, error.site)) : null,
     ...(error.details || []).map((d) => h("div", { className: "agl-error-detail" }, d)),
     error.note ? h("div", { className: "agl-muted" }, error.note) : null,
-  );
+  ));
 }

@@ -12,11 +12,13 @@ export function h(tag, props = {}, ...children) {
     else if (key in node && typeof value !== "string") node[key] = value;
     else node.setAttribute(key, value === true ? "" : value);
   }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : String(child));
-  }
+  for (const child of present(children)) node.append(child instanceof Node ? child : String(child));
   return node;
+}
+
+/** The parts that are there: for replaceChildren and append, which write null as the text "null". */
+export function present(...parts) {
+  return parts.flat().filter((p) => p !== null && p !== undefined && p !== false);
 }
 
 export function svg(tag, attrs = {}) {
