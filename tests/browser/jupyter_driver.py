@@ -153,25 +153,22 @@ def shot(page, name):
 # Text a widget never means to show: "null", "undefined" or "NaN" that JavaScript wrote for a missing
 # value (replaceChildren(null), `${undefined}`, arithmetic on nothing), in any text or attribute of a
 # widget. A tensor's NaN prints as PyTorch prints it, `nan` (lowercase, not matched). "NaN" is meant
-# only in the nan badge, the inspector's "NaN / inf" section ("holds NaN"), node tooltips and the
-# static picture's "⚠ NaN" line.
+# only in the nan badge and in our own words: "holds NaN" (inspector, tooltips), "NaN / inf" (its
+# section), "has NaN" (the text tree), "⚠ NaN" (the static picture's label line).
 STRAY_TEXT = r"""() => {
   const word = /\b(null|undefined|NaN)\b/;
-  const meant = /^NaN$|NaN \/ inf|holds NaN|⚠ NaN/;
+  const meant = /holds NaN|has NaN|NaN \/ inf|⚠ NaN/g;   // NaN as our own words say it
+  const stray = (text) => word.test(text.replace(meant, ""));
   const out = [];
   for (const root of document.querySelectorAll(".agl-root, [data-testid='static-picture']")) {
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     for (let t = walker.nextNode(); t; t = walker.nextNode()) {
-      const text = t.data;
-      if (!word.test(text)) continue;
-      const inBadge = t.parentElement && t.parentElement.closest("[data-testid='nan-badge']");
-      if (text.match(word)[1] === "NaN" && (inBadge || meant.test(text)) && !/\b(null|undefined)\b/.test(text)) continue;
-      out.push(`text "${text.slice(0, 80)}" in <${t.parentElement && t.parentElement.tagName}>`);
+      const badge = t.data === "NaN" && t.parentElement?.closest("[data-testid='nan-badge']");
+      if (!badge && stray(t.data)) out.push(`text "${t.data.slice(0, 80)}" in <${t.parentElement?.tagName}>`);
     }
     for (const el of [root, ...root.querySelectorAll("*")]) {
       for (const { name, value } of el.attributes) {
-        if (name === "title" && /^[^]*holds NaN/.test(value) && !/\b(null|undefined)\b/.test(value)) continue;
-        if (word.test(value)) out.push(`${el.tagName} ${name}="${value.slice(0, 80)}"`);
+        if (stray(value)) out.push(`${el.tagName} ${name}="${value.slice(0, 80)}"`);
       }
     }
   }
