@@ -90,6 +90,16 @@ def move_tangents(src, dst):
             set_tangent(dst, level, value)
 
 
+def detach_keeping_tangents(t):
+    """``t.detach()`` that keeps ``t``'s tangents: a transform's fresh input, cut from the graph but
+    still moving along its directions (forward over reverse)."""
+    d = t.detach()
+    if t._fw_grads:
+        for level, value in t._fw_grads.items():
+            set_tangent(d, level, value)
+    return d
+
+
 def first_tangent(t):
     """The tangent printed with ``t`` (PyTorch prints the level-0 one), or None."""
     if not t._fw_grads or not levels:

@@ -60,11 +60,7 @@ def _diff_input(x):
     _check_tensor(x)
     if x.requires_grad:
         return x.view_as(x)  # an outer reverse transform differentiates through this alias
-    y = x.detach()
-    if x._fw_grads:
-        for level, t in x._fw_grads.items():
-            _forward.set_tangent(y, level, t)
-    return y.requires_grad_()
+    return _forward.detach_keeping_tangents(x).requires_grad_()
 
 
 def _argnums_check(argnums, n):
@@ -375,8 +371,15 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
         for b in range(sizes[0]):
             call = [build([x if d is None else x.select(d, b) for x, d in arg]) for arg, build in zip(leaves, specs)]
             results.append(func(*call, **kwargs))
-        if not results:
-            raise RuntimeError("vmap over a batch of size 0 is not supported by this loop-based vmap")
+        if not results:  # an empty batch: run one stand-in example of zeros for the output shapes
+            from .factories import zeros
+            call = [build([x if d is None else zeros(tuple(s for i, s in enumerate(x.shape) if i != d % x.dim()),
+                                                     dtype=x.dtype) for x, d in arg])
+                    for arg, build in zip(leaves, specs)]
+            example, out_build = _flatten(func(*call, **kwargs))
+            odims = out_dims if isinstance(out_dims, (tuple, list)) else (out_dims,) * len(example)
+            return out_build([e if od is None else zeros((0,) + tuple(e.shape), dtype=e.dtype).movedim(0, od)
+                              for e, od in zip(example, odims)])
         first, out_build = _flatten(results[0])
         per_leaf = [[_flatten(r)[0][k] for r in results] for k in range(len(first))]
         odims = out_dims if isinstance(out_dims, (tuple, list)) else (out_dims,) * len(first)

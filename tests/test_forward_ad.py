@@ -99,9 +99,36 @@ OPS = [
     ("flip", lambda L, a: a.flip(0), [arr(4)]),
     ("remainder", lambda L, a, b: a % b, [arr(4), arr(4, positive=True)]),
     ("mse_via_ops", lambda L, a, b: ((a - b) ** 2).mean(), [arr(5), arr(5)]),
+    ("max_dim", lambda L, a: a.max(1).values, [arr(3, 4)]),
+    ("min_dim_keepdim", lambda L, a: a.min(0, keepdim=True)[0], [arr(3, 4)]),
+    ("amax", lambda L, a: a.amax(1), [arr(3, 4)]),
+    ("norm", lambda L, a: a.norm(), [arr(3, 4)]),
+    ("norm_3", lambda L, a: a.norm(p=3, dim=1), [arr(3, 4)]),
+    ("norm_1", lambda L, a: a.norm(p=1, dim=0), [arr(3, 4)]),
+    ("var", lambda L, a: a.var(), [arr(3, 4)]),
+    ("var_dim", lambda L, a: a.var(1, keepdim=True), [arr(3, 4)]),
+    ("std_dim", lambda L, a: a.std(0), [arr(3, 4)]),
+    ("logsumexp", lambda L, a: a.logsumexp(1), [arr(3, 4)]),
+    ("prod", lambda L, a: a.prod(), [arr(5)]),
+    ("elu", lambda L, a: F(L).elu(a), [arr(5)]),
+    ("mse_loss", lambda L, a, b: F(L).mse_loss(a, b), [arr(5), arr(5)]),
+    ("mse_loss_sum", lambda L, a, b: F(L).mse_loss(a, b, reduction="sum"), [arr(2, 3), arr(2, 3)]),
+    ("bce", lambda L, a, b: F(L).binary_cross_entropy(a, b), [arr(4, low=0.1, high=0.9), arr(4, low=0, high=1)]),
+    ("bce_logits", lambda L, a, b: F(L).binary_cross_entropy_with_logits(a, b), [arr(4), arr(4, low=0, high=1)]),
+    ("bce_logits_none", lambda L, a, b: F(L).binary_cross_entropy_with_logits(a, b, reduction="none"),
+     [arr(4), arr(4, low=0, high=1)]),
     ("mlp", lambda L, x, w: (x @ w).tanh().sum(1).exp(), [arr(3, 4), arr(4, 2)]),
 ]
 IDS = [o[0] for o in OPS]
+
+# losses with an integer target: only the input is dual
+TARGET = np.array([2, 0, 1])
+CLASS_OPS = [
+    ("nll_loss", lambda L, a: F(L).nll_loss(a, L.tensor(TARGET))),
+    ("nll_loss_sum", lambda L, a: F(L).nll_loss(a, L.tensor(TARGET), reduction="sum")),
+    ("cross_entropy", lambda L, a: F(L).cross_entropy(a, L.tensor(TARGET))),
+    ("cross_entropy_none", lambda L, a: F(L).cross_entropy(a, L.tensor(TARGET), reduction="none")),
+]
 
 
 def run_dual(lib, fn, arrays, tangents, dtype="float64"):
@@ -155,6 +182,29 @@ def test_jvp_equals_jacobian_times_v_from_reverse_mode(name, fn, arrays):
     jv = sum(j.numpy().reshape(int(np.prod(out_shape)), -1) @ v.reshape(-1) for j, v in zip(jac, tangents))
     tol = 1e-6 if t.dtype == np.float32 else 1e-10
     np.testing.assert_allclose(t.reshape(-1), jv, rtol=tol, atol=tol * 1e-2)
+
+
+@pytest.mark.parametrize("name,fn", CLASS_OPS, ids=[c[0] for c in CLASS_OPS])
+def test_classification_losses(name, fn):
+    a, v = arr(3, 4), RNG.standard_normal((3, 4))
+    p_al, t_al, _ = run_dual(al, fn, [a], [v])
+    p_t, t_t, _ = run_dual(torch, fn, [a], [v])
+    np.testing.assert_allclose(p_al, p_t, rtol=1e-12)
+    np.testing.assert_allclose(t_al, t_t, rtol=1e-10, atol=1e-12)
+    f = lambda x: fn(al, al.tensor(x)).numpy()  # noqa: E731
+    np.testing.assert_allclose(t_al, (f(a + 1e-6 * v) - f(a - 1e-6 * v)) / 2e-6, rtol=1e-5, atol=1e-6)
+
+
+def test_second_order_through_losses_matches_torch():
+    """Forward over reverse through the loss nodes' backward (their jvp of the double-backward nodes)."""
+    a, t, v = arr(3, 4), np.array([1, 0, 3]), RNG.standard_normal((3, 4))
+    res = []
+    for lib in (al, torch):
+        def loss(x):
+            return F(lib).cross_entropy(x, lib.tensor(t)) + F(lib).mse_loss(x.tanh(), x * 0.5)
+        _, hv = lib.func.jvp(lib.func.grad(loss), (lib.tensor(a),), (lib.tensor(v),))
+        res.append(hv.numpy())
+    np.testing.assert_allclose(res[0], res[1], rtol=1e-10, atol=1e-12)
 
 
 def _prints(lib):

@@ -89,6 +89,7 @@ CASES = [
     ("vmap_out_dims1", lambda L, fn: fn.vmap(lambda x: x * 2, out_dims=1)(*tensors(L, XB))),
     ("vmap_tuple_out", lambda L, fn: fn.vmap(lambda x: (x, x.sum()))(*tensors(L, XB))),
     ("vmap_number_arg", lambda L, fn: fn.vmap(lambda x, k: x * k, in_dims=(0, None))(*tensors(L, XB), 2)),
+    ("vmap_empty_batch", lambda L, fn: fn.vmap(lambda x: x.sum(0) * 2, out_dims=1)(L.ones(0, 3, 2, dtype=L.float64))),
     ("vmap_dict", lambda L, fn: fn.vmap(lambda d: d["a"] * 2)({"a": tensors(L, XB)[0]})),
     ("vmap_vjp_jacobian", lambda L, fn: fn.vmap(fn.vjp(functools.partial(predict, L, *tensors(L, W, B)),
                                                        *tensors(L, X))[1])(L.eye(3, dtype=L.float64))),
@@ -212,3 +213,26 @@ def test_jacrev_and_jacfwd_agree_with_autograd_functional():
 
 def test_vmap_is_available_at_the_top_level():
     assert al.vmap is al.func.vmap
+
+
+def _forward_mode_jacobians(lib):
+    J, H = lib.autograd.functional.jacobian, lib.autograd.functional.hessian
+    x = lib.tensor([1.0, -2.0], dtype=lib.float64)
+    out = [
+        J(lambda a: a.exp() * a[0], x, strategy="forward-mode", vectorize=True),
+        J(lambda a, b: a * b, (x, x * 2), strategy="forward-mode", vectorize=True),
+        J(lambda a: (a * 2, a.sum()), x, strategy="forward-mode", vectorize=True),
+        J(lambda a: (a.sin(),), (x,), strategy="forward-mode", vectorize=True),
+        H(lambda a: (a ** 3).sum() + a[0] * a[1], x, outer_jacobian_strategy="forward-mode", vectorize=True),
+    ]
+    errors = [_error(lambda: J(lambda a: a, x, strategy="forward-mode")),
+              _error(lambda: J(lambda a: a, x, strategy="forward-mode", vectorize=True, create_graph=True))]
+    return out, errors
+
+
+def test_autograd_functional_forward_mode_matches_torch():
+    ours, theirs = _forward_mode_jacobians(al), _forward_mode_jacobians(torch)
+    assert ours[1] == theirs[1]
+    for a, t in zip(ours[0], theirs[0]):
+        assert type(a).__name__ == type(t).__name__ or isinstance(a, al.Tensor)
+        assert_same(as_np(a), as_np(t))

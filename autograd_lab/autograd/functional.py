@@ -10,7 +10,7 @@ All of them are built from reverse mode (``autograd.grad``):
 
 Return structures follow PyTorch: a Tensor where the user passed a Tensor, a tuple where a tuple.
 """
-from .. import factories, grad_mode
+from .. import _forward, factories, grad_mode
 from ..tensor import Tensor
 
 
@@ -52,7 +52,7 @@ def _grad_preprocess(inputs, create_graph, need_graph):
         if create_graph and inp.requires_grad:
             out.append(inp.view_as(inp))
         else:
-            out.append(inp.detach().requires_grad_(need_graph))
+            out.append(_forward.detach_keeping_tangents(inp).requires_grad_(need_graph))
     return tuple(out)
 
 
@@ -206,7 +206,14 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
                              'function has more outputs than inputs, "forward-mode" tends to be more performant. '
                              'Otherwise, prefer to use "reverse-mode".')
     if strategy == "forward-mode":
-        raise NotImplementedError("autograd_lab has no forward-mode AD: use strategy=\"reverse-mode\"")
+        if create_graph:
+            raise NotImplementedError("torch.autograd.functional.jacobian: `create_graph=True` and "
+                                      "`strategy=\"forward-mode\"` are not supported together (yet). Please either "
+                                      "set `create_graph=False` or `strategy=\"reverse-mode\"`.")
+        if not vectorize:
+            raise NotImplementedError("Computing Jacobian using forward-AD or forward-over-reverse Hessian is"
+                                      "only implemented for `vectorize=True`.")
+        return _jacobian_forward(func, inputs)
     with grad_mode.enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
         inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
@@ -237,6 +244,21 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
             jac += (tuple(_stack(row, out.size() + inputs[k].size()) for k, row in enumerate(rows)),)
         jac = _grad_postprocess(jac, create_graph)
         return _tuple_postprocess(jac, (is_outputs_tuple, is_inputs_tuple))
+
+
+def _jacobian_forward(func, inputs):
+    """The Jacobian column by column with forward mode (torch.func.jacfwd), in the containers
+    PyTorch's forward-mode jacobian returns: lists where the inputs came as a tuple."""
+    from .. import func as F
+    is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
+    outputs = func(*inputs)
+    is_outputs_tuple = isinstance(outputs, tuple)
+    jac = F.jacfwd(func, argnums=tuple(range(len(inputs))))(*inputs)
+    per_output = jac if is_outputs_tuple else (jac,)
+    per_output = [list(j) if is_inputs_tuple else j[0] for j in per_output]
+    if not is_outputs_tuple:
+        return per_output[0]
+    return list(per_output) if is_inputs_tuple else tuple(per_output)
 
 
 def _stack(rows, shape):

@@ -280,6 +280,11 @@ class LeakyReluBackward1(Node):
         return LeakyReluBackwardBackward0.apply(g, self.result, negative_slope=self.negative_slope,
                                                 self_is_result=True)
 
+    def jvp(self, da):
+        """d(out) = da where out > 0, else slope·da"""
+        return LeakyReluBackwardBackward0.apply(da, self.output, negative_slope=self.negative_slope,
+                                                self_is_result=True)
+
 
 class LeakyReluBackwardBackward0(Node):
     """out = g where a > 0, else s·g  (leaky_relu's backward)        ∂g = gg likewise,   ∂a = 0"""
@@ -321,6 +326,10 @@ class EluBackward0(Node):
     def backward(self, g):
         return EluBackwardBackward0.apply(g, self.saved("self"), alpha=self.alpha, is_result=False)
 
+    def jvp(self, da):
+        """d(out) = da where a > 0, else da·alpha·eᵃ"""
+        return EluBackwardBackward0.apply(da, self.inputs[0], alpha=self.alpha, is_result=False)
+
 
 class EluBackward1(Node):
     """elu_ (in place): out = a where a > 0, else α·(eᵃ - 1)        ∂a = g where out > 0, else g·(out + α)
@@ -337,6 +346,10 @@ class EluBackward1(Node):
 
     def backward(self, g):
         return EluBackwardBackward0.apply(g, self.result, alpha=self.alpha, is_result=True)
+
+    def jvp(self, da):
+        """d(out) = da where out > 0, else da·(out + alpha)"""
+        return EluBackwardBackward0.apply(da, self.output, alpha=self.alpha, is_result=True)
 
 
 class EluBackwardBackward0(Node):

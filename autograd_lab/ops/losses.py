@@ -38,6 +38,13 @@ def _reduce(loss, reduction):
         return np.asarray(np.mean(loss, dtype=loss.dtype))
 
 
+def _reduce_t(loss, reduction):
+    """``_reduce`` in tensor operations (for the tangents of forward mode)."""
+    if reduction == NONE:
+        return loss
+    return loss.sum() if reduction == SUM else loss.mean()
+
+
 def _common_dtype(a, b):
     return np.result_type(a._data.dtype, b._data.dtype)
 
@@ -72,6 +79,11 @@ class MseLossBackward0(Node):
         return (MseLossBackwardBackward0.apply(g, a, t, reduction=self.reduction) if self.needs_input_grad(0) else None,
                 MseLossBackwardBackward0.apply(g, t, a, reduction=self.reduction) if self.needs_input_grad(1) else None)
 
+    def jvp(self, da, dt):
+        """d(out) = reduce(2·(a - t)·(da - dt))"""
+        a, t = self.inputs
+        return _reduce_t(mul_scalar((a - t) * (da - dt), 2.0), self.reduction)
+
 
 class MseLossBackwardBackward0(Node):
     """out = g·k·(a - t)  (mse_loss's backward; k = 2/N for mean, 2 otherwise)
@@ -91,6 +103,11 @@ class MseLossBackwardBackward0(Node):
         return (mul_scalar(gg * (a - t), self.k) if self.needs_input_grad(0) else None,
                 ga if self.needs_input_grad(1) else None,
                 -ga if self.needs_input_grad(2) else None)
+
+    def jvp(self, dg, da, dt):
+        """out = g·k·(a - t)        d(out) = k·(dg·(a - t) + g·(da - dt))"""
+        g, a, t = self.inputs
+        return mul_scalar(dg * (a - t) + g * (da - dt), self.k)
 
 
 class BinaryCrossEntropyBackward0(Node):
@@ -129,6 +146,12 @@ class BinaryCrossEntropyBackward0(Node):
         if self.reduction == MEAN:
             grad = div_scalar(grad, self.numel)
         return grad
+
+    def jvp(self, da, dt):
+        """d(out) = reduce(w·((a - t) / max(a(1 - a), ε)·da + (ln(1 - a) - ln a)·dt))"""
+        a, t = self.inputs
+        d = (a - t) / ((1 - a) * a).clamp_min(self.EPSILON) * da + ((1 - a).log() - a.log()) * dt
+        return _reduce_t(d if self.weight is None else d * self.weight, self.reduction)
 
 
 class BinaryCrossEntropyWithLogitsBackward0(Node):
@@ -175,6 +198,16 @@ class BinaryCrossEntropyWithLogitsBackward0(Node):
         if self.reduction == MEAN:
             grad = div_scalar(grad, self.numel)
         return grad
+
+    def jvp(self, dx, dt):
+        """d(out) = reduce(w·(((p·t + 1 - t)·σ(x) - p·t)·dx + (log σ(-x) - p·log σ(x))·dt))"""
+        x, t = self.inputs
+        if self.pos_weight is not None:
+            pt = self.pos_weight * t
+            d = ((pt + 1 - t) * x.sigmoid() - pt) * dx + (_log_sigmoid(-x) - _log_sigmoid(x) * self.pos_weight) * dt
+        else:
+            d = (x.sigmoid() - t) * dx - x * dt
+        return _reduce_t(d if self.weight is None else d * self.weight, self.reduction)
 
 
 class NllLossBackward0(Node):
@@ -234,6 +267,14 @@ class NllLossBackward0(Node):
             raise RuntimeError(self.size_mismatch)
         return NllLossBackwardBackward0.apply(g, self.saved("self"), loss=self)
 
+    def jvp(self, da):
+        """d(out_i) = -w[t_i]·da[i, t_i]   (mean: Σ d(out_i) / Σ w[t_i]); the target is not differentiable"""
+        per = -(da * _const(self.picks)).sum(self.class_dim)
+        if self.reduction == NONE:
+            return per
+        total = per.sum()
+        return div_scalar(total, float(self.total_weight)) if self.reduction == MEAN else total
+
 
 class NllLossBackwardBackward0(Node):
     """out = -g·w[t] at each sample's target class (÷ Σ w[t] for mean), 0 elsewhere  (nll_loss's backward)
@@ -265,6 +306,10 @@ class NllLossBackwardBackward0(Node):
         if self.needs_input_grad(1):
             gd_a = _zeros(loss.shape, gg.dtype)
         return gg_g, gd_a
+
+    def jvp(self, dg, da):
+        """linear in g (a only picks where g lands): d(out) = the same op on dg"""
+        return NllLossBackwardBackward0.apply(dg, self.inputs[1], loss=self.loss)
 
 
 class NllLoss2DBackward0(NllLossBackward0):

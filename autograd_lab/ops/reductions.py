@@ -144,6 +144,14 @@ class _ValueSelecting(Node):
         g = g if self.keepdim else g.unsqueeze(self.dim)
         return ScatterBackward0.apply(g, shape=self.shape, dim=self.dim, indices=indices)
 
+    def jvp(self, da):
+        """d(values) = da at the selected index along dim"""
+        idx = self.indices_out if self.keepdim or not len(self.shape) else np.expand_dims(self.indices_out, self.dim)
+        if not len(self.shape):
+            return da.clone()
+        picked = GatherBackward0.apply(da, dim=self.dim, indices=idx)
+        return picked if self.keepdim else picked.squeeze(self.dim)
+
 
 class ScatterBackward0(Node):
     """out = zeros with g written at indices along dim (max/min's backward)        ∂g = gg gathered there"""
@@ -198,6 +206,11 @@ class AmaxBackward0(Node):
         g = _unsqueeze_dims(g, self.dims, self.keepdim)
         return mask * (g / mask.sum(self.dims, keepdim=True))
 
+    def jvp(self, da):
+        """d(out) = the mean of da over the tied extremes of each slice"""
+        mask = self.inputs[0] == _unsqueeze_dims(self.output, self.dims, self.keepdim)
+        return (da * mask).sum(self.dims, keepdim=self.keepdim) / mask.sum(self.dims, keepdim=self.keepdim)
+
 
 class AminBackward0(AmaxBackward0):
     """out = min over dims        ∂a = g shared equally among the tied minima"""
@@ -244,6 +257,26 @@ class LinalgVectorNormBackward0(Node):
             return a.sgn() * ((g / mask.sum(self.dims, keepdim=True)) * mask)
         return a * a.abs() ** (p - 2) * where(r == 0, 0.0, g / r ** (p - 1))
 
+    def jvp(self, da):
+        """d(out) = Σ ∂out/∂a · da   (the backward's weights with g = 1, summed against da)"""
+        a, p = self.inputs[0], self.ord
+        keep = self.keepdim or self.dims is None
+        r = _unsqueeze_dims(self.output, self.dims or (), keep)
+        if p == 0:
+            from .arithmetic import _zeros
+            return _zeros(self.output.shape, da.dtype)
+        if p == 1:
+            w = a.sgn()
+        elif p == 2:
+            w = (a / r).masked_fill(r == 0, 0)
+        elif p == float("inf"):
+            mask = (a.abs() == r) | a.abs().isnan()
+            w = a.sgn() * mask / mask.sum(self.dims, keepdim=True)
+        else:
+            from .arithmetic import where
+            w = a * a.abs() ** (p - 2) * where(r == 0, 0.0, 1 / r ** (p - 1))
+        return (w * da).sum(self.dims, keepdim=self.keepdim)
+
 
 def _scale(num, dof):
     """num / dof as C does it: 2 / 0 is inf (a single element with correction 1), not an exception."""
@@ -286,6 +319,17 @@ class VarBackward0(Node):
             g = _unsqueeze_dims(g, self.dims, False)
         return mul_scalar(g, _scale(2.0, self.dof)) * (a - a.mean(self.dims, keepdim=True))
 
+    def jvp(self, da):
+        """d(out) = Σ 2·(a - mean)·da / (N - correction) over the same dims"""
+        a = self.inputs[0]
+        centred = a - (a.mean() if self.whole else a.mean(self.dims, keepdim=True))
+        from .arithmetic import mul_scalar
+        out = mul_scalar((centred * da).sum(self.dims, keepdim=self.keepdim), _scale(2.0, self.dof))
+        if type(self) is StdBackward0:  # d√v = dv / (2√v), 0 where the spread is 0
+            r = self.output
+            out = (out / mul_scalar(r, 2)).masked_fill(r == 0, 0)
+        return out
+
 
 class StdBackward0(VarBackward0):
     """out = √var(a)        ∂a = g·(a - mean) / ((N - correction)·out)   (0 where out = 0)"""
@@ -322,6 +366,11 @@ class LogsumexpBackward0(Node):
         g = _unsqueeze_dims(g, self.dims, self.keepdim)
         return g * (self.saved("self") - r).exp()
 
+    def jvp(self, da):
+        """d(out) = Σ softmax(a)·da over the same dims"""
+        r = _unsqueeze_dims(self.output, self.dims, self.keepdim)
+        return (da * (self.inputs[0] - r).exp()).sum(self.dims, keepdim=self.keepdim)
+
 
 class ProdBackward0(Node):
     """out = Π a        ∂a = g·Π of the other elements   (= g·out / a when no element is 0)"""
@@ -347,6 +396,20 @@ class ProdBackward0(Node):
         before = np.concatenate([[1], np.cumprod(flat[:-1])]).astype(flat.dtype)
         after = np.concatenate([np.cumprod(flat[::-1][:-1])[::-1], [1]]).astype(flat.dtype)
         return g * Tensor._make((before * after).reshape(data.shape))
+
+    def jvp(self, da):
+        """d(out) = Σ da·Π of the other elements"""
+        a = self.inputs[0]
+        if a.dim() == 0:
+            return da.clone()
+        data = a._data
+        if not (data == 0).any():
+            return (da * (self.output / a)).sum()
+        from ..tensor import Tensor
+        flat = data.reshape(-1)
+        before = np.concatenate([[1], np.cumprod(flat[:-1])]).astype(flat.dtype)
+        after = np.concatenate([np.cumprod(flat[::-1][:-1])[::-1], [1]]).astype(flat.dtype)
+        return (da * Tensor._make((before * after).reshape(data.shape))).sum()
 
 
 class CumsumBackward0(Node):
