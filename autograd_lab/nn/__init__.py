@@ -10,4 +10,5 @@ from .sparse import Embedding  # noqa: F401
 # convolutional networks
 from .conv import Conv1d, Conv2d  # noqa: F401
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm  # noqa: F401
-from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, Dropout2d, MaxPool1d, MaxPool2d  # noqa: F401
+from .layers import Dropout2d  # noqa: F401
+from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d  # noqa: F401

@@ -1,10 +1,9 @@
 """Convolutional layers: Conv1d, Conv2d (zero padding, any stride, dilation and groups)."""
-import math
 import numbers
 
 from .. import factories
 from . import functional as F
-from . import init
+from .layers import Linear
 from .module import Module
 from .parameter import Parameter
 
@@ -56,13 +55,7 @@ class _ConvNd(Module):
             self.register_parameter("bias", None)
         self.reset_parameters()
 
-    def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+    reset_parameters = Linear.reset_parameters  # the same draws, in the same order, as PyTorch's
 
     def forward(self, input):
         if self.padding_mode != "zeros":

@@ -1,4 +1,4 @@
-"""Layers and containers: Linear, activations, Dropout, Flatten, Identity, Sequential, ModuleList."""
+"""Layers and containers: Linear, activations, Dropout, Dropout2d, Flatten, Identity, Sequential, ModuleList."""
 import math
 import operator
 from collections import OrderedDict
@@ -179,6 +179,13 @@ class Dropout(Module):
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout2d(Dropout):
+    """Zeroes whole channels (feature maps) with probability p while training, scaling the rest."""
+
+    def forward(self, input):
+        return F.dropout2d(input, self.p, self.training, self.inplace)
 
 
 class Flatten(Module):
