@@ -358,3 +358,25 @@ def test_grad_watch_sees_a_torch_stepper_pass(no_threads_left):
     finally:
         watch.close()
         stepper.close()
+
+
+# ---- grouping by nn.Module ----
+def test_track_modules_groups_ops_alike_in_both_libraries():
+    from autograd_lab.viz import track_modules, to_dot
+    drawn = []
+    for lib in (A, torch):
+        lib.manual_seed(0)
+        model = lib.nn.Sequential(lib.nn.Linear(4, 8), lib.nn.Tanh(),
+                                  lib.nn.Sequential(lib.nn.Linear(8, 3), lib.nn.ReLU()))
+        x = lib.randn(5, 4)
+        with track_modules(model):
+            loss = model(x).sum()
+        after = model(x).sum()  # the hooks are gone once the block ends
+        assert all(n["module"] is None for n in snapshot(after).nodes if n["kind"] == "op")
+        snap = snapshot(loss, params=dict(model.named_parameters()))
+        drawn.append([(n["id"], n["label"], n["module"]) for n in snap.nodes if n["kind"] != "saved"])
+        dot = to_dot(snap).source
+        assert "label=<2.0>" in dot and "label=<2>" in dot  # the inner box nested in the outer one
+    assert drawn[0] == drawn[1]
+    modules = {label: module for _, label, module in drawn[1]}
+    assert modules["ReluBackward0"] == "2.1" and modules["TanhBackward0"] == "1" and modules["SumBackward0"] is None
