@@ -380,3 +380,28 @@ def test_track_modules_groups_ops_alike_in_both_libraries():
     assert drawn[0] == drawn[1]
     modules = {label: module for _, label, module in drawn[1]}
     assert modules["ReluBackward0"] == "2.1" and modules["TanhBackward0"] == "1" and modules["SumBackward0"] is None
+
+
+# ---- why is .grad None? on torch tensors ----
+def test_why_no_grad_on_torch_tensors_gives_the_same_reasons_as_on_autograd_lab():
+    from autograd_lab.viz import why_no_grad
+
+    def reasons(lib):
+        x = lib.tensor([1., 2.], requires_grad=True)
+        w = lib.tensor([3., 4.], requires_grad=True)
+        unused = lib.tensor([1., 1.], requires_grad=True)
+        plain = lib.tensor([5., 6.])
+        h = x * w
+        loss = (h * plain).sum()
+        before = [why_no_grad(t, loss, names={}) for t in (x, h, unused, plain)]
+        loss.backward()
+        x.grad = None
+        after = [why_no_grad(t, loss, names={}) for t in (x, w)]
+        return [(e.reason, e.message) for e in before + after]
+
+    mine, theirs = reasons(A), reasons(torch)
+    assert [r for r, _ in mine] == [r for r, _ in theirs] == [
+        "not_run", "non_leaf", "not_reached", "does_not_require_grad", "not_run", "has_grad"]
+    for (reason, a), (_, b) in zip(mine, theirs):
+        if reason != "not_reached":  # its closing note says what each library lets us find
+            assert a == b

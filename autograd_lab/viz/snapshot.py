@@ -20,8 +20,6 @@ import itertools
 
 import numpy as np
 
-from .. import anomaly
-from ..node import Node
 from . import view
 from ._format import abbreviate, shape_list, short_repr
 
@@ -33,9 +31,7 @@ def _count_hooks(*stores):
     return sum(len(store) for store in stores if store)
 
 
-def _site(node):
-    # where a node was made, as autograd_lab's trace() / anomaly mode record it
-    return anomaly.site_of(node) if isinstance(node, Node) and not view.is_accumulate(node) else None
+_site = view.site
 
 
 def nonfinite_of(*arrays):

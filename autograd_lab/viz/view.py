@@ -253,6 +253,15 @@ def attributes(node, found=None):
     return attrs
 
 
+def site(node):
+    """Where a node was made (``In [3], line 2: y = x * w``), as autograd_lab's trace() / anomaly
+    mode record it; None when not recorded, for an AccumulateGrad, and for PyTorch's nodes."""
+    if node is None or not isinstance(node, Node) or is_accumulate(node):
+        return None
+    from .. import anomaly
+    return anomaly.site_of(node)
+
+
 def module_of(node):
     """The module path a node was recorded under (``metadata["module"]``), or None."""
     meta = getattr(node, "metadata", None)

@@ -21,6 +21,10 @@ op of ``loss``'s graph (``h.detach() * w2`` saves it; ``h.detach() + b`` does no
 was cut from is still alive: they are matched by identity of the underlying data (a detached tensor
 shares its source's version counter and memory, ``.data`` only the memory). Saved tensors freed by
 backward keep their version counter, so this works after ``loss.backward()`` too.
+
+On a real ``torch`` tensor the same reasons are given from PyTorch's public graph view, except the
+two that need autograd_lab's own records: a ``.detach()`` / ``.data`` cut is reported as not reached
+(PyTorch does not show which tensors share a version counter), and no_grad sites are not known.
 """
 import gc
 import sys
@@ -28,6 +32,7 @@ from dataclasses import dataclass
 
 from .. import anomaly
 from ..tensor import Tensor
+from . import view
 
 REASONS = ("has_grad", "non_leaf", "detached", "no_grad", "does_not_require_grad", "not_reached", "not_run",
            "unknown")
@@ -63,7 +68,7 @@ def _caller_names():
     if frame is not None:
         for scope in (frame.f_locals, frame.f_globals):
             for key, value in list(scope.items()):
-                if isinstance(value, Tensor) and not key.startswith("_"):
+                if view.is_tensor(value) and not key.startswith("_"):
                     names.setdefault(id(value), key)
     return names
 
@@ -100,8 +105,13 @@ def _reaches(t, target):
     """Whether a gradient flowing into tensor ``t`` reaches ``target`` (a tensor)."""
     if t is target:
         return True
-    node = _node_of(target)
-    return t.grad_fn is not None and node is not None and id(node) in _walk(t.grad_fn)
+    if t.grad_fn is None:
+        return False
+    graph = _walk(t.grad_fn)
+    if target.grad_fn is not None:
+        return id(target.grad_fn) in graph
+    # a leaf is reached when its AccumulateGrad is (found by its variable: PyTorch's view of it)
+    return any(view.is_accumulate(n) and n.variable is target for n in graph.values())
 
 
 def _tensors_referring_to(objs):
@@ -124,7 +134,7 @@ def _tensors_referring_to(objs):
 
 def _at(node):
     """", at In [3], line 2: h = x @ w1" where the node was made (recorded), else ""."""
-    site = anomaly.site_of(node) if node is not None else None
+    site = view.site(node) if node is not None else None
     return f", at {site}" if site else ""
 
 
@@ -132,6 +142,7 @@ class _Explainer:
     def __init__(self, names, node_label):
         self.names = names
         self.node_label = node_label or (lambda node: node.name())
+        self.torch = False
 
     def name(self, t, fallback="this tensor"):
         return self.names.get(id(t)) or fallback
@@ -141,6 +152,11 @@ class _Explainer:
 
     # ---- data shared between a tensor without history and a tensor with one ----
     def sources(self, cut_boxes, cut_tensors):
+        if any(view.is_torch(t) for t in cut_tensors) or (not cut_tensors and self.torch):
+            return []  # version counters are autograd_lab's record: PyTorch does not show them
+        return self._sources(cut_boxes, cut_tensors)
+
+    def _sources(self, cut_boxes, cut_tensors):
         """[(source, how, box id, copy)]: tensors that require grad and share the version counter
         (``.detach()``) or the memory (``.data``) of a possible cut.
 
@@ -172,9 +188,11 @@ class _Explainer:
 
     def explain(self, tensor, outputs):
         name = self.name(tensor)
-        if tensor._grad is not None:
+        self.torch = view.is_torch(tensor)
+        grad = view.grad(tensor)
+        if grad is not None:
             return GradExplanation("has_grad", f"{name}.grad is not None: it holds a gradient of shape "
-                                               f"{list(tensor._grad.shape)}.")
+                                               f"{list(grad.shape)}.")
         if tensor.grad_fn is not None and not tensor.retains_grad:
             node = tensor.grad_fn
             return GradExplanation(
@@ -182,7 +200,7 @@ class _Explainer:
                 f"{name} is not a leaf: it was made by {self.op(node)}{_at(node)}. Backward keeps .grad only for "
                 f"leaves (tensors you created with requires_grad=True): call {name}.retain_grad() before "
                 f"backward to keep it, or read the gradient with a hook: {name}.register_hook(print).",
-                node, anomaly.site_of(node))
+                node, view.site(node))
         if not tensor.requires_grad:
             return self.no_requires_grad(tensor, name)
         if not outputs:
@@ -204,7 +222,7 @@ class _Explainer:
                 "detached",
                 f"{name} does not require grad: it is a copy of {sname} taken with {how}, which shares its values "
                 f"but not its history, so autograd never computes a gradient for it{made}. Use {sname} itself "
-                f"where you want the gradient to flow.", source.grad_fn, anomaly.site_of(source.grad_fn)
+                f"where you want the gradient to flow.", source.grad_fn, view.site(source.grad_fn)
                 if source.grad_fn is not None else None)
         site = _no_grad_site(tensor)
         if site:
@@ -223,7 +241,7 @@ class _Explainer:
     def not_run(self, tensor, name, out):
         oname = self.name(out, "the output")
         freed = any(st.freed for node in _walk(out.grad_fn).values()
-                    for st in node.saved_tensors_info().values()) if out.grad_fn is not None else False
+                    for st in view.saved(node).values()) if out.grad_fn is not None else False
         what = "a leaf" if tensor.grad_fn is None else "a tensor that retains its grad"
         if freed:
             return GradExplanation(
@@ -247,13 +265,13 @@ class _Explainer:
                 cut_tensors.append(o)  # an output with no history may itself be a copy
             else:
                 graph.update(_walk(o.grad_fn))
-        for node in graph.values():
+        for node in graph.values() if not self.torch else ():
             for st in node.saved_tensors_info().values():
                 if not st.is_output:
                     boxes.setdefault(id(st._version_box), st._version_box)
                     consumer_of.setdefault(id(st._version_box), node)
         candidates = []
-        for source, how, box, copy in self.sources(boxes, cut_tensors):
+        for source, how, box, copy in (self.sources(boxes, cut_tensors) if not self.torch else ()):
             node = _node_of(source)
             if node is not None and id(node) in graph:
                 continue  # in the graph itself: not where a path was cut
@@ -275,9 +293,9 @@ class _Explainer:
                 "detached",
                 f"{name} is not reached from {onames}: the path is cut {where}. The copy has the same values "
                 f"but no history, so backward stops there{made}. Use {sname} instead of its {how} copy to let "
-                f"the gradient through.", consumer, anomaly.site_of(consumer) if consumer is not None else None)
+                f"the gradient through.", consumer, view.site(consumer) if consumer is not None else None)
         # tensors of the graph computed under no_grad, when the core recorded it
-        for node in graph.values():
+        for node in graph.values() if not self.torch else ():
             for st in node.saved_tensors_info().values():
                 t = None if st.is_output else st._tensor
                 site = _no_grad_site(t) if t is not None else None
@@ -298,18 +316,20 @@ class _Explainer:
             f"{name} is not reached from {onames}: no path of recorded operations leads back to {name}, so "
             f"backward never gets to it.{extra} Either {name} is not used to compute {onames}, or the path is "
             f"cut: by .detach() or .data, by a torch.no_grad() block, or by a detour through Python numbers "
-            f"or NumPy (.item(), .tolist(), .numpy()). (A .detach() cut is pinned down when an op of the graph "
-            f"saved the cut tensor and the tensor it was cut from is still alive, a .data cut while the copy "
-            f"is alive too; none was found here.)")
+            f"or NumPy (.item(), .tolist(), .numpy()). " + (
+                "(On a PyTorch graph a .detach() or .data cut cannot be pinned down: PyTorch does not show "
+                "which tensors share a version counter.)" if self.torch else
+                "(A .detach() cut is pinned down when an op of the graph saved the cut tensor and the tensor it "
+                "was cut from is still alive, a .data cut while the copy is alive too; none was found here.)"))
 
 
 def explain(tensor, outputs=(), names=None, node_label=None):
     """``why_no_grad`` with the names and the node labels given (the widgets label nodes by id)."""
-    if not isinstance(tensor, Tensor):
+    if not view.is_tensor(tensor):
         raise TypeError(f"why_no_grad explains a Tensor's .grad, not a {type(tensor).__name__}")
     outputs = [o for o in outputs if o is not None]
     for o in outputs:
-        if not isinstance(o, Tensor):
+        if not view.is_tensor(o):
             raise TypeError(f"outputs must be Tensors (the loss), not {type(o).__name__}")
     return _Explainer(names or {}, node_label).explain(tensor, outputs)
 

@@ -181,7 +181,7 @@ class GraphView(Widget):
         if not (n["kind"] == "leaf" or node_id in self._explained) or n["kind"] == "saved":
             return None
         t = self.snapshot.obj_of(node_id)
-        if view.grad(t) is not None or view.is_torch(t):  # (why.explain reads autograd_lab graphs only)
+        if view.grad(t) is not None:
             return None
 
         def label(node):
