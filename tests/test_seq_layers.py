@@ -28,6 +28,51 @@ def F(L):
     return L.nn.functional
 
 
+def dag(fn, leaf_ids):
+    """The grad_fn graph as a list of nodes in first-visit order, each (name, its edges), an edge being
+    (index of the node it leads to, output_nr) or None; leaves by input index. Shared nodes appear
+    once, so a recurrent graph is compared in linear time (the tree walk of _torch_diff.graph is
+    exponential in the number of time steps)."""
+    order, nodes = {}, []
+
+    def visit(f):
+        if f is None:
+            return None
+        if id(f) not in order:
+            order[id(f)] = len(nodes)
+            nodes.append(None)
+            if f.name().endswith("AccumulateGrad"):
+                nodes[order[id(f)]] = ("AccumulateGrad", leaf_ids.get(id(f.variable), "?"))
+            else:
+                nodes[order[id(f)]] = (f.name(), tuple(None if n is None else (visit(n), nr)
+                                                       for n, nr in f.next_functions))
+        return order[id(f)]
+
+    visit(fn)
+    return nodes
+
+
+def same_outputs(mine, ref, leaves_mine, leaves_ref, rtol, atol, check_repr, what="out"):
+    """assert_same for recurrent graphs: values, flags, repr, and the graph compared as a DAG."""
+    if isinstance(ref, (tuple, list)):
+        assert isinstance(mine, (tuple, list)) and len(mine) == len(ref), what
+        for i, (m, r) in enumerate(zip(mine, ref)):
+            same_outputs(m, r, leaves_mine, leaves_ref, rtol, atol, check_repr, f"{what}[{i}]")
+        return
+    if ref is None or not ref.requires_grad or ref.grad_fn is None:
+        return assert_same(mine, ref, rtol, atol, leaves_mine, leaves_ref, check_repr, what)
+    assert_values(mine, ref, rtol, atol, what)
+    for attr in ("requires_grad", "is_leaf", "output_nr"):
+        assert getattr(mine, attr) == getattr(ref, attr), f"{what} {attr}"
+    assert mine.is_contiguous() == ref.is_contiguous(), f"{what} is_contiguous()"
+    if check_repr:
+        assert repr(mine) == repr(ref), f"{what} repr:\n{mine!r}\n!=\n{ref!r}"
+    ids_m = {id(t): i for i, (_, t) in enumerate(leaves_mine)}
+    ids_r = {id(t): i for i, (_, t) in enumerate(leaves_ref)}
+    gm, gr = dag(mine.grad_fn, ids_m), dag(ref.grad_fn, ids_r)
+    assert gm == gr, f"{what} graph:\n{gm}\n!=\n{gr}"
+
+
 def check_module(make, call, *args, seed=0, rtol=1e-5, atol=1e-6, dtype=None):
     """Build ``make(lib)`` in both libraries after ``manual_seed(seed)`` (same initial weights, same
     repr), run ``call(lib, module, *inputs)`` and compare outputs, graphs (parameters counted as
@@ -47,7 +92,9 @@ def check_module(make, call, *args, seed=0, rtol=1e-5, atol=1e-6, dtype=None):
     assert names[A] == names[torch]
     for pm, pr in zip(initial[A], initial[torch]):
         assert_values(pm, pr, rtol=0, atol=0, what="initial parameter")
-    assert_same(outs[A], outs[torch], rtol, atol, leaves[A], leaves[torch])
+    # (a looser tolerance means rounding differs, e.g. PyTorch's fused oneDNN LSTM: then the printed
+    # digits may differ too, and the repr is not compared; the graph and the values still are)
+    same_outputs(outs[A], outs[torch], leaves[A], leaves[torch], rtol, atol, check_repr=rtol <= 1e-5)
     diff = {lib: [t for t in flat_tensors(outs[lib]) if t.requires_grad] for lib in LIBS}
     if not diff[torch]:
         return outs
@@ -160,3 +207,183 @@ def test_embedding_gradcheck():
     # more), but the backward node's own backward (in g) is still exact with padding_idx
     for kwargs in [{}, {"padding_idx": 1}]:
         assert gradgradcheck(lambda w: F(A).embedding(idx, w, **kwargs) ** 2, (w,))
+
+
+# ---------------------------------------------------------------- recurrent cells
+CELLS = [
+    ("rnn", lambda L: L.nn.RNNCell(4, 3)),
+    ("rnn_relu_nobias", lambda L: L.nn.RNNCell(4, 3, bias=False, nonlinearity="relu")),
+    ("gru", lambda L: L.nn.GRUCell(4, 3)),
+    ("gru_nobias", lambda L: L.nn.GRUCell(4, 3, bias=False)),
+    ("lstm", lambda L: L.nn.LSTMCell(4, 3)),
+    ("lstm_nobias", lambda L: L.nn.LSTMCell(4, 3, bias=False)),
+]
+
+
+@pytest.mark.parametrize("name,make", CELLS)
+@pytest.mark.parametrize("shape", [(2, 4), (4,)])
+def test_cell_default_state(name, make, shape):
+    check_module(make, lambda L, m, x: m(x), X(*shape))
+
+
+@pytest.mark.parametrize("name,make", CELLS)
+def test_cell_given_state(name, make):
+    state = (X(2, 3), X(2, 3)) if name.startswith("lstm") else X(2, 3)
+    check_module(make, lambda L, m, x, s: m(x, s), X(2, 4), state)
+
+
+@pytest.mark.parametrize("name,make", CELLS[::2])
+def test_cell_unbatched_state_float64(name, make):
+    state = (X(3, dtype=np.float64), X(3, dtype=np.float64)) if name == "lstm" else X(3, dtype=np.float64)
+    check_module(make, lambda L, m, x, s: m(x, s), X(4, dtype=np.float64), state, dtype="double")
+
+
+def test_cell_reprs():
+    for make in [lambda L: L.nn.RNNCell(4, 3), lambda L: L.nn.RNNCell(4, 3, bias=False, nonlinearity="relu"),
+                 lambda L: L.nn.GRUCell(5, 2, bias=False), lambda L: L.nn.LSTMCell(1, 7)]:
+        assert repr(make(A)) == repr(make(torch))
+
+
+def _cell(kind):
+    return {"rnn": lambda L: L.nn.RNNCell(4, 3), "gru": lambda L: L.nn.GRUCell(4, 3),
+            "lstm": lambda L: L.nn.LSTMCell(4, 3), "bad": lambda L: L.nn.RNNCell(4, 3, nonlinearity="foo")}[kind]
+
+
+@pytest.mark.parametrize("kind,args", [
+    ("rnn", (X(2, 5),)), ("gru", (X(2, 5),)), ("lstm", (X(2, 5),)),
+    ("rnn", (X(2, 4), X(3, 3))), ("rnn", (X(2, 4), X(2, 2))), ("gru", (X(4), X(1, 3))),
+    ("rnn", (X(1, 2, 4),)), ("gru", (X(2, 4), X(1, 2, 3))), ("rnn", (X(5),)),
+    ("lstm", (X(2, 4), (X(2, 3),))), ("lstm", (X(2, 4), (X(2, 3), X(2, 2)))), ("lstm", (X(2, 4), (X(2, 3), X(1, 2, 3)))),
+    ("lstm", (X(3, 2, 4),)), ("bad", (X(2, 4),)),
+])
+def test_cell_errors(kind, args):
+    raises_same(lambda L, *a: _cell(kind)(L)(*a), *args)
+
+
+# ---------------------------------------------------------------- recurrent modules
+MODULES = [
+    ("rnn", lambda L: L.nn.RNN(4, 3)),
+    ("rnn_relu_2layers", lambda L: L.nn.RNN(4, 3, 2, "relu")),
+    ("rnn_bidir_batch_first_2layers", lambda L: L.nn.RNN(4, 3, num_layers=2, batch_first=True, bidirectional=True)),
+    ("gru", lambda L: L.nn.GRU(4, 3)),
+    ("gru_nobias_bidir", lambda L: L.nn.GRU(4, 3, bias=False, bidirectional=True)),
+    ("gru_batch_first_2layers", lambda L: L.nn.GRU(4, 3, num_layers=2, batch_first=True)),
+    ("lstm", lambda L: L.nn.LSTM(4, 3)),
+    ("lstm_batch_first", lambda L: L.nn.LSTM(4, 3, batch_first=True)),
+    ("lstm_nobias_bidir_2layers", lambda L: L.nn.LSTM(4, 3, num_layers=2, bias=False, bidirectional=True)),
+]
+
+
+@pytest.mark.parametrize("name,make", MODULES)
+def test_module_default_state(name, make):
+    check_module(make, lambda L, m, x: m(x), X(5, 2, 4), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("name,make", MODULES)
+def test_module_given_state(name, make):
+    layers = (2 if "2layers" in name else 1) * (2 if "bidir" in name else 1)
+    state = (X(layers, 2, 3), X(layers, 2, 3)) if name.startswith("lstm") else X(layers, 2, 3)
+    check_module(make, lambda L, m, x, s: m(x, s), X(2, 2, 4), state, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("name,make", MODULES[::3])
+def test_module_unbatched(name, make):
+    check_module(make, lambda L, m, x: m(x), X(3, 4), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("name,make", [MODULES[2], MODULES[5], MODULES[8]])
+def test_module_float64_composed(name, make):
+    # a float64 LSTM is composed of its cell's nodes on PyTorch's CPU too (no oneDNN kernel)
+    check_module(make, lambda L, m, x: m(x), X(3, 2, 4, dtype=np.float64), dtype="double")
+
+
+@pytest.mark.parametrize("kind", ["RNN", "GRU", "LSTM"])
+def test_module_dropout_between_layers_draws_like_torch(kind):
+    check_module(lambda L: getattr(L.nn, kind)(4, 3, num_layers=3, dropout=0.4), lambda L, m, x: m(x), X(4, 2, 4),
+                 rtol=1e-4, atol=1e-5)
+
+
+def test_module_reprs_and_parameter_names():
+    for make in [lambda L: L.nn.RNN(4, 3), lambda L: L.nn.RNN(4, 3, nonlinearity="relu"),
+                 lambda L: L.nn.GRU(4, 3, num_layers=3, dropout=0.5),
+                 lambda L: L.nn.LSTM(4, 3, 2, bias=False, batch_first=True, bidirectional=True)]:
+        with _nowarn():
+            m_a, m_t = make(A), make(torch)
+        assert repr(m_a) == repr(m_t)
+        assert [n for n, _ in m_a.named_parameters()] == [n for n, _ in m_t.named_parameters()]
+        assert [[tuple(w.shape) for w in ws] for ws in m_a.all_weights] == \
+               [[tuple(w.shape) for w in ws] for ws in m_t.all_weights]
+
+
+class _nowarn:
+    def __enter__(self):
+        import warnings
+        self._cm = warnings.catch_warnings()
+        self._cm.__enter__()
+        warnings.simplefilter("error")
+
+    def __exit__(self, *exc):
+        return self._cm.__exit__(*exc)
+
+
+def test_module_dropout_with_one_layer_warns_like_torch():
+    msgs = {}
+    for lib in LIBS:
+        with pytest.warns(UserWarning) as rec:
+            lib.nn.GRU(4, 3, dropout=0.2)
+        msgs[lib] = [str(w.message) for w in rec]
+    assert msgs[A] == msgs[torch]
+
+
+@pytest.mark.parametrize("fn,args", [
+    (lambda L, x: L.nn.RNN(4, 3)(x), (X(5, 2, 5),)),
+    (lambda L, x: L.nn.GRU(4, 3)(x), (X(2, 5, 2, 4),)),
+    (lambda L, x: L.nn.RNN(4, 3)(x), (X(5),)),
+    (lambda L, x: L.nn.LSTM(4, 3)(x), (X(5),)),
+    (lambda L, x, h: L.nn.RNN(4, 3)(x, h), (X(5, 2, 4), X(2, 3))),
+    (lambda L, x, h: L.nn.GRU(4, 3)(x, h), (X(5, 4), X(1, 2, 3))),
+    (lambda L, x, h: L.nn.RNN(4, 3, batch_first=True)(x, h), (X(5, 2, 4), X(1, 2, 3))),
+    (lambda L, x, h: L.nn.GRU(4, 3, bidirectional=True)(x, h), (X(5, 2, 4), X(1, 2, 3))),
+    (lambda L, x, h, c: L.nn.LSTM(4, 3)(x, (h, c)), (X(5, 2, 4), X(1, 2, 3), X(2, 3))),
+    (lambda L, x, h, c: L.nn.LSTM(4, 3)(x, (h, c)), (X(5, 4), X(1, 3), X(1, 1, 3))),
+    (lambda L, x, h, c: L.nn.LSTM(4, 3)(x, (h, c)), (X(5, 2, 4), X(1, 2, 3), X(1, 2, 2))),
+    (lambda L, x, h, c: L.nn.LSTM(4, 3)(x, (h, c)), (X(5, 2, 4), X(1, 3, 3), X(1, 2, 3))),
+    (lambda L, x: L.nn.RNN(4, 3, nonlinearity="gelu"), (X(1),)),
+    (lambda L, x: L.nn.GRU(4, 3, proj_size=2), (X(1),)),
+    (lambda L, x: L.nn.LSTM(4, 3, dropout=1.5), (X(1),)),
+    (lambda L, x: L.nn.LSTM(4, 0), (X(1),)),
+    (lambda L, x: L.nn.LSTM(4, 3, num_layers=0), (X(1),)),
+    (lambda L, x: L.nn.LSTM(4, 3, bias=1), (X(1),)),
+])
+def test_module_errors(fn, args):
+    raises_same(fn, *args)
+
+
+def test_recurrent_nodes_gradcheck():
+    from autograd_lab.ops.recurrent import MkldnnRnnLayerBackward0, unsafe_chunk
+    a = A.randn(2, 7, dtype=A.float64, requires_grad=True)
+    assert gradcheck(lambda a: unsafe_chunk(a, 3, 1), (a,))
+    x = A.randn(4, 2, 3, dtype=A.float64, requires_grad=True)
+    w_ih = A.randn(8, 3, dtype=A.float64, requires_grad=True)
+    w_hh = A.randn(8, 2, dtype=A.float64, requires_grad=True)
+    b_ih, b_hh = (A.randn(8, dtype=A.float64, requires_grad=True) for _ in range(2))
+    h0, c0 = (A.randn(2, 2, dtype=A.float64, requires_grad=True) for _ in range(2))
+    for reverse in (False, True):
+        def layer(*args):
+            return MkldnnRnnLayerBackward0.apply(*args, reverse=reverse)
+        assert gradcheck(layer, (x, w_ih, w_hh, b_ih, b_hh, h0, c0))
+        assert gradcheck(lambda x, w_ih, w_hh, h0, c0: layer(x, w_ih, w_hh, None, None, h0, c0),
+                         (x, w_ih, w_hh, h0, c0))
+    assert gradgradcheck(lambda x, w_hh, c0: MkldnnRnnLayerBackward0.apply(x, w_ih, w_hh, b_ih, b_hh, h0, c0),
+                         (x, w_hh, c0))
+
+
+def test_fused_lstm_matches_composed_values():
+    # the fused float32 node and the composed float64 cells compute the same recurrence
+    A.manual_seed(3)
+    m = A.nn.LSTM(3, 2, num_layers=2, bidirectional=True)
+    x = A.randn(4, 2, 3)
+    out32, (h32, c32) = m(x)
+    out64, (h64, c64) = m.double()(x.double())
+    for a, b in [(out32, out64), (h32, h64), (c32, c64)]:
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-5, atol=1e-6)
