@@ -16,6 +16,7 @@ from types import MappingProxyType
 from . import _dtype, _forward, anomaly, grad_mode
 
 _sequence = itertools.count()
+saved_tensors_hooks_stack = []  # (pack_hook, unpack_hook) pairs, innermost last (autograd.graph)
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -63,7 +64,8 @@ class SavedTensor:
     """
 
     __slots__ = ("name", "_tensor", "_data", "_version_box", "saved_version", "_node", "is_output",
-                 "freed", "_shape", "dtype", "_output_nr", "_requires_grad", "_fw_grads")
+                 "freed", "_shape", "dtype", "_output_nr", "_requires_grad", "_fw_grads", "_packed", "_unpack_hook",
+                 "_edge")
 
     def __init__(self, name, tensor, node, is_output=False):
         self.name = name
@@ -73,6 +75,7 @@ class SavedTensor:
         self.dtype = tensor.dtype
         self._version_box = tensor._version_box
         self.saved_version = tensor._version_box[0]
+        self._unpack_hook = None
         if is_output:
             self._tensor = None
             self._data = tensor._data
@@ -84,6 +87,19 @@ class SavedTensor:
             self._tensor = tensor
             self._data = None
             self._node = None
+        if saved_tensors_hooks_stack and not tensor._wrapped_number:
+            self._pack(tensor)
+
+    def _pack(self, tensor):
+        """Under ``autograd.graph.saved_tensors_hooks``: keep what pack_hook returns instead of the
+        tensor, and remember where a gradient for it must go, to rebuild it around what unpack_hook
+        gives back (as PyTorch does; its version is then no longer checked)."""
+        pack, self._unpack_hook = saved_tensors_hooks_stack[-1]
+        if not self.is_output:
+            acc = tensor._grad_accumulator() if tensor.grad_fn is None and tensor.requires_grad else None
+            self._edge = (tensor.grad_fn, tensor._output_nr, tensor.requires_grad, acc)
+        self._packed = pack(tensor)
+        self._tensor = self._data = None
 
     @property
     def shape(self):
@@ -101,7 +117,7 @@ class SavedTensor:
     @property
     def data(self):
         """The saved tensor without any check (None once freed), as PyTorch's ``SavedTensor.data``."""
-        if self.freed:
+        if self.freed or self._unpack_hook is not None:
             return None
         if self.is_output:
             from .tensor import Tensor
@@ -110,13 +126,15 @@ class SavedTensor:
 
     def peek(self):
         """The saved value as a NumPy array, for display only: no checks, None once freed."""
-        if self.freed:
+        if self.freed or self._unpack_hook is not None:
             return None
         return self._data if self.is_output else self._tensor._data
 
     def unpack(self, owner=None):
         if self.freed:
             raise RuntimeError(FREED_MESSAGE)
+        if self._unpack_hook is not None:
+            return self._unpack_hooked()
         if self._version_box[0] != self.saved_version:
             raise RuntimeError(self.stale_message())
         if not self.is_output:
@@ -130,6 +148,28 @@ class SavedTensor:
             t._output_nr = self._output_nr
         if self._fw_grads:
             t._fw_grads = self._fw_grads
+        return t
+
+    def _unpack_hooked(self):
+        from .tensor import Tensor
+        value = self._unpack_hook(self._packed)
+        if not isinstance(value, Tensor):
+            raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but got result of type "
+                            f"{type(value).__name__}")
+        t = Tensor._make(value._data, dtype=value.dtype)
+        t._version_box = self._version_box
+        if self.is_output:
+            node = self._node()
+            t._requires_grad = self._requires_grad
+            if self._requires_grad and node is not None:
+                t.grad_fn, t._output_nr = node, self._output_nr
+            return t
+        grad_fn, output_nr, requires_grad, acc = self._edge
+        t._requires_grad = requires_grad
+        if grad_fn is not None:
+            t.grad_fn, t._output_nr = grad_fn, output_nr
+        elif acc is not None:
+            t._accumulator = weakref.ref(acc)  # gradients reach the leaf that was saved
         return t
 
     def stale_message(self):
@@ -152,6 +192,8 @@ class SavedTensor:
         self.freed = True
         self._tensor = None
         self._data = None
+        if self._unpack_hook is not None:
+            self._packed = self._unpack_hook = self._edge = None
 
 
 _NO_SAVED = MappingProxyType({})
@@ -169,6 +211,7 @@ class Node:
     is_view = False  # views share memory and the version counter with their input
     save_result = False  # ops whose backward reuses their output (exp, tanh, sigmoid) set this
     num_outputs = 1
+    pack_order = ()  # names in the order PyTorch saves them, where that differs from save()'s (see save)
 
     # Defaults live on the class so that a node costs one attribute until it needs more:
     # ops run at Python speed and most nodes never get hooks, metadata or retained grads.
@@ -253,9 +296,22 @@ class Node:
     def save(self, /, **tensors):
         """Keep input tensors for backward, under PyTorch's names (self, other, ...)."""
         if self._needs_input_grad:
+            if self.pack_order and saved_tensors_hooks_stack:
+                self._save_in_pack_order(tensors)
+                return
             for name, t in tensors.items():
                 if t is not None:
                     self._hold(name, SavedTensor(name, t, self))
+
+    def _save_in_pack_order(self, tensors):
+        """Under saved-tensor hooks, PyTorch's pack_hook sees the tensors in the order its generated
+        code saves them (``pack_order``); they are still listed in the order given."""
+        rank = {name: i for i, name in enumerate(self.pack_order)}
+        holders = {name: SavedTensor(name, tensors[name], self)
+                   for name in sorted(tensors, key=lambda n: rank.get(n, len(rank))) if tensors[name] is not None}
+        for name in tensors:
+            if name in holders:
+                self._hold(name, holders[name])
 
     def _hold(self, name, holder):
         """Keep a SavedTensor under ``name`` (the class-level default is shared and read-only)."""

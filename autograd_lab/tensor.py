@@ -61,6 +61,7 @@ class Tensor:
     _accumulator = None
     _backward_hooks = None
     _retains_grad = False
+    _wrapped_number = False  # a Python number turned into a 0-d tensor by an op (ops/_util.as_tensor)
     _fw_grads = None  # {forward-AD level: tangent} for dual tensors (see _forward.py)
 
     def __new__(cls, *args, **kwargs):

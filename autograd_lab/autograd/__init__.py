@@ -4,7 +4,6 @@ import numpy as np
 from .. import _warnings, engine
 from ..anomaly import detect_anomaly, set_detect_anomaly  # noqa: F401
 from ..grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: F401
-from ..node import Node as _Node
 from ..tensor import Tensor, _edge_of
 
 
@@ -111,13 +110,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(result)
 
 
-class graph:
-    """``torch.autograd.graph``: the Node base class, for isinstance checks."""
-    Node = _Node
-
-
 # as in PyTorch, the function names shadow the submodules of the same name
-from . import functional  # noqa: E402,F401
+from . import functional, graph  # noqa: E402,F401
 from .function import Function  # noqa: E402,F401
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402,F401
 from . import forward_ad  # noqa: E402,F401

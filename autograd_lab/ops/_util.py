@@ -52,7 +52,9 @@ def as_tensor(x, dtype):
     """A Python number becomes a 0-d tensor of ``dtype`` (it carries no gradient)."""
     if isinstance(x, Tensor):
         return x
-    return Tensor._make(scalar_array(x, dtype.np), dtype=dtype)
+    t = Tensor._make(scalar_array(x, dtype.np), dtype=dtype)
+    t._wrapped_number = True  # saved as is, never through saved-tensor hooks (PyTorch's rule)
+    return t
 
 
 def scalar_array(x, np_dtype):

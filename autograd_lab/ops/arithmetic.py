@@ -73,6 +73,8 @@ class RsubBackward1(Node):
 class MulBackward0(Node):
     """out = a·b        ∂a = g·b,   ∂b = g·a"""
 
+    pack_order = ("other", "self")
+
     def forward(self, a, b, dtype):
         # each factor is needed only for the other one's gradient: save no more (PyTorch doesn't)
         self.save(self=a if self.needs_input_grad(1) else None, other=b if self.needs_input_grad(0) else None)
@@ -181,8 +183,10 @@ def sub_scalar(t, c):
 class DivBackward0(Node):
     """out = a / b        ∂a = g / b,   ∂b = -g·(a / b) / b"""
 
+    pack_order = ("other", "self")
+
     def forward(self, a, b, dtype):
-        self.save(self=a, other=b)
+        self.save(self=a if self.needs_input_grad(1) else None, other=b)  # a serves only b's gradient
         with np.errstate(divide="ignore", invalid="ignore"):
             return arr(a, dtype) / arr(b, dtype)
 
@@ -376,6 +380,7 @@ class PowBackward1(Node):
 
     ln a is taken in the promoted dtype, as PyTorch does: an int or float32 base with a float64
     exponent would otherwise get a float32 logarithm, wrong in the 8th digit of ∂b."""
+    pack_order = ("exponent", "self")
     save_result = True
 
     def forward(self, a, b, dtype):
@@ -385,7 +390,7 @@ class PowBackward1(Node):
             return _power(arr(a, dtype), arr(b, dtype))
 
     def backward(self, g):
-        a, b = self.saved("self"), self.saved("exponent")
+        b, a = self.saved("exponent"), self.saved("self")
         ga = gb = None
         if self.needs_input_grad(0):
             # b = 0 would give 0·a⁻¹ = nan at a = 0; the derivative of a⁰ is 0
@@ -417,8 +422,8 @@ class PowBackward2(Node):
         return np.asarray(out, order="C")  # (ascontiguousarray would make a 0-d result 1-d)
 
     def backward(self, g):
+        b = self.saved("exponent")  # unpacked whether needed or not, as PyTorch does
         if self.base == 0:
-            b = self.saved("exponent")
             with np.errstate(divide="ignore"):
                 log0 = float(np.log(0.0))
             return g * where(b >= 0, 0.0, self.result * log0)

@@ -14,6 +14,8 @@ def _same_dtype(a, b):
 class MmBackward0(Node):
     """out = A·B        ∂A = g·Bᵀ,   ∂B = Aᵀ·g"""
 
+    pack_order = ("mat2", "self")
+
     def forward(self, a, b):
         if a._data.ndim != 2:
             raise RuntimeError("self must be a matrix")
@@ -27,8 +29,9 @@ class MmBackward0(Node):
         return a._data @ b._data
 
     def backward(self, g):
-        return (_mat1_grad(g, self.saved("self"), self.saved("mat2")) if self.needs_input_grad(0) else None,
-                _mat2_grad(g, self.saved("self"), self.saved("mat2")) if self.needs_input_grad(1) else None)
+        b, a = self.saved("mat2"), self.saved("self")  # once each, in PyTorch's order (saved-tensor hooks see it)
+        return (_mat1_grad(g, a, b) if self.needs_input_grad(0) else None,
+                _mat2_grad(g, a, b) if self.needs_input_grad(1) else None)
 
     def jvp(self, dA, dB):
         """d(out) = dA·B + A·dB"""
@@ -54,9 +57,10 @@ class AddmmBackward0(Node):
         return out
 
     def backward(self, g):
+        a, b = self.saved("mat1"), self.saved("mat2")  # once each, in PyTorch's order (saved-tensor hooks see it)
         return (g if self.needs_input_grad(0) else None,
-                _mat1_grad(g, self.saved("mat1"), self.saved("mat2")) if self.needs_input_grad(1) else None,
-                _mat2_grad(g, self.saved("mat1"), self.saved("mat2")) if self.needs_input_grad(2) else None)
+                _mat1_grad(g, a, b) if self.needs_input_grad(1) else None,
+                _mat2_grad(g, a, b) if self.needs_input_grad(2) else None)
 
     def jvp(self, dbias, dA, dB):
         """d(out) = dbias + dA·B + A·dB"""
@@ -105,8 +109,9 @@ class MvBackward0(Node):
         return a._data @ v._data
 
     def backward(self, g):
-        return (g.unsqueeze(1) * self.saved("vec") if self.needs_input_grad(0) else None,
-                self.saved("self").t().mv(g) if self.needs_input_grad(1) else None)
+        a, v = self.saved("self"), self.saved("vec")  # once each, in PyTorch's order (saved-tensor hooks see it)
+        return (g.unsqueeze(1) * v if self.needs_input_grad(0) else None,
+                a.t().mv(g) if self.needs_input_grad(1) else None)
 
     def jvp(self, dA, dv):
         """d(out) = dA·v + A·dv"""

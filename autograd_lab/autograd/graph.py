@@ -1,0 +1,64 @@
+"""``torch.autograd.graph``: the Node base class (for isinstance checks) and hooks on saved tensors.
+
+Every tensor an op saves for backward goes through one ``SavedTensor`` holder (node.py). Inside
+``saved_tensors_hooks(pack_hook, unpack_hook)`` the holder calls ``pack_hook(tensor)`` when the op
+saves it and keeps only what that returns; backward (or reading ``grad_fn._saved_self``) calls
+``unpack_hook(packed)`` each time it needs the tensor back. What you can do with that: keep saved
+activations compressed, on disk, or (in PyTorch) on the CPU while the model runs on a GPU.
+"""
+import contextlib
+
+from ..node import Node, saved_tensors_hooks_stack  # noqa: F401  (Node: isinstance(x.grad_fn, Node))
+from ..node import RemovableHandle  # noqa: F401
+
+_disabled = [None]  # the error message while disable_saved_tensors_hooks is active
+
+
+class saved_tensors_hooks:
+    """``with saved_tensors_hooks(pack_hook, unpack_hook):`` tensors saved in the block are packed;
+    blocks nest (the innermost pair applies)."""
+
+    def __init__(self, pack_hook, unpack_hook):
+        self.pack_hook = pack_hook
+        self.unpack_hook = unpack_hook
+
+    def __enter__(self):
+        if _disabled[0] is not None:
+            raise RuntimeError(_disabled[0])
+        saved_tensors_hooks_stack.append((self.pack_hook, self.unpack_hook))
+
+    def __exit__(self, *exc):
+        saved_tensors_hooks_stack.pop()
+
+
+class save_on_cpu(saved_tensors_hooks):
+    """Saved tensors are kept on the CPU and moved back to their device for backward. Everything
+    lives on the CPU here, so the pair of hooks passes the tensors through, as in PyTorch on a CPU."""
+
+    def __init__(self, pin_memory=False, device_type="cuda"):
+        def pack_to_cpu(tensor):
+            return (tensor.device, tensor.cpu())
+
+        def unpack_from_cpu(packed):
+            device, tensor = packed
+            return tensor.to(device, non_blocking=pin_memory)
+
+        super().__init__(pack_to_cpu, unpack_from_cpu)
+
+
+@contextlib.contextmanager
+def disable_saved_tensors_hooks(error_message):
+    """Inside, entering ``saved_tensors_hooks`` raises RuntimeError(error_message)."""
+    previous = _disabled[0]
+    _disabled[0] = error_message
+    try:
+        yield
+    finally:
+        _disabled[0] = previous
+
+
+def increment_version(tensor):
+    """Bump the version counter of ``tensor`` (or of each tensor in an iterable), as an in-place op would."""
+    from ..tensor import Tensor
+    for t in (tensor,) if isinstance(tensor, Tensor) else tensor:
+        t._bump_version()
