@@ -153,6 +153,22 @@ def test_running_stats_follow_torch():
         assert_values(mine, ref, rtol=1e-6, atol=1e-6, what="running statistics")
 
 
+@pytest.mark.parametrize("make", [
+    lambda L, x, w: F(L).max_pool2d(x, 2),
+    lambda L, x, w: F(L).conv2d(x, w.view(1, 3, 1, 1).expand(2, 3, 1, 1).contiguous()),
+    lambda L, x, w: F(L).batch_norm(x, None, None, w, training=True),
+    lambda L, x, w: F(L).layer_norm(x, (3, 4)),
+], ids=["max_pool2d", "conv2d", "batch_norm", "layer_norm"])
+def test_saved_tensors_as_torch_names_them(make):
+    """The graph view shows saved tensors by PyTorch's names (_saved_self, _saved_result1 ...)."""
+    x = _rng.standard_normal((2, 3, 3, 4)).astype(np.float32)
+    w = np.array([1.0, 2.0, 3.0], np.float32)
+    nodes = {L: make(L, L.tensor(x, requires_grad=True), L.tensor(w, requires_grad=True)).grad_fn for L in (A, torch)}
+    for name in nodes[A].saved_tensors_info():
+        mine, ref = getattr(nodes[A], "_saved_" + name), getattr(nodes[torch], "_saved_" + name)
+        assert_values(mine, ref, rtol=1e-5, atol=1e-6, what=name)
+
+
 # ---- nn modules ----
 MODULES = [
     lambda nn: nn.Conv2d(1, 6, 5),

@@ -26,6 +26,9 @@ class _Norm:
         self.weight_view = tuple(1 if i in self.weight_dims else n for i, n in enumerate(shape))
         self.param_shape = tuple(n for i, n in enumerate(shape) if i not in self.weight_dims)
         self.count = int(np.prod([shape[d] for d in self.reduce_dims]))
+        # PyTorch's saved mean / invstd: per channel (batch norm), or per sample keeping dims (layer norm)
+        self.stats_shape = (shape[1],) if self.reduce_dims == self.weight_dims else tuple(
+            1 if i in self.reduce_dims else n for i, n in enumerate(shape))
 
 
 def _stats(x, reduce_dims):
@@ -65,6 +68,9 @@ class NativeBatchNormBackward0(Node):
             r = 1 / np.sqrt(running_var._data.reshape(norm.weight_view) + eps)
         self.mean, self.invstd = mean.astype(x.dtype, copy=False), r.astype(x.dtype, copy=False)
         self.save(input=input, weight=weight)
+        if training:  # shown as _saved_result1 / _saved_result2, as PyTorch shows its saved statistics
+            self.save(result1=Tensor._make(self.mean.reshape(norm.stats_shape)),
+                      result2=Tensor._make(self.invstd.reshape(norm.stats_shape)))
         return _affine((x - self.mean) * self.invstd, weight, bias, norm).astype(x.dtype, copy=False)
 
     def backward(self, g):

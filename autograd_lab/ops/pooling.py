@@ -58,11 +58,11 @@ class MaxPool2DWithIndicesBackward0(Node):
     def forward(self, a, kernel, stride, padding, dilation, ceil_mode):
         values, indices = max_pool2d_arrays(a._data, kernel, stride, padding, dilation, ceil_mode)
         self.indices_out = indices
-        self.save(self=a, indices=Tensor._make(indices))
+        self.save(self=a, result1=Tensor._make(indices))  # PyTorch's names: the indices are its output 1
         return values
 
     def backward(self, g):
-        return MaxPool2DWithIndicesBackwardBackward0.apply(g, self.saved("self"), self.saved("indices"))
+        return MaxPool2DWithIndicesBackwardBackward0.apply(g, self.saved("self"), self.saved("result1"))
 
 
 class MaxPool2DWithIndicesBackwardBackward0(Node):
