@@ -12,9 +12,24 @@ import warnings
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
-# [anomaly enabled, check nan, trace on]; a list so node.py/engine.py read it without a lookup chain
-state = [False, True, False]
-recording = [False]  # anomaly or trace: read by Node.apply
+class _State:
+    """The switches, read on every op (``recording``) and every backward step: plain attributes."""
+
+    __slots__ = ("enabled", "check_nan", "trace", "recording")
+
+    def __init__(self):
+        self.enabled, self.check_nan, self.trace = False, True, False
+        self.recording = False  # anomaly mode or trace(): Node.apply records creation sites
+
+    def save(self):
+        return self.enabled, self.check_nan, self.trace
+
+    def restore(self, saved):
+        self.enabled, self.check_nan, self.trace = saved
+        self.recording = self.enabled or self.trace
+
+
+state = _State()
 
 ENABLED_WARNING = ("Anomaly Detection has been enabled. This mode will increase the runtime and should only be "
                    "enabled for debugging.")
@@ -37,16 +52,12 @@ def set_site_labeller(fn):
     return prev
 
 
-def _update():
-    recording[0] = state[0] or state[2]
-
-
 def is_anomaly_enabled():
-    return state[0]
+    return state.enabled
 
 
 def is_anomaly_check_nan_enabled():
-    return state[1]
+    return state.check_nan
 
 
 def _user_frames():
@@ -62,7 +73,7 @@ def record_site(node):
     f = frames[-1]
     node.metadata["site"] = {"file": f.filename, "line": f.lineno, "code": (f.line or "").strip(),
                              "label": _site_labeller[0](f.filename, f.lineno)}
-    if state[0]:
+    if state.enabled:
         node.metadata["traceback_"] = traceback.format_list(frames)
 
 
@@ -112,8 +123,7 @@ class _Switch:
         return wrapper
 
     def __exit__(self, *exc):
-        state[:] = self._prev
-        _update()
+        state.restore(self._prev)
         return False
 
 
@@ -130,9 +140,8 @@ class detect_anomaly(_Switch):
             return detect_anomaly(self.check_nan)
 
     def __enter__(self):
-        self._prev = list(state)
-        state[0], state[1] = True, self.check_nan
-        _update()
+        self._prev = state.save()
+        state.restore((True, self.check_nan, state.trace))
         return self
 
 
@@ -140,10 +149,9 @@ class set_detect_anomaly(_Switch):
     """``set_detect_anomaly(True)`` switches anomaly mode on now, or for a ``with`` block."""
 
     def __init__(self, mode, check_nan=True):
-        self._prev = list(state)
+        self._prev = state.save()
         self.mode, self.check_nan = mode, check_nan
-        state[0], state[1] = bool(mode), check_nan
-        _update()
+        state.restore((bool(mode), check_nan, state.trace))
 
     def _fresh(self):
         return set_detect_anomaly(self.mode, self.check_nan)
@@ -156,10 +164,9 @@ class trace(_Switch):
     """``autograd_lab.trace()``: record where each node was made (cheaper than anomaly mode)."""
 
     def __init__(self, enabled=True):
-        self._prev = list(state)
+        self._prev = state.save()
         self.enabled = enabled
-        state[2] = bool(enabled)
-        _update()
+        state.restore((state.enabled, state.check_nan, bool(enabled)))
 
     def _fresh(self):
         return trace(self.enabled)

@@ -6,6 +6,11 @@ nodes: the one created last runs first (``AccumulateGrad`` sinks run as soon as 
 Each step yields a ``Step`` record. ``Tensor.backward`` and ``autograd.grad`` simply drain it; the
 stepper widget pulls it one step per click, so what a student steps through is the real engine.
 
+The state of one pass is a ``GraphTask`` whose parts carry the names of PyTorch's own engine
+(torch/csrc/autograd/graph_task.h): ``dependencies``, ``not_ready`` (input buffers still filling),
+``exec_info`` (which nodes to run when only some inputs are wanted) and ``captured_grads``; ``run``
+is the loop: pop a ready node, ``evaluate`` it, ``deliver`` its gradients along its edges.
+
 A backward that raises part-way puts every ``.grad`` it touched back as it was (PyTorch leaves
 partial writes; we promise better).
 """
@@ -15,7 +20,9 @@ import threading
 import numpy as np
 
 from . import _dtype, anomaly, grad_mode
-from .node import AccumulateGrad
+from .node import AccumulateGrad, walk
+from .ops._util import sum_to
+from .tensor import Tensor
 
 # ---- observers: with none registered the engine pays one falsy check per event ----
 _listeners = []
@@ -54,49 +61,19 @@ def _shape_str(shape):
     return "[" + ", ".join(str(s) for s in shape) + "]"
 
 
-def sum_to(grad, shape):
-    """Undo broadcasting: sum ``grad`` down to ``shape`` (the one shared place this happens)."""
-    lead = grad.dim() - len(shape)
-    if not grad_mode.is_grad_enabled() and not grad._fw_grads:  # no graph, no tangent: stay on the arrays
-        data = grad._data
-        dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
-                                          if s == 1 and data.shape[lead + i] != 1)
-        out = np.sum(data, axis=dims, keepdims=True) if dims else data
-        return _tensor()._make(np.asarray(out).reshape(shape), dtype=grad._dtype)
-    if not shape:
-        return grad.sum()  # as PyTorch: a 0-d target is one SumBackward0
-    dims = list(range(lead)) + [lead + i for i, s in enumerate(shape) if s == 1 and grad.shape[lead + i] != 1]
-    if dims:
-        grad = grad.sum(dim=dims, keepdim=True)
-    if lead:
-        grad = grad.reshape(shape)
-    return grad
-
-
 def _expandable(shape, to):
     if len(shape) > len(to):
         return False
     return all(s == 1 or s == t for s, t in zip(reversed(shape), reversed(to)))
 
 
-_TENSOR = []
-
-
-def _tensor():
-    # the engine sits below tensor.py: look the class up once
-    if not _TENSOR:
-        from .tensor import Tensor
-        _TENSOR.append(Tensor)
-    return _TENSOR[0]
-
-
-def _validate(node, grads):
-    """Check each outgoing gradient against its input's shape and dtype; reduce broadcast grads."""
+def validate_outputs(node, grads):
+    """Check each outgoing gradient against the metadata of the node its edge leads to (shape and
+    dtype, as PyTorch's validate_outputs); a broadcast gradient is summed back to the shape."""
     edges = node.next_functions
     if len(grads) != len(edges):
         raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
                            f"(expected {len(edges)}, got {len(grads)})")
-    Tensor = _tensor()
     out = []
     for i, g in enumerate(grads):
         nxt, nr = edges[i]
@@ -123,7 +100,7 @@ def _call_hooks(hooks, grad):
         r = fn(grad)
         if r is None:
             continue
-        if not isinstance(r, _tensor()):
+        if not isinstance(r, Tensor):
             raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}'")
         if r._data.shape != grad._data.shape:
             raise RuntimeError(f"hook '{getattr(fn, '__name__', type(fn).__name__)}' has changed the size of value")
@@ -154,140 +131,233 @@ class _UndoLog:
                 old._version_box[0] = old_version
 
 
-def _graph_order(roots):
-    """Dependency counts for every node reachable from ``roots`` (iterative, no recursion)."""
-    deps = {}
-    seen = set()
-    stack = []
-    for n in roots:  # a node may be listed twice (two outputs of one op, or the same tensor)
-        if n is not None and n not in seen:
-            seen.add(n)
-            stack.append(n)
-    while stack:
-        node = stack.pop()
-        for nxt, _ in node.next_functions:
+class ExecInfo:
+    """Only when some ``inputs`` are asked for: whether a node's backward must run (``needed``: an
+    input lies below it, or it is an input's AccumulateGrad to fill) and which asked-for gradients
+    it hands over (``captures``: (index in inputs, output_nr) pairs), as PyTorch's ExecInfo."""
+
+    __slots__ = ("needed", "captures")
+
+    def __init__(self, needed):
+        self.needed = needed
+        self.captures = []
+
+
+class GraphTask:
+    """The state of one backward pass, named as PyTorch's engine names it.
+
+    ``dependencies``: for every node reachable from the roots, how many edges have yet to deliver a
+    gradient into it. ``not_ready``: the input buffer (one slot per output of the node, summed as
+    gradients arrive) of each node still waiting on some edge. ``ready``: the nodes whose buffers are
+    complete, as a heap that pops the most recently created node first (AccumulateGrad first of all).
+    ``exec_info``: None to run every node, else which nodes to run (see ExecInfo).
+    ``captured_grads``: what autograd.grad returns, one slot per input.
+    """
+
+    def __init__(self, roots, grad_roots, retain_graph, create_graph, inputs, accumulate, captured):
+        self.retain_graph = retain_graph
+        self.create_graph = bool(create_graph)
+        self.captured_grads = captured
+        self.undo = _UndoLog()
+        self.root_nodes = {n for n, _ in roots if n is not None}
+        self.dependencies = _count_dependencies(self.root_nodes)
+        self.exec_info = None if inputs is None else _exec_info(self.root_nodes, inputs, accumulate)
+        self.not_ready = {}
+        for (node, nr), g in zip(roots, grad_roots):
+            if node is not None:
+                self.add_to_buffer(node, nr, g)
+        self.ready, self._tie = [], 0
+        for node in list(self.not_ready):
+            if self.dependencies.get(node, 0) == 0:
+                self.push_ready(node)
+
+    def add_to_buffer(self, node, nr, grad):
+        buf = self.not_ready.get(node)
+        if buf is None:
+            buf = self.not_ready[node] = [None] * node.num_outputs
+        buf[nr] = grad if buf[nr] is None else buf[nr] + grad
+
+    def push_ready(self, node):
+        heapq.heappush(self.ready, (-node._sequence_nr, self._tie, node, self.not_ready.pop(node)))
+        self._tie += 1
+
+    def pop_ready(self):
+        _, _, node, grads = heapq.heappop(self.ready)
+        return node, grads
+
+    def evaluate(self, node, grads, step):
+        """Tensor hooks, pre-hooks, captures, then the node's backward (PyTorch's evaluate_function)."""
+        info = None
+        if self.exec_info is not None:
+            info = self.exec_info.get(node)
+            if info is None:
+                if node in self.root_nodes:
+                    # a root that leads to none of the inputs still gets its tensors' hooks and
+                    # retain_grad (PyTorch calls them for every node it evaluates), and no more
+                    _tensor_pre_hooks(node, grads, self.undo)
+                return
+        _tensor_pre_hooks(node, grads, self.undo)
+        if node._pre_hooks:
+            for fn in list(node._pre_hooks.values()):
+                r = fn(tuple(grads))
+                if r is not None:
+                    grads[:] = list(r)
+        if info is not None:
+            for i, nr in info.captures:
+                self.captured_grads[i] = grads[nr]
+                step.captured.append(i)
+            if not info.needed:
+                return
+        if isinstance(node, AccumulateGrad):
+            self.accumulate_grad(node, grads, step)
+        else:
+            self.call_function(node, grads, step)
+
+    def call_function(self, node, grads, step):
+        """The node's backward on its input buffer; outputs validated, post-hooks, saved tensors freed."""
+        if node.materialize_grads and any(g is None for g in grads):
+            grads = [g if g is not None else Tensor._make(np.zeros(s, d)) for g, (s, d)
+                     in zip(grads, node._output_meta)]
+        out = node.backward(*grads)
+        out = validate_outputs(node, out if isinstance(out, tuple) else (out,))
+        if anomaly.state.enabled and anomaly.state.check_nan:
+            for i, g in enumerate(out):
+                if g is not None and np.isnan(g._data).any():
+                    raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
+        if node._post_hooks:
+            for fn in list(node._post_hooks.values()):
+                r = fn(out, tuple(grads))
+                if r is not None:
+                    out = tuple(r)
+        step.grad_out = out
+        if not self.retain_graph:
+            step.freed = node.release()
+
+    def accumulate_grad(self, node, grads, step):
+        """AccumulateGrad: the leaf's own hooks, then ``.grad += grad`` (undoable)."""
+        g, var = grads[0], node.variable
+        if var._backward_hooks:
+            g = _call_hooks(var._backward_hooks, g)
+        if g is not None:
+            if g.shape != var.shape:
+                raise RuntimeError(f"Function AccumulateGrad returned an invalid gradient at index 0 - got "
+                                   f"{_shape_str(g.shape)} but expected shape compatible with {_shape_str(var.shape)}")
+            _accumulate_into(var, g, self.undo, self.create_graph)
+            step.accumulated.append((var, g))
+        if node._post_hooks:
+            for fn in list(node._post_hooks.values()):
+                fn((), tuple(grads))
+
+    def deliver(self, node, grad_out):
+        """Each gradient the node sent goes into the buffer of the node its edge leads to; a node whose
+        last edge this was becomes ready, or is dropped when there is nothing for it to do."""
+        dependencies, not_ready, exec_info = self.dependencies, self.not_ready, self.exec_info
+        for i, (nxt, nr) in enumerate(node.next_functions):
             if nxt is None:
                 continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return deps, seen
+            g = grad_out[i] if i < len(grad_out) else None
+            if g is not None:
+                self.add_to_buffer(nxt, nr, g)
+            left = dependencies[nxt] = dependencies[nxt] - 1
+            if left == 0:
+                if nxt in not_ready and (exec_info is None or nxt in exec_info):
+                    self.push_ready(nxt)
+                else:
+                    not_ready.pop(nxt, None)
+
+    def check_unused(self, require_all):
+        """autograd.grad without allow_unused: every input must have received a gradient."""
+        for i, g in enumerate(self.captured_grads or ()):
+            if g is None and require_all:
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
+                                   "graph. Set allow_unused=True if this is the desired behavior.")
 
 
-def _needed(seen, targets):
-    """Nodes from which some target is reachable (only these run when ``inputs`` are given)."""
+def _count_dependencies(roots):
+    """How many edges point at each node reachable from ``roots`` (iterative, no recursion)."""
+    deps = {}
+    for node in walk(roots):
+        for nxt, _ in node.next_functions:
+            if nxt is not None:
+                deps[nxt] = deps.get(nxt, 0) + 1
+    return deps
+
+
+def _exec_info(roots, inputs, accumulate):
+    """ExecInfo for the nodes that lead to an input (needed) and for the inputs' own nodes."""
+    info = {node: ExecInfo(True) for node in _ancestors(roots, [n for n, _ in inputs])}
+    for i, (node, nr) in enumerate(inputs):
+        if node not in info:
+            info[node] = ExecInfo(accumulate and isinstance(node, AccumulateGrad))
+        if not accumulate:
+            info[node].captures.append((i, nr))
+    return info
+
+
+def _ancestors(roots, targets):
+    """The nodes from which some target is reachable (only these run when ``inputs`` are given)."""
     parents = {}
-    for node in seen:
+    for node in walk(roots):
         for nxt, _ in node.next_functions:
             if nxt is not None:
                 parents.setdefault(nxt, []).append(node)
-    needed = set()
-    stack = [p for t in targets if t in seen for p in parents.get(t, ())]
+    found, stack = set(), [p for t in targets for p in parents.get(t, ())]
     while stack:
         n = stack.pop()
-        if n in needed:
-            continue
-        needed.add(n)
-        stack.extend(parents.get(n, ()))
-    return needed
+        if n not in found:
+            found.add(n)
+            stack.extend(parents.get(n, ()))
+    return found
 
 
 def run(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None, accumulate=True,
         captured=None, require_all=False):
-    """Generator over the backward pass.
+    """Generator over the backward pass: executes one node per step and yields its ``Step``.
 
     roots: list of (node, output_nr) edges; grad_roots: matching gradient tensors.
     inputs: optional list of (node, output_nr) edges whose gradient is wanted; with
     ``accumulate=False`` (autograd.grad) their gradients go into ``captured`` instead of ``.grad``.
     """
-    undo = _UndoLog()
-    deps, seen = _graph_order([n for n, _ in roots])
-    targets = None
-    if inputs is not None:
-        targets = {}
-        for i, (n, nr) in enumerate(inputs):
-            targets.setdefault(n, []).append((i, nr))
-        needed = _needed(seen, targets)
-        root_nodes = {n for n, _ in roots}
-    buffers = {}
-    for (node, nr), g in zip(roots, grad_roots):
-        if node is None:
-            continue
-        buf = buffers.setdefault(node, [None] * node.num_outputs)
-        buf[nr] = g if buf[nr] is None else buf[nr] + g
-    ready, tie = [], 0
-    for node in buffers:
-        if deps.get(node, 0) == 0:
-            heapq.heappush(ready, (-node._sequence_nr, tie, node))
-            tie += 1
-    index = 0
-    node = None
-    create_graph = bool(create_graph)
+    task = GraphTask(roots, grad_roots, retain_graph, create_graph, inputs, accumulate, captured)
     mode = grad_mode._state  # this thread's grad mode, read and set around each step
+    node, index = None, 0
     try:
-        while ready:
-            _, _, node = heapq.heappop(ready)
-            grads = buffers.pop(node)
+        while task.ready:
+            node, grads = task.pop_ready()
             step = Step(index, node, tuple(grads))
             # grad mode is set per step, never across a yield: the stepper's user code runs between
-            outer_mode = mode.enabled
-            mode.enabled = create_graph
+            outer_mode, mode.enabled = mode.enabled, task.create_graph
             try:
-                if targets is None or node in needed or node in targets:
-                    # a target runs only when another target lies below it (or it is a leaf to fill)
-                    run_node = (targets is None or node in needed
-                                or (accumulate and isinstance(node, AccumulateGrad)))
-                    _execute(node, grads, step, undo, retain_graph, create_graph, targets, accumulate,
-                             captured, run_node)
-                elif node in root_nodes:
-                    # a root that leads to none of the inputs still gets its tensors' hooks and
-                    # retain_grad (PyTorch calls them for every node it evaluates), and no more
-                    _tensor_pre_hooks(node, grads, undo)
-                grad_out = step.grad_out
-                for i, (nxt, nr) in enumerate(node.next_functions):
-                    if nxt is None:
-                        continue
-                    g = grad_out[i] if i < len(grad_out) else None
-                    if g is not None:
-                        buf = buffers.get(nxt)
-                        if buf is None:
-                            buf = buffers[nxt] = [None] * nxt.num_outputs
-                        buf[nr] = g if buf[nr] is None else buf[nr] + g
-                    left = deps[nxt] = deps[nxt] - 1
-                    if left == 0:
-                        if nxt in buffers and (targets is None or nxt in needed or nxt in targets):
-                            heapq.heappush(ready, (-nxt._sequence_nr, tie, nxt))
-                            tie += 1
-                        else:
-                            buffers.pop(nxt, None)
+                task.evaluate(node, grads, step)
+                task.deliver(node, step.grad_out)
             finally:
                 mode.enabled = outer_mode
             index += 1
             if _listeners:
                 _emit("step", step)
             yield step
-        missing = [i for i, c in enumerate(captured or ()) if c is None] if require_all else ()
-        if missing:
-            i = missing[0]
-            raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
-                               "graph. Set allow_unused=True if this is the desired behavior.")
+        task.check_unused(require_all)
     except GeneratorExit:
         raise
     except BaseException as exc:
-        undo.rollback()
-        if anomaly.state[0] and node is not None and not isinstance(exc, (KeyboardInterrupt, SystemExit)):
-            anomaly.warn_error_in(node)
-        if node is not None and getattr(exc, "autograd_node", None) is None:
-            try:
-                exc.autograd_node = node
-            except AttributeError:
-                pass
-        if _listeners:
-            _emit("error", (node, exc))
+        task.undo.rollback()
+        _report_error(node, exc)
         raise
     if _listeners:
         _emit("done", index)
+
+
+def _report_error(node, exc):
+    """Anomaly mode's forward traceback, the failing node on the exception, the listeners told."""
+    if node is not None and anomaly.state.enabled and not isinstance(exc, (KeyboardInterrupt, SystemExit)):
+        anomaly.warn_error_in(node)
+    if node is not None and getattr(exc, "autograd_node", None) is None:
+        try:
+            exc.autograd_node = node
+        except AttributeError:
+            pass
+    if _listeners:
+        _emit("error", (node, exc))
 
 
 def _tensor_pre_hooks(node, grads, undo):
@@ -301,58 +371,6 @@ def _tensor_pre_hooks(node, grads, undo):
             t = ref()
             if t is not None and grads[nr] is not None:
                 _retain_into(t, grads[nr], undo)
-
-
-def _execute(node, grads, step, undo, retain_graph, create_graph, targets, accumulate, captured, run_node=True):
-    # tensor hooks and retain_grad, then node pre-hooks
-    _tensor_pre_hooks(node, grads, undo)
-    if node._pre_hooks:
-        for fn in list(node._pre_hooks.values()):
-            r = fn(tuple(grads))
-            if r is not None:
-                grads[:] = list(r)
-    if targets is not None and node in targets and not accumulate:
-        for i, nr in targets[node]:
-            captured[i] = grads[nr]
-            step.captured.append(i)
-    if not run_node:
-        return
-    if isinstance(node, AccumulateGrad):
-        g = grads[0]
-        var = node.variable
-        if var._backward_hooks:
-            g = _call_hooks(var._backward_hooks, g)
-        if accumulate or targets is None:
-            if targets is None or node in targets:
-                if g is not None:
-                    if g.shape != var.shape:
-                        raise RuntimeError(f"Function AccumulateGrad returned an invalid gradient at index 0 - got "
-                                           f"{_shape_str(g.shape)} but expected shape compatible with {_shape_str(var.shape)}")
-                    _accumulate_into(var, g, undo, create_graph)
-                    step.accumulated.append((var, g))
-        if node._post_hooks:
-            for fn in list(node._post_hooks.values()):
-                fn((), tuple(grads))
-        return
-    if node.materialize_grads and any(g is None for g in grads):
-        grads = [g if g is not None else _tensor()._make(np.zeros(s, d)) for g, (s, d)
-                 in zip(grads, node._output_meta)]
-    out = node.backward(*grads)
-    if not isinstance(out, tuple):
-        out = (out,)
-    out = _validate(node, out)
-    if anomaly.state[0] and anomaly.state[1]:
-        for i, g in enumerate(out):
-            if g is not None and np.isnan(g._data).any():
-                raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
-    if node._post_hooks:
-        for fn in list(node._post_hooks.values()):
-            r = fn(out, tuple(grads))
-            if r is not None:
-                out = tuple(r)
-    step.grad_out = out
-    if not retain_graph:
-        step.freed = node.release()
 
 
 _accumulate_lock = threading.Lock()
@@ -374,7 +392,6 @@ def _retain_into(tensor, grad, undo):
 
 
 def _accumulate_unlocked(tensor, grad, undo, create_graph):
-    Tensor = _tensor()
     if grad.dtype is not tensor.dtype:
         grad = grad.to(tensor.dtype)
     old = tensor._grad

@@ -184,7 +184,7 @@ class SavedTensor:
             where = f", which is output {out_nr} of {op},"
         return ("one of the variables needed for gradient computation has been modified by an "
                 f"inplace operation: [{kind} {shape}]{where} is at version {self.version}; expected "
-                f"version {self.saved_version} instead. " + (anomaly.STALE_HINT_ANOMALY if anomaly.state[0] else
+                f"version {self.saved_version} instead. " + (anomaly.STALE_HINT_ANOMALY if anomaly.state.enabled else
                 "Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
                 "torch.autograd.set_detect_anomaly(True, check_nan=False)."))
 
@@ -385,7 +385,7 @@ class Node:
                 o._requires_grad = needs or base._requires_grad
         if _forward.levels:
             _forward.propagate(node, inputs, outs)
-        if anomaly.recording[0] and not needs and not cls.is_view and any(
+        if anomaly.state.recording and not needs and not cls.is_view and any(
                 t is not None and t._requires_grad for t in inputs):
             anomaly.record_no_grad_site(outs)  # history was cut here: say where
         if needs:
@@ -394,11 +394,30 @@ class Node:
             for i, o in enumerate(outs):
                 o.grad_fn = node
                 o._output_nr = i
-            if anomaly.recording[0]:
+            if anomaly.state.recording:
                 anomaly.record_site(node)
             if cls.save_result:
                 node._hold("result", SavedTensor("result", outs[0], node, is_output=True))
         return result
+
+
+def walk(roots):
+    """Every node reachable from ``roots`` along ``next_functions``, each once.
+
+    Iterative (a deep graph does not hit the recursion limit) and through the public graph view
+    only, so it walks a PyTorch graph as well."""
+    seen, stack = set(), []
+    for n in roots:  # a node may be listed twice (two outputs of one op, or the same tensor)
+        if n is not None and n not in seen:
+            seen.add(n)
+            stack.append(n)
+    while stack:
+        node = stack.pop()
+        yield node
+        for nxt, _ in node.next_functions:
+            if nxt is not None and nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
 
 
 def _size(shape):

@@ -2,7 +2,7 @@
 
     python benchmarks/bench_trace.py
 
-With recording off, Node.apply pays one falsy check (``anomaly.recording[0]``); this prints the
+With recording off, Node.apply pays one falsy check (``anomaly.state.recording``); this prints the
 per-op time of a small elementwise chain in each mode, median of repeated runs in one process.
 """
 import os

@@ -3,7 +3,7 @@ import numbers
 
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, grad_mode
 from ..tensor import Tensor
 
 
@@ -112,6 +112,25 @@ def binary(cls, a, b, float_result=False, **attrs):
     a, b = as_tensor(a, dt), as_tensor(b, dt)
     check_broadcast(a, b)
     return relayout(cls.apply(a, b, dtype=dt, **attrs), a, b)
+
+
+def sum_to(grad, shape):
+    """Undo broadcasting: sum ``grad`` down to ``shape`` (the one shared place this happens)."""
+    lead = grad.dim() - len(shape)
+    if not grad_mode.is_grad_enabled() and not grad._fw_grads:  # no graph, no tangent: stay on the arrays
+        data = grad._data
+        dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
+                                          if s == 1 and data.shape[lead + i] != 1)
+        out = np.sum(data, axis=dims, keepdims=True) if dims else data
+        return Tensor._make(np.asarray(out).reshape(shape), dtype=grad._dtype)
+    if not shape:
+        return grad.sum()  # as PyTorch: a 0-d target is one SumBackward0
+    dims = list(range(lead)) + [lead + i for i, s in enumerate(shape) if s == 1 and grad.shape[lead + i] != 1]
+    if dims:
+        grad = grad.sum(dim=dims, keepdim=True)
+    if lead:
+        grad = grad.reshape(shape)
+    return grad
 
 
 def relayout(out, *operands, contiguous=False):

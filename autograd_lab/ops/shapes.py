@@ -4,7 +4,8 @@ import weakref
 import numpy as np
 
 from ..node import Node
-from ..engine import sum_to
+from ._util import sum_to
+
 
 def _register(base, outs):
     # a base knows its live views (weakly, by id: Tensor's == is elementwise, so no WeakSet): an
