@@ -10,7 +10,7 @@ import os
 import traceback
 import warnings
 
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+from ._frames import is_ours, user_frames
 
 class _State:
     """The switches, read on every op (``recording``) and every backward step: plain attributes."""
@@ -60,17 +60,14 @@ def is_anomaly_check_nan_enabled():
     return state.check_nan
 
 
-def _user_frames():
-    frames = traceback.extract_stack()
-    return [f for f in frames if not os.path.abspath(f.filename).startswith(_PACKAGE_DIR)]
-
-
 def record_site(node):
-    """Called by Node.apply when recording: remember where this node's forward ran."""
-    frames = _user_frames()
-    if not frames:
+    """Called when a node is recorded (node.record) with anomaly mode or trace() on: remember where
+    its forward ran (the user's innermost line) and, in anomaly mode, the forward traceback."""
+    frames = user_frames()
+    users = [f for f in frames if not is_ours(f.filename)]
+    if not users:
         return
-    f = frames[-1]
+    f = users[-1]
     node.metadata["site"] = {"file": f.filename, "line": f.lineno, "code": (f.line or "").strip(),
                              "label": _site_labeller[0](f.filename, f.lineno)}
     if state.enabled:
@@ -80,7 +77,7 @@ def record_site(node):
 def record_no_grad_site(outputs):
     """Called by Node.apply when recording and an op ran under no_grad on inputs that require grad:
     the outputs have no history, so remember on them where that happened."""
-    frames = _user_frames()
+    frames = [f for f in user_frames() if not is_ours(f.filename)]
     if frames:
         f = frames[-1]
         label = _site_labeller[0](f.filename, f.lineno)

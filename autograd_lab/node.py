@@ -389,16 +389,36 @@ class Node:
                 t is not None and t._requires_grad for t in inputs):
             anomaly.record_no_grad_site(outs)  # history was cut here: say where
         if needs:
-            node.next_functions = tuple(_edge(t) for t in inputs)
-            node._output_meta = tuple((o._data.shape, o._dtype.np) for o in outs)
-            for i, o in enumerate(outs):
-                o.grad_fn = node
-                o._output_nr = i
-            if anomaly.state.recording:
-                anomaly.record_site(node)
+            record(node, inputs, outs)
             if cls.save_result:
                 node._hold("result", SavedTensor("result", outs[0], node, is_output=True))
+            if observers:
+                notify(node, cls.apply, inputs, attrs if n_out is None else dict(attrs, _num_outputs=n_out))
         return result
+
+
+def record(node, inputs, outputs, differentiable=None):
+    """Make ``node`` the grad_fn of ``outputs`` (all of them, or those ``differentiable`` marks) with
+    one edge per input: the one place the graph grows, for built-in ops (Node.apply) and custom
+    Functions alike. Under anomaly mode or trace() the node also keeps where it was made."""
+    node.next_functions = tuple(_edge(t) for t in inputs)
+    node._output_meta = tuple((o._data.shape, o._dtype.np) for o in outputs)
+    for i, o in enumerate(outputs):
+        if differentiable is None or differentiable[i]:
+            o.grad_fn = node
+            o._output_nr = i
+    if anomaly.state.recording:
+        anomaly.record_site(node)
+
+
+# Who wants to hear of every node recorded (gradcheck, to find the node whose backward is wrong):
+# ``fn(node, apply, args, kwargs)``, where ``apply(*args, **kwargs)`` would record the same node again.
+observers = []
+
+
+def notify(node, apply, args, kwargs):
+    for fn in list(observers):
+        fn(node, apply, args, kwargs)
 
 
 def walk(roots):

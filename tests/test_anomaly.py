@@ -135,3 +135,41 @@ def test_trace_of_a_matrix_is_pytorchs_trace():
     tout.backward()
     assert repr(out) == repr(tout)
     assert a.grad.tolist() == ta.grad.tolist()
+
+
+def _nan_function(m):
+    class Doubler(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * float("nan")
+    return Doubler
+
+
+def test_custom_function_nan_prints_the_forward_traceback_like_torch():
+    def body(m):
+        Doubler = _nan_function(m)
+        with m.autograd.detect_anomaly():
+            x = m.ones(2, requires_grad=True)
+            y = Doubler.apply(x)  # the custom culprit
+            y.sum().backward()
+    ours, theirs = _run(lab, body), _run(torch, body)
+    assert ours[0] == theirs[0] == "Function 'DoublerBackward' returned nan values in its 0th output."
+    assert _first_lines(ours[1]) == _first_lines(theirs[1])
+    tb_ours, tb_theirs = ours[1][-1][1].splitlines(), theirs[1][-1][1].splitlines()
+    # the same frames: the user's, then the library's Function.apply (last frame and its source differ)
+    assert len(tb_ours) == len(tb_theirs)
+    assert tb_ours[:-3] == tb_theirs[:-3]
+    assert "y = Doubler.apply(x)  # the custom culprit" in tb_ours[-4]
+    assert tb_ours[-3].endswith(", in apply") and tb_theirs[-3].endswith(", in apply")
+
+
+def test_trace_records_the_site_of_a_custom_function_node():
+    Doubler = _nan_function(lab)
+    x = lab.ones(2, requires_grad=True)
+    with lab.trace():
+        y = Doubler.apply(x)  # made here
+    assert lab.anomaly.site_of(y.grad_fn).endswith(": y = Doubler.apply(x)  # made here")

@@ -10,8 +10,8 @@ errors.
 import warnings
 
 from .. import _forward, grad_mode
-from ..node import Node, SavedTensor
-from ..tensor import Tensor, _edge_of
+from ..node import Node, SavedTensor, notify, observers as node_observers, record
+from ..tensor import Tensor
 
 
 class FunctionCtx:
@@ -184,6 +184,8 @@ def _apply(cls, args, kwargs):
     tensors = [a for a in args if isinstance(a, Tensor)]
     needs = grad_mode.is_grad_enabled() and any(t.requires_grad for t in tensors)
 
+    # gradcheck's observers get the arguments as they were before forward could change them
+    snapshot = [snapshot_arg(a) for a in args] if needs and node_observers else None
     dual = bool(_forward.levels) and any(t._fw_grads for t in tensors)
     with grad_mode.no_grad(), _forward.hidden(_forward.levels if dual else ()):
         # forward sees the values only; the tangents go through jvp below
@@ -218,22 +220,18 @@ def _apply(cls, args, kwargs):
 
     if needs:
         ctx._needs_input_grad = tuple(t.requires_grad for t in tensors)
-        ctx.next_functions = tuple(_edge_of(t) if t.requires_grad else (None, 0) for t in tensors)
-        tensor_outs = [w for w in wrapped if isinstance(w, Tensor)]
-        ctx.num_outputs = len(tensor_outs)
-        ctx._output_meta = tuple((t._data.shape, t.dtype.np) for t in tensor_outs)
-        nr = 0
-        for raw_o, w in zip(outputs, wrapped):
-            if not isinstance(w, Tensor):
-                continue
-            if id(raw_o) in non_diff:
-                w._requires_grad = False
-                w.grad_fn = None
-            elif not w.dtype.is_floating_point:
-                pass  # integer outputs cannot carry gradients
-            else:
-                w.grad_fn, w._output_nr, w._requires_grad = ctx, nr, True
-            nr += 1
+        pairs = [(raw_o, w) for raw_o, w in zip(outputs, wrapped) if isinstance(w, Tensor)]
+        # integer outputs cannot carry gradients; marked ones carry none
+        differentiable = [id(raw_o) not in non_diff and w.dtype.is_floating_point for raw_o, w in pairs]
+        for (raw_o, w), d in zip(pairs, differentiable):
+            if d:
+                w._requires_grad = True
+            elif id(raw_o) in non_diff:
+                w._requires_grad, w.grad_fn = False, None
+        ctx.num_outputs = len(pairs)
+        record(ctx, tensors, [w for _, w in pairs], differentiable)
+        if node_observers:
+            notify(ctx, cls.apply, snapshot, kwargs)
     _pack_saved(ctx, outputs, wrapped, needs)
     if dual:
         _forward_grads(cls, ctx, args, wrapped)
@@ -269,6 +267,15 @@ def _forward_grads(cls, ctx, args, wrapped):
             if d.shape != o.shape:
                 raise RuntimeError(_forward.size_message(o, d))
             _forward.set_tangent(o, level, d)
+
+
+def snapshot_arg(a):
+    """A tensor argument copied (values and requires_grad, no history); anything else as it is."""
+    if not isinstance(a, Tensor):
+        return a
+    c = Tensor._make(a._data.copy(), dtype=a.dtype)
+    c._requires_grad = a.requires_grad
+    return c
 
 
 def _pack_saved(ctx, outputs, wrapped, needs):

@@ -20,8 +20,9 @@ import warnings
 import numpy as np
 
 from .. import _dtype, grad_mode
-from ..node import Node
+from .. import node as _node
 from ..tensor import Tensor
+from .function import snapshot_arg as _snapshot
 
 
 class GradcheckError(RuntimeError):
@@ -200,49 +201,25 @@ def _check_linear_in_grad_output(outputs, diff_inputs):
 
 # ---- naming the culprit ----
 class _Record:
-    __slots__ = ("node", "cls", "inputs", "attrs", "fn_cls", "args")
+    """A node recorded while the function ran, and how to record it again: ``apply(*args, **kwargs)``."""
 
-    def __init__(self, node, cls=None, inputs=None, attrs=None, fn_cls=None, args=None):
-        self.node, self.cls, self.inputs, self.attrs = node, cls, inputs, attrs
-        self.fn_cls, self.args = fn_cls, args
+    __slots__ = ("node", "apply", "args", "kwargs")
+
+    def __init__(self, node, apply, args, kwargs):
+        self.node, self.apply, self.args, self.kwargs = node, apply, args, kwargs
 
 
 @contextlib.contextmanager
 def _recording(records):
-    """While active, remember each node that ops and Functions create, with copies of its inputs."""
-    from . import function as F
-    original_apply = Node.__dict__["apply"]
-    original_fn_apply = F._apply
+    """While active, remember each node that ops and Functions record, with copies of its inputs."""
+    def observe(node, apply, args, kwargs):
+        records.append(_Record(node, apply, [_snapshot(a) for a in args], dict(kwargs)))
 
-    def _snapshot(t):
-        if not isinstance(t, Tensor):
-            return t
-        c = Tensor._make(t._data.copy(), dtype=t.dtype)
-        c._requires_grad = t.requires_grad
-        return c
-
-    def apply(cls, *inputs, **attrs):
-        out = original_apply.__func__(cls, *inputs, **attrs)
-        first = out[0] if isinstance(out, tuple) else out
-        if isinstance(first, Tensor) and first.grad_fn is not None and type(first.grad_fn) is cls:
-            records.append(_Record(first.grad_fn, cls, [_snapshot(t) for t in inputs], dict(attrs)))
-        return out
-
-    def fn_apply(fcls, args, kwargs):
-        snap = [_snapshot(a) for a in args]
-        out = original_fn_apply(fcls, args, kwargs)
-        first = out[0] if isinstance(out, tuple) else out
-        if isinstance(first, Tensor) and first.grad_fn is not None:
-            records.append(_Record(first.grad_fn, fn_cls=fcls, args=(snap, kwargs)))
-        return out
-
-    Node.apply = classmethod(apply)
-    F._apply = fn_apply
+    _node.observers.append(observe)
     try:
         yield
     finally:
-        Node.apply = original_apply
-        F._apply = original_fn_apply
+        _node.observers.remove(observe)
 
 
 def _to64(t):
@@ -254,29 +231,18 @@ def _to64(t):
 
 
 def _local_function(rec):
-    """A function of the node's differentiable inputs that rebuilds just this node."""
-    if rec.fn_cls is not None:
-        args, kwargs = rec.args
-        args = [_to64(a) for a in args]
-        slots = [i for i, a in enumerate(args) if _is_diff(a)]
-
-        def run(*xs):
-            full = list(args)
-            for i, x in zip(slots, xs):
-                full[i] = x
-            return rec.fn_cls.apply(*full, **kwargs)
-        return run, [args[i] for i in slots]
-    inputs = [_to64(t) for t in rec.inputs]
-    attrs = {k: (_dtype.float64 if isinstance(v, _dtype.dtype) and v.is_floating_point else v)
-             for k, v in rec.attrs.items()}
-    slots = [i for i, t in enumerate(inputs) if _is_diff(t)]
+    """A function of the node's differentiable inputs that rebuilds just this node, in float64."""
+    args = [_to64(a) for a in rec.args]
+    kwargs = {k: (_dtype.float64 if isinstance(v, _dtype.dtype) and v.is_floating_point else v)
+              for k, v in rec.kwargs.items()}
+    slots = [i for i, a in enumerate(args) if _is_diff(a)]
 
     def run(*xs):
-        full = list(inputs)
+        full = list(args)
         for i, x in zip(slots, xs):
             full[i] = x
-        return rec.cls.apply(*full, **attrs)
-    return run, [inputs[i] for i in slots]
+        return rec.apply(*full, **kwargs)
+    return run, [args[i] for i in slots]
 
 
 def _node_is_wrong(rec, eps, atol, rtol, order):
