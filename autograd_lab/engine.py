@@ -181,10 +181,6 @@ class GraphTask:
         heapq.heappush(self.ready, (-node._sequence_nr, self._tie, node, self.not_ready.pop(node)))
         self._tie += 1
 
-    def pop_ready(self):
-        _, _, node, grads = heapq.heappop(self.ready)
-        return node, grads
-
     def evaluate(self, node, grads, step):
         """Tensor hooks, pre-hooks, captures, then the node's backward (PyTorch's evaluate_function)."""
         info = None
@@ -196,7 +192,8 @@ class GraphTask:
                     # retain_grad (PyTorch calls them for every node it evaluates), and no more
                     _tensor_pre_hooks(node, grads, self.undo)
                 return
-        _tensor_pre_hooks(node, grads, self.undo)
+        if node._tensor_pre_hooks or node._retains_grad:
+            _tensor_pre_hooks(node, grads, self.undo)
         if node._pre_hooks:
             for fn in list(node._pre_hooks.values()):
                 r = fn(tuple(grads))
@@ -256,8 +253,11 @@ class GraphTask:
             if nxt is None:
                 continue
             g = grad_out[i] if i < len(grad_out) else None
-            if g is not None:
-                self.add_to_buffer(nxt, nr, g)
+            if g is not None:  # (add_to_buffer, written out: this runs once per edge)
+                buf = not_ready.get(nxt)
+                if buf is None:
+                    buf = not_ready[nxt] = [None] * nxt.num_outputs
+                buf[nr] = g if buf[nr] is None else buf[nr] + g
             left = dependencies[nxt] = dependencies[nxt] - 1
             if left == 0:
                 if nxt in not_ready and (exec_info is None or nxt in exec_info):
@@ -323,7 +323,7 @@ def run(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None, 
     node, index = None, 0
     try:
         while task.ready:
-            node, grads = task.pop_ready()
+            _, _, node, grads = heapq.heappop(task.ready)
             step = Step(index, node, tuple(grads))
             # grad mode is set per step, never across a yield: the stepper's user code runs between
             outer_mode, mode.enabled = mode.enabled, task.create_graph

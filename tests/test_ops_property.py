@@ -18,6 +18,7 @@ else:
 
 import autograd_lab as A  # noqa: E402
 from _torch_diff import P, check  # noqa: E402
+from op_table import UNARY  # noqa: E402
 
 # PROP_EXAMPLES=2000 for a longer hunt; the default keeps the suite fast
 SETTINGS = settings(max_examples=int(os.environ.get("PROP_EXAMPLES", 120)), deadline=None,
@@ -135,35 +136,11 @@ def test_pow_scalar(data, shape, dtype, p):
     same_or_raise(lambda L, x: 1.5 ** x, a, rtol=1e-4, atol=1e-5)
 
 
-UNARY = {
-    "neg": (lambda L, a: -a, -3, 3),
-    "exp": (lambda L, a: a.exp(), -3, 3),
-    "log": (lambda L, a: a.log(), 0.1, 3),
-    "sqrt": (lambda L, a: a.sqrt(), 0.1, 3),
-    "rsqrt": (lambda L, a: a.rsqrt(), 0.1, 3),
-    "abs": (lambda L, a: a.abs(), -3, 3),
-    "sin": (lambda L, a: a.sin(), -3, 3),
-    "cos": (lambda L, a: a.cos(), -3, 3),
-    "tanh": (lambda L, a: a.tanh(), -3, 3),
-    "sigmoid": (lambda L, a: a.sigmoid(), -3, 3),
-    "relu": (lambda L, a: a.relu(), -3, 3),
-    "clamp": (lambda L, a: a.clamp(-1.0, 0.5), -3, 3),
-    "clamp_min": (lambda L, a: a.clamp(min=0.25), -3, 3),
-    "clamp_max": (lambda L, a: a.clamp_max(1), -3, 3),
-    "square": (lambda L, a: a * a, -3, 3),
-    "reciprocal": (lambda L, a: a.reciprocal(), 0.1, 3),
-    "softmax": (lambda L, a: a.softmax(-1), -3, 3),
-    "log_softmax": (lambda L, a: a.log_softmax(0), -3, 3),
-    "clone": (lambda L, a: a.clone(), -3, 3),
-}
-
-
 @SETTINGS
-@given(st.data(), st.sampled_from(sorted(UNARY)), shapes, st.sampled_from(DTYPES))
-def test_unary(data, name, shape, dtype):
-    fn, lo, hi = UNARY[name]
-    a = operand(data.draw, shape, dtype, lo, hi)
-    same_or_raise(fn, a, rtol=1e-4, atol=1e-5)
+@given(st.data(), st.sampled_from(UNARY), shapes, st.sampled_from(DTYPES), st.booleans())
+def test_unary(data, op, shape, dtype, method):
+    a = operand(data.draw, shape, dtype, op.lo, op.hi)
+    same_or_raise(op.call if method else op.function, a, rtol=1e-4, atol=1e-5)
 
 
 def dims_for(draw, ndim):
@@ -366,10 +343,15 @@ def f64(shape, lo=-2.0, hi=2.0):
 
 
 small = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3)
-SMOOTH = {
-    "exp": (lambda x: x.exp(), -2, 2), "log": (lambda x: x.log(), 0.5, 3), "sqrt": (lambda x: x.sqrt(), 0.5, 3),
-    "rsqrt": (lambda x: x.rsqrt(), 0.5, 3), "sin": (lambda x: x.sin(), -2, 2), "cos": (lambda x: x.cos(), -2, 2),
-    "tanh": (lambda x: x.tanh(), -2, 2), "sigmoid": (lambda x: x.sigmoid(), -2, 2),
+@settings(max_examples=60, deadline=None)
+@given(st.data(), st.sampled_from(UNARY), small)
+def test_finite_differences_table(data, op, shape):
+    x = data.draw(f64(shape, op.lo, op.hi))
+    assume(op.away_from_kinks(x))
+    fd_check(lambda t: op.call(A, t), x)
+
+
+SMOOTH = {  # compositions beyond the op table
     "pow3": (lambda x: x ** 3, -2, 2), "powhalf": (lambda x: x ** 0.5, 0.5, 3), "rpow": (lambda x: 2.0 ** x, -2, 2),
     "rdiv": (lambda x: 1.5 / x, 0.5, 3), "softmax": (lambda x: x.softmax(-1), -2, 2),
     "log_softmax": (lambda x: x.log_softmax(0), -2, 2), "logsumexp": (lambda x: x.logsumexp(-1), -2, 2),
