@@ -387,3 +387,159 @@ def test_fused_lstm_matches_composed_values():
     out64, (h64, c64) = m.double()(x.double())
     for a, b in [(out32, out64), (h32, h64), (c32, c64)]:
         np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+# ---------------------------------------------------------------- attention
+def SDPA(L):
+    return F(L).scaled_dot_product_attention
+
+
+CAUSAL_ROWS = np.tril(np.ones((5, 5), bool))
+CAUSAL_ROWS[1:3, :] = True  # (no row masked out entirely: PyTorch's fused kernel gives NaN there)
+
+
+@pytest.mark.parametrize("name,fn,args", [
+    ("4d", lambda L, q, k, v: SDPA(L)(q, k, v), (X(2, 3, 5, 4), X(2, 3, 6, 4), X(2, 3, 6, 2))),
+    ("4d_causal", lambda L, q, k, v: SDPA(L)(q, k, v, is_causal=True), (X(2, 3, 5, 4), X(2, 3, 5, 4), X(2, 3, 5, 4))),
+    ("4d_causal_rect", lambda L, q, k, v: SDPA(L)(q, k, v, is_causal=True), (X(1, 2, 3, 4), X(1, 2, 5, 4), X(1, 2, 5, 4))),
+    ("4d_bool_mask", lambda L, q, k, v, m: SDPA(L)(q, k, v, attn_mask=m),
+     (X(2, 3, 5, 4), X(2, 3, 5, 4), X(2, 3, 5, 4), P(CAUSAL_ROWS))),
+    ("4d_float_mask", lambda L, q, k, v, m: SDPA(L)(q, k, v, attn_mask=m),
+     (X(2, 3, 5, 4), X(2, 3, 5, 4), X(2, 3, 5, 4), X(2, 1, 5, 5, grad=False))),
+    ("4d_scale", lambda L, q, k, v: SDPA(L)(q, k, v, scale=0.3), (X(1, 2, 5, 4), X(1, 2, 5, 4), X(1, 2, 5, 4))),
+    ("4d_f64", lambda L, q, k, v: SDPA(L)(q, k, v) if L is A else SDPA(L)(q, k, v),
+     (X(1, 2, 3, 4, dtype=np.float64), X(1, 2, 3, 4, dtype=np.float64), X(1, 2, 3, 4, dtype=np.float64))),
+    ("3d_math", lambda L, q, k, v: SDPA(L)(q, k, v), (X(3, 5, 4), X(3, 6, 4), X(3, 6, 4))),
+    ("2d_math_causal", lambda L, q, k, v: SDPA(L)(q, k, v, is_causal=True), (X(5, 4), X(5, 4), X(5, 4))),
+    ("3d_math_bool_mask_negative_scale", lambda L, q, k, v, m: SDPA(L)(q, k, v, attn_mask=m, scale=-0.5),
+     (X(2, 5, 4), X(2, 5, 4), X(2, 5, 4), P(CAUSAL_ROWS))),
+    ("4d_mask_needing_grad", lambda L, q, k, v, m: SDPA(L)(q, k, v, attn_mask=m),
+     (X(2, 3, 5, 4), X(2, 3, 5, 4), X(2, 3, 5, 4), X(5, 5))),
+])
+def test_sdpa(name, fn, args):
+    if name == "4d_f64":  # PyTorch's fused kernel casts float64 first (ToCopyBackward0 nodes): values only
+        outs = [fn(lib, *build(lib, list(args), [])) for lib in LIBS]
+        return assert_values(outs[0], outs[1], rtol=1e-12, atol=1e-12)
+    check(fn, *args, check_repr=False)  # (float32 sums in another order: the 4th printed digit may differ)
+
+
+def test_sdpa_dropout_draws_like_torch():
+    def fn(L, q, k, v):
+        L.manual_seed(5)
+        return SDPA(L)(q, k, v, dropout_p=0.4)
+    check(fn, X(2, 3, 5, 4), X(2, 3, 5, 4), X(2, 3, 5, 4), check_repr=False)
+
+
+def test_sdpa_output_laid_out_like_the_query():
+    for lib in LIBS:
+        q = lib.ones(2, 5, 3, 4).transpose(1, 2)
+        out = SDPA(lib)(q, lib.ones(2, 3, 6, 4), lib.ones(2, 3, 6, 4))
+        assert out.stride() == (60, 4, 12, 1) and not out.is_contiguous()
+
+
+@pytest.mark.parametrize("fn,args", [
+    (lambda L, q, k, v: SDPA(L)(q, k, v), (X(2, 3, 5, 4), X(2, 3, 5, 3), X(2, 3, 5, 4))),
+    (lambda L, q, k, v: SDPA(L)(q, k, v), (X(5, 4), X(5, 2), X(5, 4))),
+    (lambda L, q, k, v: SDPA(L)(q, k, v), (X(2, 3, 5, 4), X(2, 3, 5, 4), X(2, 3, 5, 4, dtype=np.float64))),
+    (lambda L, q, k, v, m: SDPA(L)(q, k, v, attn_mask=m), (X(2, 5, 4), X(2, 5, 4), X(2, 5, 4), IDX(2, 5, 5))),
+    (lambda L, q, k, v, m: SDPA(L)(q, k, v, attn_mask=m, is_causal=True),
+     (X(2, 5, 4), X(2, 5, 4), X(2, 5, 4), P(CAUSAL_ROWS))),
+])
+def test_sdpa_errors(fn, args):
+    raises_same(fn, *args)
+
+
+MHA = [
+    ("self", lambda L: L.nn.MultiheadAttention(8, 2), lambda L, m, x, y: m(x, x, x)),
+    ("self_no_weights", lambda L: L.nn.MultiheadAttention(8, 2), lambda L, m, x, y: m(x, x, x, need_weights=False)),
+    ("per_head_weights", lambda L: L.nn.MultiheadAttention(8, 4, bias=False),
+     lambda L, m, x, y: m(x, x, x, average_attn_weights=False)),
+    ("cross", lambda L: L.nn.MultiheadAttention(8, 2), lambda L, m, x, y: m(x, y, y)),
+    ("cross_no_weights", lambda L: L.nn.MultiheadAttention(8, 2), lambda L, m, x, y: m(x, y, y, need_weights=False)),
+    ("q_k_v_distinct", lambda L: L.nn.MultiheadAttention(8, 2), lambda L, m, x, y: m(x, y, y * 2)),
+    ("kdim_vdim", lambda L: L.nn.MultiheadAttention(8, 2, kdim=3, vdim=5),
+     lambda L, m, x, y: m(x, y[..., :3], y[..., 3:])),
+    ("batch_first", lambda L: L.nn.MultiheadAttention(8, 2, batch_first=True),
+     lambda L, m, x, y: m(x.transpose(0, 1), x.transpose(0, 1), x.transpose(0, 1))),
+    ("unbatched", lambda L: L.nn.MultiheadAttention(8, 2), lambda L, m, x, y: m(x[:, 0], y[:, 0], y[:, 0])),
+    ("key_padding_mask", lambda L: L.nn.MultiheadAttention(8, 2),
+     lambda L, m, x, y: m(x, y, y, key_padding_mask=L.tensor([[False] * 5 + [True], [False, True] + [False] * 4]))),
+    ("key_padding_mask_no_weights", lambda L: L.nn.MultiheadAttention(8, 2),
+     lambda L, m, x, y: m(x, y, y, need_weights=False, key_padding_mask=L.tensor([[False] * 5 + [True]] * 2))),
+    ("float_attn_mask", lambda L: L.nn.MultiheadAttention(8, 2),
+     lambda L, m, x, y: m(x, x, x, attn_mask=L.tensor(np.triu(np.full((4, 4), -1e9, np.float32), 1)))),
+    ("bool_attn_mask_no_weights", lambda L: L.nn.MultiheadAttention(8, 2),
+     lambda L, m, x, y: m(x, x, x, need_weights=False, attn_mask=L.tensor(np.triu(np.ones((4, 4), bool), 1)))),
+    ("causal_no_weights", lambda L: L.nn.MultiheadAttention(8, 2),
+     lambda L, m, x, y: m(x, x, x, need_weights=False, is_causal=True,
+                          attn_mask=L.tensor(np.triu(np.ones((4, 4), bool), 1)))),
+    ("dropout_train", lambda L: L.nn.MultiheadAttention(8, 2, dropout=0.3), lambda L, m, x, y: m(x, x, x)),
+    ("dropout_eval", lambda L: L.nn.MultiheadAttention(8, 2, dropout=0.3).eval(), lambda L, m, x, y: m(x, x, x)),
+]
+
+
+@pytest.mark.parametrize("name,make,call", MHA, ids=[c[0] for c in MHA])
+def test_multihead_attention(name, make, call):
+    # (rtol above 1e-5: float32 sums in another order, so reprs are not compared digit for digit)
+    check_module(make, call, X(4, 2, 8), X(6, 2, 8), rtol=2e-5, atol=1e-5)
+
+
+def test_multihead_attention_repr_and_parameters():
+    for make in [lambda L: L.nn.MultiheadAttention(8, 2), lambda L: L.nn.MultiheadAttention(8, 2, bias=False),
+                 lambda L: L.nn.MultiheadAttention(6, 3, kdim=4, vdim=2, batch_first=True, dropout=0.1)]:
+        mods = {}
+        for lib in LIBS:
+            lib.manual_seed(1)
+            mods[lib] = make(lib)
+        assert repr(mods[A]) == repr(mods[torch])
+        for (na, pa), (nt, pt) in zip(mods[A].named_parameters(), mods[torch].named_parameters()):
+            assert na == nt
+            assert_values(pa, pt, rtol=0, atol=0, what=na)
+
+
+@pytest.mark.parametrize("fn,args", [
+    (lambda L, x, y: L.nn.MultiheadAttention(8, 3), ()),
+    (lambda L, x, y: L.nn.MultiheadAttention(0, 3), ()),
+    (lambda L, x, y: L.nn.MultiheadAttention(8, 2)(x, y, y[:3]), ()),
+    (lambda L, x, y: L.nn.MultiheadAttention(8, 2)(x, y[0], y[0]), ()),
+    (lambda L, x, y: L.nn.MultiheadAttention(8, 2)(x[0, 0], y[0, 0], y[0, 0]), ()),
+    (lambda L, x, y: L.nn.MultiheadAttention(4, 2)(x, x, x), ()),
+    (lambda L, x, y: L.nn.MultiheadAttention(8, 2)(x, x, x, attn_mask=L.zeros(3, 3)), ()),
+    (lambda L, x, y: L.nn.MultiheadAttention(8, 2)(x, x, x, attn_mask=L.zeros(2, 4, 4)), ()),
+    (lambda L, x, y: L.nn.MultiheadAttention(8, 2)(x, x, x, attn_mask=L.zeros(4, 4, dtype=L.int64)), ()),
+    (lambda L, x, y: L.nn.MultiheadAttention(8, 2)(x, y, y, key_padding_mask=L.zeros(2, 5, dtype=L.bool)), ()),
+    (lambda L, x, y: L.nn.MultiheadAttention(8, 2)(x, y, y, key_padding_mask=L.zeros(6, dtype=L.bool)), ()),
+    (lambda L, x, y: L.nn.MultiheadAttention(8, 2)(x, x, x, is_causal=True), ()),
+])
+def test_multihead_attention_errors(fn, args):
+    raises_same(lambda L: fn(L, L.ones(4, 2, 8), L.ones(6, 2, 8)))
+
+
+def test_multihead_attention_mismatched_masks_warn_like_torch():
+    msgs = {}
+    for lib in LIBS:
+        m = lib.nn.MultiheadAttention(8, 2)
+        x = lib.ones(4, 2, 8)
+        with pytest.warns(UserWarning) as rec:
+            m(x, x, x, key_padding_mask=lib.zeros(2, 4, dtype=lib.bool), attn_mask=lib.zeros(4, 4))
+        msgs[lib] = [str(w.message) for w in rec]
+    assert msgs[A] == msgs[torch]
+
+
+def test_attention_nodes_gradcheck():
+    from autograd_lab.ops.attention import (BaddbmmBackward0, SafeSoftmaxBackward0,
+                                            ScaledDotProductFlashAttentionForCpuBackward0)
+    q, k, v = (A.randn(1, 2, 3, 4, dtype=A.float64, requires_grad=True) for _ in range(3))
+    mask = A.tensor(np.where(CAUSAL_ROWS[:3, :3], 0.0, -np.inf))
+    for m in (None, mask):
+        def attend(q, k, v):
+            return ScaledDotProductFlashAttentionForCpuBackward0.apply(q, k, v, attn_mask=m, scale=0.7)
+        assert gradcheck(attend, (q, k, v))
+        assert gradgradcheck(attend, (q, k, v))
+    s = A.tensor([[0.5, -np.inf, 1.0], [-np.inf, -np.inf, -np.inf]], dtype=A.float64)
+    x = A.randn(2, 3, dtype=A.float64, requires_grad=True)
+    assert gradcheck(lambda x: SafeSoftmaxBackward0.apply(x + s, dim=1), (x,))
+    inp = A.randn(1, 3, 2, dtype=A.float64, requires_grad=True)
+    b1, b2 = A.randn(2, 3, 4, dtype=A.float64, requires_grad=True), A.randn(2, 4, 2, dtype=A.float64, requires_grad=True)
+    assert gradcheck(lambda i, a, b: BaddbmmBackward0.apply(i.expand(2, 3, 2), a, b), (inp, b1, b2))
+    assert gradgradcheck(lambda i, a, b: BaddbmmBackward0.apply(i.expand(2, 3, 2), a, b), (inp, b1, b2))

@@ -8,6 +8,7 @@ from .parameter import Parameter  # noqa: F401
 # sequence layers
 from .sparse import Embedding  # noqa: F401
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: F401
+from .attention import MultiheadAttention  # noqa: F401
 # convolutional networks
 from .conv import Conv1d, Conv2d  # noqa: F401
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm  # noqa: F401

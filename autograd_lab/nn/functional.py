@@ -327,10 +327,11 @@ __all__ = ["relu", "relu_", "sigmoid", "tanh", "leaky_relu", "leaky_relu_", "elu
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "nll_loss", "cross_entropy"]
 
 
-# ---- sequence layers: embeddings (nn/sparse.py) ----
+# ---- sequence layers: embeddings (nn/sparse.py), attention (nn/attention.py) ----
 from .sparse import embedding, one_hot  # noqa: E402
+from .attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402
 
-__all__ += ["embedding", "one_hot"]
+__all__ += ["embedding", "one_hot", "multi_head_attention_forward", "scaled_dot_product_attention"]
 
 
 # ---- convolutional networks: convolution, pooling, normalization (nn/_functional_conv, _pool, _norm) ----
