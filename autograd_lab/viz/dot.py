@@ -87,6 +87,19 @@ def error_caption(error):
     return text
 
 
+def label_extras(n):
+    """The last line of a node's label, in parts: ``[{"kind": "hook" | "retain" | "", "text": ...}]``
+    ("2 hooks, retains grad"). The widgets draw a badge behind each part that has a kind."""
+    extras = []
+    if n["hooks"]:
+        extras.append({"kind": "hook", "text": f"{n['hooks']} hook" + ("s" if n["hooks"] > 1 else "")})
+    if n["retains_grad"]:
+        extras.append({"kind": "retain", "text": "retains grad"})
+    if n["kind"] == "leaf" and not n["requires_grad"]:
+        extras.append({"kind": "", "text": "no grad"})
+    return extras
+
+
 def _label(n, show_values, show_grads, show_attrs, max_attr_chars=50, show_nonfinite=True):
     kind, state = n["kind"], n["state"]
     title = n["label"]
@@ -115,15 +128,9 @@ def _label(n, show_values, show_grads, show_attrs, max_attr_chars=50, show_nonfi
     if show_attrs:
         for key, value in n["attrs"].items():
             lines.append(_small(_cut(f"{key}={value}", max_attr_chars)))
-    extras = []
-    if n["hooks"]:
-        extras.append(f"{n['hooks']} hook" + ("s" if n["hooks"] > 1 else ""))
-    if n["retains_grad"]:
-        extras.append("retains grad")
-    if n["kind"] == "leaf" and not n["requires_grad"]:
-        extras.append("no grad")
+    extras = label_extras(n)
     if extras:
-        lines.append(_small(", ".join(extras), "#6a1b9a"))
+        lines.append(_small(", ".join(e["text"] for e in extras), "#6a1b9a"))
     return "<" + "<BR/>".join(lines) + ">"
 
 

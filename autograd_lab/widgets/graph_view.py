@@ -2,6 +2,7 @@
 import traitlets
 
 from ..viz import nonfinite_of, snapshot, to_dot, view
+from ..viz.dot import label_extras
 from ..viz.text import text_tree
 from ..viz.why import explain
 from . import _format as fmt
@@ -195,7 +196,8 @@ class GraphView(Widget):
     # ---- payloads ----
     def _graph_payload(self):
         nodes = [{"id": n["id"], "kind": n["kind"], "label": n["label"], "module": n["module"],
-                  "hooks": n["hooks"], "retains_grad": n["retains_grad"], "site": n["site"]}
+                  "hooks": n["hooks"], "retains_grad": n["retains_grad"], "site": n["site"],
+                  "badges": label_extras(n)}
                  for n in self.snapshot.nodes]
         edges = [{"id": e["id"], "source": e["source"], "target": e["target"], "index": e["index"],
                   "kind": e["kind"]} for e in self.snapshot.edges]

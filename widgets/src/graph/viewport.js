@@ -1,0 +1,122 @@
+// Zoom and pan: the laid-out SVG sits on a stage moved by one CSS transform; the viewport clips it.
+import { h } from "../util.js";
+
+const MAX_HEIGHT = 560;           // the viewport's height cap (px); it is resizable by the user
+const MIN_FIT = 0.45;             // below this zoom node labels are unreadable: pan instead
+
+export class Viewport {
+  /** onClick(target element): a click (not a drag) inside; onResize(): the viewport got a size */
+  constructor(drawing, { onClick, onResize }) {
+    this.drawing = drawing;
+    this.onClick = onClick;
+    this.onResize = onResize;
+    this.el = h("div", { className: "agl-viewport", dataset: { testid: "graph-viewport" } });
+    this.stage = h("div", { className: "agl-stage" });
+    this.stage.append(drawing.svg);
+    this.el.append(this.stage);
+    this.view = { k: 1, x: 0, y: 0 };
+    this.touched = false;         // the user zoomed or panned: stop auto-fitting on resize
+    this.drag = null;             // the pointer pressed inside, until it is released
+    this.cleanups = [];
+  }
+
+  _apply() {
+    const { k, x, y } = this.view;
+    this.stage.style.transform = `translate(${x}px, ${y}px) scale(${k})`;
+    this.el.dataset.zoom = k.toFixed(3);
+  }
+
+  /**
+   * The whole graph when it can be read at that size; otherwise the smallest readable zoom, looking
+   * at the output, where backward starts (pan and wheel reach the rest).
+   */
+  fit() {
+    const width = this.el.clientWidth;
+    if (!width) return false;
+    const { w, h: hgt } = this.drawing.size;
+    const whole = Math.min(1, (width - 8) / w, (MAX_HEIGHT - 8) / hgt);
+    const k = Math.max(whole, MIN_FIT);
+    this.el.style.height = `${Math.min(Math.max(hgt * k + 8, 140), MAX_HEIGHT)}px`;
+    this.view = { k, x: Math.max(4, (width - w * k) / 2), y: 4 };
+    if (whole < MIN_FIT && this.drawing.focus) this._centre(this.drawing.focus);
+    this._apply();
+    return true;
+  }
+
+  _centre(id) {
+    const p = this.drawing.centre(id);
+    if (!p) return;
+    const { k } = this.view;
+    this.view = { k, x: this.el.clientWidth / 2 - p.x * k, y: this.el.clientHeight / 2 - p.y * k };
+  }
+
+  /** pan (never zoom) so that a node is on screen: the current node must not step out of view */
+  reveal(id) {
+    const p = this.drawing.centre(id);
+    const vw = this.el.clientWidth, vh = this.el.clientHeight;
+    if (!p || !vw || !vh) return;
+    const { k, x, y } = this.view;
+    const sx = x + p.x * k, sy = y + p.y * k, margin = 30;
+    if (sx > margin && sx < vw - margin && sy > margin && sy < vh - margin) return;
+    this._centre(id);
+    this._apply();
+  }
+
+  zoomBy(factor, px, py) {
+    const { k, x, y } = this.view;
+    const k2 = Math.min(6, Math.max(0.05, k * factor));
+    if (px === undefined) { px = this.el.clientWidth / 2; py = this.el.clientHeight / 2; }
+    this.view = { k: k2, x: px - ((px - x) * k2) / k, y: py - ((py - y) * k2) / k };
+    this.touched = true;
+    this._apply();
+  }
+
+  reset() {
+    this.touched = false;
+    this.fit();
+  }
+
+  /** wheel zooms, a drag pans, a click goes to onClick; fit on resize until the user takes over */
+  listen() {
+    const vp = this.el;
+    const on = (target, type, fn, opts) => {
+      target.addEventListener(type, fn, opts);
+      this.cleanups.push(() => target.removeEventListener(type, fn, opts));
+    };
+    on(vp, "wheel", (ev) => {
+      ev.preventDefault();
+      const r = vp.getBoundingClientRect();
+      this.zoomBy(Math.exp(-ev.deltaY * 0.0015), ev.clientX - r.left, ev.clientY - r.top);
+    }, { passive: false });
+    on(vp, "pointerdown", (ev) => {
+      if (ev.button !== 0) return;
+      this.drag = { x: ev.clientX, y: ev.clientY, vx: this.view.x, vy: this.view.y, moved: false, target: ev.target, id: ev.pointerId };
+    });
+    on(vp, "pointermove", (ev) => {
+      const drag = this.drag;
+      if (!drag) return;
+      const dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
+      if (!drag.moved && Math.hypot(dx, dy) < 4) return;
+      if (!drag.moved) { drag.moved = true; vp.setPointerCapture?.(drag.id); vp.classList.add("is-panning"); }
+      this.view = { ...this.view, x: drag.vx + dx, y: drag.vy + dy };
+      this.touched = true;
+      this._apply();
+    });
+    const end = (ev) => {
+      const drag = this.drag;
+      if (!drag) return;
+      this.drag = null;
+      vp.classList.remove("is-panning");
+      if (!drag.moved && ev.type !== "pointercancel") this.onClick(drag.target);
+    };
+    on(vp, "pointerup", end);
+    on(vp, "pointercancel", end);
+    const ro = new ResizeObserver(() => { this.onResize(); if (!this.touched) this.fit(); });
+    ro.observe(vp);
+    this.cleanups.push(() => ro.disconnect());
+  }
+
+  destroy() {
+    for (const fn of this.cleanups.splice(0)) fn();
+  }
+}
