@@ -1,4 +1,7 @@
-"""``torch.optim``: SGD, Adam and AdamW on top of the Optimizer base class."""
+"""``torch.optim``: SGD, Adam, AdamW, RMSprop and Adagrad on the Optimizer base class; lr_scheduler."""
+from . import lr_scheduler  # noqa: F401
+from .adagrad import Adagrad  # noqa: F401
 from .adam import Adam, AdamW  # noqa: F401
 from .optimizer import Optimizer  # noqa: F401
+from .rmsprop import RMSprop  # noqa: F401
 from .sgd import SGD  # noqa: F401

@@ -2,16 +2,17 @@
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_unsupported, _grads, _scalar, _to_scalar
+from .optimizer import Optimizer, _check_unsupported, _fma, _grads, _scalar, _to_scalar
 
 
 def _lerp_(start, end, weight):
-    """start ← start + w·(end − start), computed from the nearer end as PyTorch's lerp does."""
+    """start ← start + w·(end − start), computed from the nearer end with one rounding (a fused
+    multiply-add), as PyTorch's CPU lerp kernel does."""
     w = _scalar(weight, start)
     if abs(w) < 0.5:
-        start += w * (end - start)
+        start[...] = _fma(w, end - start, start)
     else:
-        start[...] = end - (end - start) * (_scalar(1, start) - w)
+        start[...] = _fma(-(_scalar(1, start) - w), end - start, end)
 
 
 class Adam(Optimizer):

@@ -11,6 +11,7 @@ from collections import defaultdict
 from copy import deepcopy
 from itertools import chain
 
+import numpy as np
 
 
 from .. import engine
@@ -196,6 +197,14 @@ class Optimizer:
 def _scalar(x, like):
     """A Python number as the array's dtype: PyTorch casts scalars to the tensor's type before the op."""
     return like.dtype.type(x)
+
+
+def _fma(a, b, c):
+    """a·b + c with one rounding, in c's dtype: PyTorch's CPU kernels for ``add(other, alpha=)`` and
+    ``addcmul`` use fused multiply-add, and the last bit of an optimizer step depends on it."""
+    from ..random import _fma32, _fma64
+    c = np.asarray(c)
+    return (_fma32 if c.dtype == np.float32 else _fma64)(a, b, c).astype(c.dtype, copy=False)
 
 
 def _grads(group, maximize):

@@ -1,0 +1,64 @@
+"""Adagrad: per-coordinate steps scaled by the root of the summed squared gradients."""
+import numpy as np
+
+from ..tensor import Tensor
+from .optimizer import Optimizer, _check_unsupported, _fma, _grads, _scalar, _to_scalar
+
+
+class Adagrad(Optimizer):
+    """For each parameter θ with gradient g (−g when maximizing), at step t:
+
+        g ← g + λθ                                  (weight_decay λ)
+        γₜ = γ / (1 + (t − 1)·lr_decay)
+        s ← s + g²                                  (s starts at initial_accumulator_value)
+        θ ← θ − γₜ · g / (√s + ε)
+    """
+
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
+                 foreach=None, *, maximize=False, differentiable=False, fused=None):
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= lr_decay:
+            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= initial_accumulator_value:
+            raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
+                    "initial_accumulator_value": initial_accumulator_value, "foreach": foreach,
+                    "maximize": maximize, "differentiable": differentiable, "fused": fused}
+        _check_unsupported(differentiable=differentiable, fused=fused)
+        super().__init__(params, defaults)
+        # unlike the other optimizers, the state exists from the start (a state_dict shows it)
+        for group in self.param_groups:
+            for p in group["params"]:
+                self.state[p]["step"] = Tensor._make(np.array(0.0, np.float32))
+                self.state[p]["sum"] = Tensor._make(np.full_like(p._data, initial_accumulator_value))
+
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            from ..grad_mode import enable_grad
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            lr, wd, eps, lr_decay = _to_scalar(group["lr"]), group["weight_decay"], group["eps"], group["lr_decay"]
+            for p, g in _grads(group, group["maximize"]):
+                state = self.state[p]
+                x = p._data
+                step_t = state["step"]._data
+                step_t += 1
+                if wd != 0:
+                    g = _fma(_scalar(wd, x), x, g)  # PyTorch's add(alpha=) is a fused multiply-add
+                clr = lr / (1 + (float(step_t) - 1) * lr_decay)
+                s = state["sum"]._data
+                s[...] = _fma(g, g, s)  # addcmul, fused too
+                std = np.sqrt(s)
+                std += _scalar(eps, std)
+                x += _scalar(-clr, x) * g / std
+                p._bump_version()
+        return loss
