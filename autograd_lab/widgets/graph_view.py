@@ -279,8 +279,8 @@ class GraphView(Widget):
                                                if st.stale else "ok")
             sections.append({"title": "saved tensor", "rows": [
                 ["saved by", f"{owner['label']} ({owner['id']})"], ["name", st.name],
-                ["shape", fmt.shape_str(st.shape)], ["dtype", str(st.dtype)],
-                ["version when saved", str(st.saved_version)], ["version now", str(st.version)],
+                ["shape", _known(st.shape, fmt.shape_str)], ["dtype", _known(st.dtype)],
+                ["version when saved", _known(st.saved_version)], ["version now", _known(st.version)],
                 ["status", status]] + ([["computed at", n["site"]]] if n["site"] else [])})
             value = st.value
             sections.append({"title": "value", "pre": "freed" if value is None else fmt.abbreviate(value, 2000)})
@@ -302,6 +302,10 @@ class GraphView(Widget):
                 # an AccumulateGrad's meta is its variable's, not an output
                 for i, meta in enumerate(node.output_meta):
                     rows.append([f"output {i}", f"{fmt.shape_str(meta[0])} {meta[1]}"])
+            if view.is_torch(node):  # PyTorch keeps shapes private: say where each input's gradient goes
+                for i, (nxt, _) in enumerate(node.next_functions):
+                    rows.append([f"input {i}", "needs no gradient" if nxt is None else
+                                 f"→ {self._label_of(self.snapshot.id_of(nxt)) or view.label(nxt)}"])
             sections.append({"title": "op", "rows": rows})
             if n["attrs"]:
                 sections.append({"title": "attributes", "rows": [[k, v] for k, v in n["attrs"].items()]})
@@ -335,7 +339,8 @@ class GraphView(Widget):
                         status, flag = "ok", ""
                     if state == "error" and flag:
                         flag = "error"
-                    rows.append([name, fmt.shape_str(st.shape), str(st.dtype), str(st.saved_version), status])
+                    rows.append([name, _known(st.shape, fmt.shape_str), _known(st.dtype), _known(st.saved_version),
+                                 status])
                     flags.append(flag)
                 sections.append({"title": "saved tensors", "table": {
                     "columns": ["name", "shape", "dtype", "version", "status"], "rows": rows, "flags": flags}})
@@ -405,6 +410,12 @@ class GraphView(Widget):
         parts = ", ".join(f"{counts[k]} {k}" for k in ("output", "op", "leaf", "saved") if k in counts)
         head = f"GraphView: {len(self.snapshot.nodes)} nodes ({parts}), {len(self.snapshot.edges)} edges"
         return "\n".join([head, text_tree(self.snapshot)])
+
+
+def _known(value, show=str):
+    """A value for the inspector, or "—" where the library does not tell (a freed PyTorch saved
+    tensor keeps no shape, dtype or version)."""
+    return "—" if value is None else show(value)
 
 
 def _indent(text, by=4):
