@@ -17,3 +17,12 @@ def import_torch():
         torch = pytest.importorskip("torch", reason="differential tests need torch==2.13.0 (pip install torch==2.13.0)")
     torch.set_num_threads(1)
     return torch
+
+
+def error_of(fn):
+    """``(type name, message)`` of what ``fn()`` raises, None if it returns: errors compared with torch's."""
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001 - the type and the words are what is compared
+        return type(e).__name__, str(e)
+    return None

@@ -5,7 +5,7 @@ import functools
 import numpy as np
 import pytest
 
-from oracle import import_torch
+from oracle import error_of as _error, import_torch
 
 torch = import_torch()
 
@@ -126,14 +126,6 @@ def test_func_transforms_compose_with_outer_autograd():
         res.append((g.detach().numpy(), gg.numpy()))
     np.testing.assert_allclose(res[0][0], res[1][0])
     np.testing.assert_allclose(res[0][1], res[1][1])
-
-
-def _error(fn):
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001 - the type and the words are what is compared
-        return type(e).__name__, str(e)
-    return None
 
 
 def _errors(lib):

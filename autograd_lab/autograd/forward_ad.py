@@ -10,6 +10,7 @@ Only one level at a time, as in PyTorch (``torch.func.jvp`` nests them; see auto
 from typing import NamedTuple, Optional
 
 from .. import _forward
+from ..grad_mode import _GradModeContext
 from ..tensor import Tensor
 
 __all__ = ["UnpackedDualTensor", "enter_dual_level", "exit_dual_level", "make_dual", "unpack_dual", "dual_level"]
@@ -94,7 +95,7 @@ def unpack_dual(tensor, *, level=None):
     return UnpackedDualTensor(_alias(tensor, lvl), tangent)
 
 
-class dual_level:
+class dual_level(_GradModeContext):  # (its decorator form; grad mode itself is left alone)
     """Context manager (and decorator) for a forward-AD level: tangents made inside die at its end."""
 
     def __enter__(self):
@@ -102,13 +103,3 @@ class dual_level:
 
     def __exit__(self, *exc):
         exit_dual_level()
-
-    def __call__(self, fn):
-        import functools
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with self.__class__():
-                return fn(*args, **kwargs)
-        return wrapper
-
