@@ -350,3 +350,54 @@ def _scroll(page, target):
         if top == last:
             return
         last = top
+
+
+# ---- issue 19: a lesson saved with its widgets shows its graphs when reopened without its kernel ----
+GRAPH_ROOTS = "[data-testid='graph-view'], [data-testid='backward-stepper']"
+NODE_IDS = "els => els.map(e => e.dataset.nodeId).sort()"
+SAVE = """async () => {
+    const panel = window.__aglLesson;
+    await window.jupyterapp.commands.execute('docmanager:save');
+    return !panel.context.model.dirty;
+}"""
+
+
+@pytest.mark.parametrize("lesson", [p for p in LESSONS if p.name.startswith("13_")], ids=lambda p: p.stem)
+def test_saved_lesson_shows_its_graphs_without_the_kernel(lesson, lab, lesson_tab, browser):
+    page = lesson_tab
+    rel = f"lessons/saved-{lesson.name}"
+    _fresh_copy(lesson, Path(lab.root_dir) / rel)
+    page.evaluate(OPEN, rel)
+    page.wait_for_function(KERNEL_READY, timeout=60_000)
+    page.evaluate(RUN_ALL)
+    page.wait_for_function(RUN_FINISHED, timeout=RUN_TIMEOUT)
+    notebook = page.locator(f"[id='{page.evaluate('() => window.__aglLesson.id')}']")
+    roots = notebook.locator(GRAPH_ROOTS)
+    expect(roots.first).to_be_attached(timeout=RENDER_TIMEOUT)
+    live = []
+    for k in range(roots.count()):
+        nodes = roots.nth(k).locator("g.node[data-node-id]")
+        expect(nodes.first).to_be_attached(timeout=RENDER_TIMEOUT)
+        live.append(nodes.evaluate_all(NODE_IDS))
+    assert live, f"{lesson.name} draws no graph widget"
+    assert page.evaluate(SAVE), "the lesson was not saved"
+    page.evaluate(CLOSE_ALL)  # its kernel shut down: nothing will answer the saved widgets
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        fresh = context.new_page()  # no bundle cached from the run above
+        errors = []
+        fresh.on("pageerror", lambda exc: errors.append(str(exc)))
+        fresh.goto(lab.url(rel))
+        pictures = fresh.locator("[data-testid='static-picture']")
+        expect(pictures.nth(len(live) - 1)).to_be_attached(timeout=60_000)
+        drawn = [pictures.nth(k).locator("g.node").evaluate_all(NODE_IDS) for k in range(pictures.count())]
+        graphs = [ids for ids in drawn if ids]  # (a GradWatch shows its text)
+        assert graphs == live, "the saved pictures do not name the nodes the live widgets drew"
+        expect(fresh.locator("text=waiting for the kernel")).to_have_count(0)
+        assert stray_text(fresh) == []
+        _scroll(fresh, pictures.first)
+        fresh.screenshot(path=str(ARTIFACTS / f"lesson-{lesson.name[:2]}-saved-no-kernel.png"))
+        assert not errors, errors
+    finally:
+        context.close()
