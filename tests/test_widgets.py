@@ -279,6 +279,11 @@ def test_hooks_and_retained_grads_are_marked():
     nodes = {n["label"]: n for n in view.graph["nodes"]}
     assert nodes["MulBackward0"]["retains_grad"] and nodes["MulBackward0"]["hooks"] == 1
     assert nodes["a"]["hooks"] == 1
+    # the badges go out as data, in the order of the label line the DOT draws them on
+    assert nodes["MulBackward0"]["badges"] == [{"kind": "hook", "text": "1 hook"},
+                                               {"kind": "retain", "text": "retains grad"}]
+    assert nodes["a"]["badges"] == [{"kind": "hook", "text": "1 hook"}]
+    assert "1 hook, retains grad" in view.dot
     view.selected = view.snapshot.id_of(b.grad_fn)
     assert any(s["title"] == "hooks" for s in view.inspector["sections"])
     stepper = BackwardStepper(loss)
@@ -723,3 +728,49 @@ def test_new_fields_go_out_once_and_steps_stay_small(wire):
         stepper.step()  # MulBackward0 sends -inf to x: one more mark
     keys = [set(d["state"]) for d, _ in wire if d and d.get("method") == "update"]
     assert "nonfinite" not in keys[0] and "nonfinite" in keys[1]
+
+
+# ---- issue 19: the static picture beside each graph widget ----
+
+def test_static_picture_shows_the_state_and_is_redrawn_only_when_a_pass_ends(wire, monkeypatch):
+    from autograd_lab.viz import has_dot
+    if not has_dot():
+        pytest.skip("Graphviz's dot is not installed: the widgets carry no static picture")
+    _, _, loss = make()
+    stepper = BackwardStepper(loss, retain_graph=True)
+    data, _ = stepper._repr_mimebundle_()
+    svg = data["image/svg+xml"]
+    assert svg == stepper.static_svg and svg.startswith('<svg class="agl-static" data-agl-static="12 nodes, states ')
+    assert "<?xml" not in svg and "<!--" not in svg
+    for n in stepper.snapshot.nodes:  # every node, named by its id as in the live widget
+        assert f"<title>{n['id']}</title>" in svg
+    wire.clear()
+    stepper.step()  # mid-way: no Graphviz run, no picture on the wire
+    assert all("static_svg" not in d.get("state", {}) for d, _ in wire if d)
+    stepper.run()  # the pass ended: the picture shows it, done and freed
+    (update,) = [d for d, _ in wire if d and "static_svg" in d.get("state", {})]
+    assert f'states {stepper.state_codes}"' in update["state"]["static_svg"]
+    from html import unescape  # (Graphviz writes the classes' hyphens as &#45;)
+    assert "al-state-done" in unescape(stepper.static_svg) and "grad [" in stepper.static_svg
+    stepper.reset()
+    assert f'states {stepper.state_codes}"' in stepper.static_svg
+    assert "al-state-done" not in unescape(stepper.static_svg)
+    # nbval compares a picture by what it shows (notebooks/sanitize.cfg), not by Graphviz's coordinates
+    import configparser
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "notebooks" / "sanitize.cfg")
+    rule = cfg["widget pictures"]
+    assert re.sub(rule["regex"], rule["replace"], svg) == f"[widget picture: 12 nodes, states {'p' * 12}]"
+
+
+def test_no_static_picture_without_dot_or_past_the_size_cap(monkeypatch):
+    from autograd_lab.widgets import _picture
+    _, _, loss = make()
+    monkeypatch.setattr(_picture, "MAX_NODES", 11)  # the graph draws 12
+    data, _ = GraphView(loss)._repr_mimebundle_()
+    assert "image/svg+xml" not in data and data["text/plain"].startswith("GraphView:")
+    monkeypatch.setattr(_picture, "MAX_NODES", 400)
+    monkeypatch.setattr(_picture, "has_dot", lambda: False)
+    view = GraphView(loss)
+    data, _ = view._repr_mimebundle_()
+    assert "image/svg+xml" not in data and view.static_svg == ""
