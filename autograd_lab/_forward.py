@@ -132,7 +132,7 @@ def propagate(node, inputs, outs):
         finally:
             _hidden.discard(level)
             del node.inputs, node.output
-        result = (result,) if len(outs) == 1 else tuple(result)
+        result = tuple(result) if isinstance(result, tuple) else (result,)
         for o, d in zip(outs, result):
             if d is None or not o._dtype.is_floating_point:
                 continue

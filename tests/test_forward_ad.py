@@ -111,6 +111,17 @@ OPS = [
     ("logsumexp", lambda L, a: a.logsumexp(1), [arr(3, 4)]),
     ("prod", lambda L, a: a.prod(), [arr(5)]),
     ("elu", lambda L, a: F(L).elu(a), [arr(5)]),
+    ("split", lambda L, a: a.split([1, 3], 1)[1], [arr(2, 4)]),
+    ("chunk", lambda L, a: a.chunk(2, 0)[0], [arr(4, 2)]),
+    ("unbind", lambda L, a: a.unbind(1)[2], [arr(2, 4)]),
+    ("narrow", lambda L, a: a.narrow(1, 1, 2), [arr(2, 4)]),
+    ("masked_fill", lambda L, a: a.masked_fill(a > 0, 1.0), [arr(6)]),
+    ("masked_fill_tensor", lambda L, a, v: a.masked_fill(a > 0, v), [arr(6), arr()]),
+    ("repeat", lambda L, a: a.repeat(2, 1, 3), [arr(2, 2)]),
+    ("clamp_tensors", lambda L, a, lo, hi: a.clamp(lo, hi), [arr(6), arr(6, low=-2, high=-0.5), arr(6, low=0.5, high=2)]),
+    ("floor_divide_via_div", lambda L, a: L.div(a, 0.7, rounding_mode="floor"), [arr(5)]),
+    ("trace", lambda L, a: L.trace(a), [arr(3, 3)]),
+    ("pad", lambda L, a: F(L).pad(a, (1, 2)), [arr(2, 3)]),
     ("mse_loss", lambda L, a, b: F(L).mse_loss(a, b), [arr(5), arr(5)]),
     ("mse_loss_sum", lambda L, a, b: F(L).mse_loss(a, b, reduction="sum"), [arr(2, 3), arr(2, 3)]),
     ("bce", lambda L, a, b: F(L).binary_cross_entropy(a, b), [arr(4, low=0.1, high=0.9), arr(4, low=0, high=1)]),
@@ -196,12 +207,13 @@ def test_classification_losses(name, fn):
 
 
 def test_second_order_through_losses_matches_torch():
-    """Forward over reverse through the loss nodes' backward (their jvp of the double-backward nodes)."""
+    """Forward over reverse through the backward formulas of the losses and of max along a dim."""
     a, t, v = arr(3, 4), np.array([1, 0, 3]), RNG.standard_normal((3, 4))
     res = []
     for lib in (al, torch):
         def loss(x):
-            return F(lib).cross_entropy(x, lib.tensor(t)) + F(lib).mse_loss(x.tanh(), x * 0.5)
+            return (F(lib).cross_entropy(x, lib.tensor(t)) + F(lib).mse_loss(x.tanh(), x * 0.5)
+                    + (x.max(1).values ** 2).sum())  # max's backward scatters: its jvp gathers
         _, hv = lib.func.jvp(lib.func.grad(loss), (lib.tensor(a),), (lib.tensor(v),))
         res.append(hv.numpy())
     np.testing.assert_allclose(res[0], res[1], rtol=1e-10, atol=1e-12)

@@ -227,6 +227,10 @@ class DivBackward2(Node):
         return (_zeros(self.shapes[0], g.dtype) if self.needs_input_grad(0) else None,
                 _zeros(self.shapes[1], g.dtype) if self.needs_input_grad(1) else None)
 
+    def jvp(self, da, db):
+        """d(out) = 0 (a step function)"""
+        return _zeros(self.output.shape, self.output.dtype)
+
 
 def _floor_divide(x, y, dtype):
     if dtype.is_floating_point:
@@ -618,6 +622,16 @@ class ClampBackward0(Node):
         return (ga if self.needs_input_grad(0) else None,
                 glo if self.needs_input_grad(1) else None,
                 ghi if self.needs_input_grad(2) else None)
+
+    def jvp(self, da, dlo, dhi):
+        """d(out) = da where lo ≤ a ≤ hi, dlo where a < lo, dhi where a > hi (or hi < lo)"""
+        a, lo, hi = self.inputs
+        out = da
+        if lo is not None:
+            out = where(a < lo, dlo, out)
+        if hi is not None:
+            out = where((a > hi) | ((hi < lo) if lo is not None else False), dhi, out)
+        return out
 
 
 class MaximumBackward0(Node):

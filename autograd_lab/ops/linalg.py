@@ -278,3 +278,7 @@ class TraceBackward0(Node):
     def backward(self, g):
         from ..tensor import Tensor
         return g * Tensor._make(np.eye(*self.shape, dtype=g._data.dtype))
+
+    def jvp(self, dA):
+        """d(out) = trace(dA)"""
+        return TraceBackward0.apply(dA)

@@ -28,3 +28,7 @@ class ConstantPadNdBackward0(Node):
 
     def backward(self, g):
         return ConstantPadNdBackward0.apply(g, pad=tuple(-p for p in self.pad), value=0)
+
+    def jvp(self, da):
+        """d(out) = da padded the same way, with zeros"""
+        return ConstantPadNdBackward0.apply(da, pad=self.pad, value=0)

@@ -165,6 +165,10 @@ class ScatterBackward0(Node):
     def backward(self, gg):
         return GatherBackward0.apply(gg, dim=self.dim, indices=self.indices)
 
+    def jvp(self, dg):
+        """d(out) = zeros with dg written at the same indices (linear in g)"""
+        return ScatterBackward0.apply(dg, shape=self.output.shape, dim=self.dim, indices=self.indices)
+
 
 class GatherBackward0(Node):
     """out = a's values at indices along dim        ∂a = zeros with gg written back there"""
@@ -175,6 +179,10 @@ class GatherBackward0(Node):
 
     def backward(self, gg):
         return ScatterBackward0.apply(gg, shape=self.shape, dim=self.dim, indices=self.indices)
+
+    def jvp(self, da):
+        """d(out) = da's values at the same indices"""
+        return GatherBackward0.apply(da, dim=self.dim, indices=self.indices)
 
 
 # NumPy's argmax / argmin already pick as PyTorch does: a NaN is the extreme (the first NaN of the

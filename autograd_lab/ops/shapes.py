@@ -409,6 +409,12 @@ class SplitBackward0(_ViewApply, Node):
         from . import api as F
         return F.cat(list(grads), self.dim)
 
+    def jvp(self, da):
+        """d(outs) = da cut into the same pieces"""
+        outs = self.output if isinstance(self.output, tuple) else (self.output,)
+        sizes = [o.shape[self.dim] for o in outs]
+        return SplitBackward0.apply(da, dim=self.dim, sizes=sizes, _num_outputs=len(sizes))
+
 
 class SplitWithSizesBackward0(SplitBackward0):
     """outs = pieces of a with the given sizes along dim        ∂a = the pieces' grads joined again"""
@@ -427,6 +433,10 @@ class UnbindBackward0(_ViewApply, Node):
         from . import api as F
         return F.stack(list(grads), self.dim)
 
+    def jvp(self, da):
+        """d(outs) = da unbound along the same dim"""
+        return UnbindBackward0.apply(da, dim=self.dim, _num_outputs=da.shape[self.dim])
+
 
 class MaskedFillBackward0(Node):
     """out = a with value where mask        ∂a = g where not mask"""
@@ -434,10 +444,16 @@ class MaskedFillBackward0(Node):
     def forward(self, a, mask, value):
         from ._util import scalar_array
         self.save(mask=mask)
+        self.mask = mask._data  # the values only, for jvp (the saved tensor can be freed)
         return np.where(mask._data, scalar_array(value, a._data.dtype), a._data)
 
     def backward(self, g):
         return g.masked_fill(self.saved("mask"), 0)
+
+    def jvp(self, da):
+        """d(out) = da where not mask, 0 where the value was written"""
+        from ..tensor import Tensor
+        return da.masked_fill(Tensor._make(self.mask), 0)
 
 
 class MaskedFillBackward1(Node):
@@ -445,12 +461,19 @@ class MaskedFillBackward1(Node):
 
     def forward(self, a, v, mask):
         self.save(mask=mask)
+        self.mask = mask._data
         return np.where(mask._data, v._data.astype(a._data.dtype), a._data)
 
     def backward(self, g):
         mask = self.saved("mask")
         return (g.masked_fill(mask, 0) if self.needs_input_grad(0) else None,
                 g.masked_fill(mask.logical_not(), 0).sum() if self.needs_input_grad(1) else None)
+
+    def jvp(self, da, dv):
+        """d(out) = da where not mask, dv where mask"""
+        from ..tensor import Tensor
+        from .arithmetic import where
+        return where(Tensor._make(self.mask), dv, da)
 
 
 class FlipBackward0(Node):
@@ -482,3 +505,7 @@ class RepeatBackward0(Node):
         for r, s in zip(self.repeats, shape):
             split += [r, s]
         return g.reshape(*split).sum(tuple(range(0, 2 * len(shape), 2))).reshape(self.shape)
+
+    def jvp(self, da):
+        """d(out) = da tiled the same way"""
+        return RepeatBackward0.apply(da, repeats=self.repeats)
