@@ -45,6 +45,13 @@ class RemovableHandle:
     def __exit__(self, *exc):
         self.remove()
 
+    def __getstate__(self):  # a pickled module keeps its handles (a lazy layer's) working
+        return (self._hooks() if self._hooks else None, self.id)
+
+    def __setstate__(self, state):
+        hooks, self.id = state
+        self._hooks = weakref.ref(hooks) if hooks is not None else None
+
 
 class _Hooks(dict):
     """A dict of hooks that a RemovableHandle can point to weakly."""

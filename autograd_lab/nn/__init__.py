@@ -4,7 +4,9 @@ from .layers import (ELU, GELU, Dropout, Flatten, Identity, LeakyReLU, Linear, L
                      ModuleList, ReLU, Sequential, SiLU, Sigmoid, Softmax, Softplus, Tanh)
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss  # noqa: F401
 from .module import Module  # noqa: F401
-from .parameter import Parameter  # noqa: F401
+from .parameter import Parameter, UninitializedParameter  # noqa: F401
+from . import parameter  # noqa: F401,E402
+from .lazy import LazyLinear  # noqa: F401
 # sequence layers
 from .sparse import Embedding  # noqa: F401
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: F401
