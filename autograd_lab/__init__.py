@@ -16,7 +16,7 @@ from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inferen
 from .tensor import Size, Tensor, device  # noqa: F401
 from ._device import get_default_device, set_default_device  # noqa: F401
 from . import autograd  # noqa: F401,E402
-from .ops import _methods, api as _api, registry as _registry  # noqa: E402,F401  (modules declaring @public ops)
+from .ops import _methods, api as _api, random_fill as _random_fill, registry as _registry  # noqa: E402,F401  (modules declaring @public ops)
 
 # torch.add, x.add(), x.add_() ...: each op is declared once, next to its function (ops/registry.py)
 _registry.install(globals(), Tensor)
@@ -89,7 +89,7 @@ def __getattr__(name):
         from .func import vmap
         return vmap
     if name == "Generator":
-        from .random import Generator
+        from .generator import Generator
         return Generator
     if name == "default_generator":
         from .random import default_generator

@@ -964,6 +964,26 @@ def randint(low: int, high: Optional[int] = None, shape: ShapeLike = (), dtype=n
     return v.astype(dt, copy=False).reshape(shp)
 
 
+def random_full(shape: ShapeLike = (), dtype=np.int64, generator: Optional[Generator] = None) -> np.ndarray:
+    """``Tensor.random_()`` with no bounds: every value the dtype holds exactly, from 0 up.
+
+    One word per element (two, high first, for float64 and int64), reduced modulo 2^digits + 1 for
+    floating types (2^24 + 1 for float32) and modulo max + 1 for integers; a bool takes the low bit."""
+    shp = _shape(shape)
+    dt = np.dtype(dtype)
+    gen = _gen(generator)
+    with gen._lock:
+        raw = gen._random64(_numel(shp)) if dt in (np.dtype(np.float64), np.dtype(np.int64)) else \
+            gen._random(_numel(shp))
+    if dt == np.bool_:
+        return (raw & _U64(1)).astype(np.bool_).reshape(shp)
+    if dt.kind == "f":
+        modulus = (1 << (np.finfo(dt).nmant + 1)) + 1
+    else:
+        modulus = int(np.iinfo(dt).max) + 1
+    return (raw % _U64(modulus)).astype(dt).reshape(shp)
+
+
 def _randperm_fisher_yates(z: np.ndarray) -> np.ndarray:
     """Result of ``r = arange(n); for i < n-1: swap(r[i], r[i + z[i]])``, without a loop.
 

@@ -1,5 +1,7 @@
 """The surface tutorials touch around autograd, against PyTorch 2.13 (CPU build): device and CUDA
 boilerplate, ``size=`` on the factories, ``out=``, how ``type(t)`` prints, pickling."""
+import contextlib
+import io
 import pickle
 import warnings
 
@@ -262,3 +264,59 @@ def test_out_error_names_the_op_not_the_alias(name):
             return f(x, min=0, out=L.zeros(2))
         return f(x, 2, out=L.zeros(2))
     raises_same(call)
+
+
+# ---- generator= and torch.Generator ----
+GENERATOR_PROGRAM = '''
+torch.manual_seed(11)
+g = torch.Generator()
+print(g.manual_seed(42) is g, g.initial_seed(), g.device, repr(g)[:24])
+s = g.get_state()
+print(s.dtype, s.shape, s[:10])
+print(torch.rand(3, generator=g), torch.randn(2, generator=g), torch.randint(0, 10, (4,), generator=g),
+      torch.randperm(5, generator=g))
+g.set_state(s)
+print(torch.rand(3, generator=g))
+print(torch.normal(0., 1., (2,), generator=g), torch.normal(torch.zeros(2), torch.ones(2), generator=g))
+print(torch.bernoulli(torch.full((4,), 0.5), generator=g),
+      torch.multinomial(torch.tensor([0.2, 0.8]), 3, replacement=True, generator=g))
+for dtype in (torch.float32, torch.float64):
+    t = torch.empty(3, dtype=dtype)
+    print(t.uniform_(-2, 3, generator=g), t.normal_(1, 2, generator=g), t.random_(0, 5, generator=g),
+          t.random_(7, generator=g), t.exponential_(2.0, generator=g), t.bernoulli_(0.3, generator=g),
+          t.bernoulli_(torch.full((3,), 0.7, dtype=dtype), generator=g), t.random_(generator=g))
+for dtype in (torch.int64, torch.int32, torch.uint8, torch.int16, torch.bool):
+    print(torch.empty(4, dtype=dtype).random_(generator=g))
+print(torch.empty((), dtype=torch.int64).random_(generator=g))
+print(torch.randn(3, 20, generator=g)[0, :4], torch.rand(20, generator=g, dtype=torch.float64)[:3])
+w = torch.empty(2, 3)
+torch.nn.init.uniform_(w, generator=g); print(w)
+torch.nn.init.normal_(w, generator=g); print(w)
+torch.nn.init.kaiming_uniform_(w, generator=g); print(w)
+torch.nn.init.xavier_normal_(w, generator=g); print(w)
+print(torch.rand(2), torch.Generator().manual_seed(7).initial_seed())
+g2 = torch.Generator(device="cpu")
+g2.set_state(torch.manual_seed(3).get_state())
+print(torch.rand(2, generator=g2), torch.rand(2), torch.randint(5, (3,), generator=g2))
+print(torch.empty(3).uniform_(), torch.empty(3).normal_(), torch.empty(3).random_(), torch.rand(1))
+'''
+
+
+def test_generators_draw_as_torch():
+    out = {}
+    for L in LIBS:
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            exec(GENERATOR_PROGRAM, {"torch": L})
+        out[L] = buf.getvalue()
+    assert out[A] == out[torch]
+
+
+def test_random_fill_refuses_a_leaf_that_requires_grad():
+    raises_same(lambda L: L.ones(2, requires_grad=True).uniform_())
+    raises_same(lambda L: L.ones(2, requires_grad=True).normal_())
+    for L in LIBS:
+        w = L.ones(2, requires_grad=True)
+        with L.no_grad():
+            w.uniform_()
+        assert w._version == 1 and w.requires_grad

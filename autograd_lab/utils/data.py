@@ -22,7 +22,7 @@ from ..tensor import Tensor
 def _random_seed(generator):
     """``torch.empty((), dtype=torch.int64).random_(generator=generator).item()``: a 64-bit draw
     reduced to [0, 2⁶³)."""
-    return int(random._gen(generator)._random64(1)[0]) % (1 << 63)
+    return int(random.random_full((), np.int64, generator))
 
 
 # ---- datasets ----
