@@ -390,13 +390,14 @@ class Node:
                 o._base = base._base if base._base is not None else base
                 # a view made under no_grad of a tensor that requires grad still requires it (as a leaf)
                 o._requires_grad = needs or base._requires_grad
-        if _forward.levels:
-            _forward.propagate(node, inputs, outs)
         if anomaly.state.recording and not needs and not cls.is_view and any(
                 t is not None and t._requires_grad for t in inputs):
             anomaly.record_no_grad_site(outs)  # history was cut here: say where
         if needs:
             record(node, inputs, outs)
+        if _forward.levels:  # after record: a tangent formula that uses the output links to this node
+            _forward.propagate(node, inputs, outs)
+        if needs:
             if cls.save_result:
                 node._hold("result", SavedTensor("result", outs[0], node, is_output=True))
             if observers:

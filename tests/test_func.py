@@ -79,6 +79,12 @@ CASES = [
         *tensors(L, W, B, X))),
     ("hessian_revrev", lambda L, fn: fn.jacrev(fn.jacrev(functools.partial(predict, L), argnums=2), argnums=2)(
         *tensors(L, W, B, X))),
+    ("hessian_revfwd", lambda L, fn: fn.jacrev(fn.jacfwd(functools.partial(predict, L), argnums=2), argnums=2)(
+        *tensors(L, W, B, X))),
+    ("jvp_of_jvp", lambda L, fn: fn.jvp(lambda x: fn.jvp(lambda y: (y.exp() * y).sum(), (x,), (x.cos(),))[1],
+                                        tuple(tensors(L, X)), tuple(tensors(L, X * 3)))),
+    ("third_derivative", lambda L, fn: fn.jacfwd(fn.jacrev(fn.grad(lambda x: (x.sin() * x ** 2).sum())))(
+        *tensors(L, X[:2]))),
     ("hvp_fwd_over_rev", lambda L, fn: fn.jvp(fn.grad(lambda x: x.sin().sum()), tuple(tensors(L, X)),
                                               tuple(tensors(L, X * 2)))),
     ("hvp_rev_over_rev", lambda L, fn: fn.vjp(fn.grad(lambda x: x.sin().sum()), *tensors(L, X))[1](

@@ -232,9 +232,9 @@ def _apply(cls, args, kwargs):
         record(ctx, tensors, [w for _, w in pairs], differentiable)
         if node_observers:
             notify(ctx, cls.apply, snapshot, kwargs)
-    _pack_saved(ctx, outputs, wrapped, needs)
-    if dual:
+    if dual:  # before the outputs are saved: a saved output keeps its tangents
         _forward_grads(cls, ctx, args, wrapped)
+    _pack_saved(ctx, outputs, wrapped, needs)
     if single:
         return wrapped[0]
     return tuple(wrapped)
