@@ -51,7 +51,6 @@ EXACT = {
 XFAIL = {
     "basics_quickstart_tutorial.py": "torch.save and torch.load are missing",
     "blitz_tensor_tutorial.py": "Tensor.new_ones is missing",
-    "func_jacobians_hessians.py": "vmap(jacrev(f)) disagrees with jacrev of the summed outputs (torch.func: h15-fwd)",
     "introyt_modelsyt_tutorial.py": "the torch.functional module is missing",
     "introyt_tensors_deeper_part1.py": "torch.ceil/floor/asin/bitwise_xor/unique/cross/svd are missing",
     "introyt_tensors_deeper_part2.py": "Tensor.unsqueeze_ is missing",

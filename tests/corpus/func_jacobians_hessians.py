@@ -1,7 +1,7 @@
 # Source: https://github.com/pytorch/tutorials/blob/14f19bbffcff42ee752897e57b4b96e4972d302f/intermediate_source/jacobians_hessians.py
 # PyTorch tutorials (BSD-3-Clause), "Jacobians, Hessians, hvp, vhp, and more: composing function transforms".
 # Changes: the torch.utils.benchmark timing sections removed (timings); the hessian section's
-# Din 512 -> 64 and the batch section's batch_size 64 -> 8 (vmap runs one row per sample here); print() added for results the tutorial only computed or asserted (so the run has
+# Din 512 -> 16 and the batch section's batch_size 64 -> 4 (vmap runs one row per sample here); print() added for results the tutorial only computed or asserted (so the run has
 # something to compare); prose shortened. It seeds itself with torch.manual_seed(0).
 import torch
 import torch.nn.functional as F
@@ -63,7 +63,7 @@ print(weight.shape)
 
 from torch.func import hessian
 
-Din = 64  # was 512
+Din = 16  # was 512
 Dout = 32
 weight = torch.randn(Dout, Din)
 bias = torch.randn(Dout)
@@ -76,7 +76,7 @@ hess_revrev = jacrev(jacrev(predict, argnums=2), argnums=2)(weight, bias, x)
 print(torch.allclose(hess_api, hess_fwdfwd))  # print() added
 print(hess_api.shape)  # added
 
-batch_size = 8  # was 64
+batch_size = 4  # was 64
 Din = 31
 Dout = 33
 
