@@ -395,7 +395,10 @@ def SDPA(L):
 
 
 CAUSAL_ROWS = np.tril(np.ones((5, 5), bool))
-CAUSAL_ROWS[1:3, :] = True  # (no row masked out entirely: PyTorch's fused kernel gives NaN there)
+CAUSAL_ROWS[1:3, :] = True
+HOLES = np.ones((5, 5), bool)
+HOLES[0, :] = False  # a query that may attend nowhere: zeros, not NaN (PyTorch's safe softmax)
+HOLES[2, 1] = False
 
 
 @pytest.mark.parametrize("name,fn,args", [
@@ -404,6 +407,10 @@ CAUSAL_ROWS[1:3, :] = True  # (no row masked out entirely: PyTorch's fused kerne
     ("4d_causal_rect", lambda L, q, k, v: SDPA(L)(q, k, v, is_causal=True), (X(1, 2, 3, 4), X(1, 2, 5, 4), X(1, 2, 5, 4))),
     ("4d_bool_mask", lambda L, q, k, v, m: SDPA(L)(q, k, v, attn_mask=m),
      (X(2, 3, 5, 4), X(2, 3, 5, 4), X(2, 3, 5, 4), P(CAUSAL_ROWS))),
+    ("4d_bool_mask_row_out_and_causal", lambda L, q, k, v, m: SDPA(L)(q, k, v, attn_mask=m, is_causal=True),
+     (X(1, 2, 5, 3), X(1, 2, 5, 3), X(1, 2, 5, 3), P(HOLES))),
+    ("3d_bool_mask_row_out", lambda L, q, k, v, m: SDPA(L)(q, k, v, attn_mask=m),
+     (X(2, 5, 3), X(2, 5, 3), X(2, 5, 3), P(HOLES))),
     ("4d_float_mask", lambda L, q, k, v, m: SDPA(L)(q, k, v, attn_mask=m),
      (X(2, 3, 5, 4), X(2, 3, 5, 4), X(2, 3, 5, 4), X(2, 1, 5, 5, grad=False))),
     ("4d_scale", lambda L, q, k, v: SDPA(L)(q, k, v, scale=0.3), (X(1, 2, 5, 4), X(1, 2, 5, 4), X(1, 2, 5, 4))),
