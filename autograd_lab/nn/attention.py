@@ -155,8 +155,6 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
                                  v_proj_weight=None, static_k=None, static_v=None, average_attn_weights=True,
                                  is_causal=False):
     """PyTorch's multi-head attention, step for step (sequence-first inputs (L, N, E))."""
-    if bias_k is not None or bias_v is not None or add_zero_attn or static_k is not None or static_v is not None:
-        raise NotImplementedError("add_bias_kv, add_zero_attn and static_k/v are not supported by autograd_lab")
     is_batched = _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
     if not is_batched:
         query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
@@ -205,10 +203,34 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         else:
             raise RuntimeError(f"attn_mask's dimension {attn_mask.dim()} is not supported")
 
+    if bias_k is not None and bias_v is not None:  # one more key and value, learnt, for every sequence
+        if static_k is not None:
+            raise AssertionError("bias cannot be added to static key.")
+        if static_v is not None:
+            raise AssertionError("bias cannot be added to static value.")
+        k = _api.cat([k, bias_k.repeat(1, bsz, 1)])
+        v = _api.cat([v, bias_v.repeat(1, bsz, 1)])
+        if attn_mask is not None:
+            attn_mask = F.pad(attn_mask, (0, 1))
+        if key_padding_mask is not None:
+            key_padding_mask = F.pad(key_padding_mask, (0, 1))
+    elif bias_k is not None:
+        raise AssertionError("bias_k is set but bias_v is None")
+    elif bias_v is not None:
+        raise AssertionError("bias_v is set but bias_k is None")
+
     # heads: (L, N, E) -> (N·heads, L, head_dim)
     q = q.view(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
-    k = k.view(k.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
-    v = v.view(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
+    k = _heads(k, static_k, bsz, num_heads, head_dim, "static_k")
+    v = _heads(v, static_v, bsz, num_heads, head_dim, "static_v")
+    if add_zero_attn:  # one more key and value, all zeros
+        zeros = factories.zeros(bsz * num_heads, 1, head_dim, dtype=k.dtype)
+        k = _api.cat([k, zeros], dim=1)
+        v = _api.cat([v, factories.zeros(bsz * num_heads, 1, head_dim, dtype=v.dtype)], dim=1)
+        if attn_mask is not None:
+            attn_mask = F.pad(attn_mask, (0, 1))
+        if key_padding_mask is not None:
+            key_padding_mask = F.pad(key_padding_mask, (0, 1))
     src_len = k.size(1)
     if key_padding_mask is not None:
         if key_padding_mask.shape[0] != bsz:
@@ -259,6 +281,16 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     return out, None
 
 
+def _heads(x, static, bsz, num_heads, head_dim, name):
+    if static is None:
+        return x.view(x.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
+    if static.size(0) != bsz * num_heads:
+        raise AssertionError(f"expecting {name}.size(0) of {bsz * num_heads}, but got {static.size(0)}")
+    if static.size(2) != head_dim:
+        raise AssertionError(f"expecting {name}.size(2) of {head_dim}, but got {static.size(2)}")
+    return static
+
+
 class NonDynamicallyQuantizableLinear(Linear):
     """A Linear under another name: PyTorch's MultiheadAttention prints its out_proj so."""
 
@@ -275,8 +307,6 @@ class MultiheadAttention(Module):
         if embed_dim <= 0 or num_heads <= 0:
             raise ValueError(f"embed_dim and num_heads must be greater than 0, got embed_dim={embed_dim} and "
                              f"num_heads={num_heads} instead")
-        if add_bias_kv or add_zero_attn:
-            raise NotImplementedError("add_bias_kv and add_zero_attn are not supported by autograd_lab")
         super().__init__()
         self.embed_dim = embed_dim
         self.kdim = kdim if kdim is not None else embed_dim
@@ -303,7 +333,11 @@ class MultiheadAttention(Module):
         else:
             self.register_parameter("in_proj_bias", None)
         self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, dtype=dtype)
-        self.bias_k = self.bias_v = None
+        if add_bias_kv:
+            self.bias_k = Parameter(factories.empty((1, 1, embed_dim), dtype=dtype))
+            self.bias_v = Parameter(factories.empty((1, 1, embed_dim), dtype=dtype))
+        else:
+            self.bias_k = self.bias_v = None
         self.add_zero_attn = add_zero_attn
         self._reset_parameters()
 
@@ -317,6 +351,10 @@ class MultiheadAttention(Module):
         if self.in_proj_bias is not None:
             init.constant_(self.in_proj_bias, 0.0)
             init.constant_(self.out_proj.bias, 0.0)
+        if self.bias_k is not None:
+            init.xavier_normal_(self.bias_k)
+        if self.bias_v is not None:
+            init.xavier_normal_(self.bias_v)
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
                 average_attn_weights=True, is_causal=False):
