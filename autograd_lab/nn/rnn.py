@@ -46,14 +46,15 @@ def gru_cell(input, hx, w_ih, w_hh, b_ih, b_hh, projected=False):
     return (hx - n) * z + n
 
 
-def lstm_cell(input, hx, cx, w_ih, w_hh, b_ih, b_hh, projected=False):
+def lstm_cell(input, hx, cx, w_ih, w_hh, b_ih, b_hh, projected=False, w_hr=None):
     """i, f, g, o = chunks of h·W_hhᵀ + b_hh + x·W_ihᵀ + b_ih through σ, σ, tanh, σ;
-    c' = f·c + i·g,  h' = o·tanh(c'). Returns (h', c')."""
+    c' = f·c + i·g,  h' = o·tanh(c')  (then h'·W_hrᵀ with a projection). Returns (h', c')."""
     gates = F.linear(hx, w_hh, b_hh) + (input if projected else F.linear(input, w_ih, b_ih))
     i, f, g, o = unsafe_chunk(gates, 4, 1)
     i, f, g, o = _api.sigmoid(i), _api.sigmoid(f), _api.tanh(g), _api.sigmoid(o)
     cy = f * cx + i * g
-    return o * _api.tanh(cy), cy
+    hy = o * _api.tanh(cy)
+    return (hy if w_hr is None else _api.matmul(hy, w_hr.t())), cy
 
 
 class RNNCellBase(Module):
@@ -211,17 +212,18 @@ class RNNBase(Module):
             raise ValueError("proj_size should be a positive integer or zero to disable projections")
         if proj_size >= hidden_size:
             raise ValueError("proj_size has to be smaller than hidden_size")
-        if proj_size:
-            raise NotImplementedError("LSTM(proj_size=...) is not supported by autograd_lab")
         gate_size = _GATES[mode] * hidden_size
         self._all_weights = []
         for layer in range(num_layers):
             for direction in range(num_directions):
-                layer_input_size = input_size if layer == 0 else hidden_size * num_directions
+                real_hidden_size = proj_size if proj_size > 0 else hidden_size
+                layer_input_size = input_size if layer == 0 else real_hidden_size * num_directions
                 suffix = "_reverse" if direction == 1 else ""
-                shapes = [("weight_ih", (gate_size, layer_input_size)), ("weight_hh", (gate_size, hidden_size))]
+                shapes = [("weight_ih", (gate_size, layer_input_size)), ("weight_hh", (gate_size, real_hidden_size))]
                 if bias:
                     shapes += [("bias_ih", (gate_size,)), ("bias_hh", (gate_size,))]
+                if proj_size > 0:
+                    shapes += [("weight_hr", (proj_size, hidden_size))]
                 names = []
                 for base, shape in shapes:
                     name = f"{base}_l{layer}{suffix}"
@@ -263,9 +265,10 @@ class RNNBase(Module):
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, "
                                f"got {input.size(-1)}")
 
-    def _expected_hidden_size(self, input):
+    def _expected_hidden_size(self, input, cell=False):
         mini_batch = input.size(0) if self.batch_first else input.size(1)
-        return (self.num_layers * (2 if self.bidirectional else 1), mini_batch, self.hidden_size)
+        size = self.proj_size if self.proj_size > 0 and not cell else self.hidden_size
+        return (self.num_layers * (2 if self.bidirectional else 1), mini_batch, size)
 
     @staticmethod
     def _check_hidden_size(hx, expected, msg="Expected hidden size {}, got {}"):
@@ -273,8 +276,10 @@ class RNNBase(Module):
             raise RuntimeError(msg.format(expected, list(hx.size())))
 
     def _layer_weights(self, index):
+        """(W_ih, W_hh, b_ih, b_hh, W_hr) of one layer-direction, None for those it has not."""
         w = self.all_weights[index]
-        return (w[0], w[1], w[2], w[3]) if self.bias else (w[0], w[1], None, None)
+        biases = (w[2], w[3]) if self.bias else (None, None)
+        return (w[0], w[1]) + biases + ((w[-1],) if self.proj_size > 0 else (None,))
 
     def _run_composed(self, input, hiddens, step):
         """PyTorch's CPU loop: per layer and direction, the input projection for all steps at once
@@ -286,12 +291,12 @@ class RNNBase(Module):
             outputs = []
             for direction in range(num_directions):
                 index = layer * num_directions + direction
-                w_ih, w_hh, b_ih, b_hh = self._layer_weights(index)
-                projected = _api.unbind(F.linear(layer_input, w_ih, b_ih), 0)
+                weights = self._layer_weights(index)
+                projected = _api.unbind(F.linear(layer_input, weights[0], weights[2]), 0)
                 times = range(len(projected))
                 steps, state = [None] * len(projected), hiddens[index]
                 for t in (reversed(times) if direction else times):
-                    state = step(projected[t], state, w_hh, b_hh)
+                    state = step(projected[t], state, weights)
                     steps[t] = state[0] if isinstance(state, tuple) else state
                 outputs.append(_api.stack(steps, 0))
                 finals.append(state)
@@ -348,8 +353,8 @@ class RNN(RNNBase):
         input, hx, is_batched, batch_dim = self._sequence_args(input, hx, "RNN")
         act = self.nonlinearity
 
-        def step(x, h, w_hh, b_hh):
-            return rnn_cell(x, h, None, w_hh, None, b_hh, act, projected=True)
+        def step(x, h, w):
+            return rnn_cell(x, h, None, w[1], None, w[3], act, projected=True)
 
         output, finals = self._run_composed(self._seq_first(input), _api.unbind(hx, 0), step)
         return _finish(self, output, _api.stack(finals, 0), is_batched, batch_dim)
@@ -367,8 +372,8 @@ class GRU(RNNBase):
     def forward(self, input, hx=None):
         input, hx, is_batched, batch_dim = self._sequence_args(input, hx, "GRU")
 
-        def step(x, h, w_hh, b_hh):
-            return gru_cell(x, h, None, w_hh, None, b_hh, projected=True)
+        def step(x, h, w):
+            return gru_cell(x, h, None, w[1], None, w[3], projected=True)
 
         output, finals = self._run_composed(self._seq_first(input), _api.unbind(hx, 0), step)
         return _finish(self, output, _api.stack(finals, 0), is_batched, batch_dim)
@@ -380,6 +385,9 @@ def _finish(module, output, hidden, is_batched, batch_dim):
     if not is_batched:
         return output.squeeze(batch_dim), hidden.squeeze(1)
     return output, hidden
+
+
+_PROJ_WARNED = []
 
 
 class LSTM(RNNBase):
@@ -400,8 +408,8 @@ class LSTM(RNNBase):
         if not is_batched:
             input = input.unsqueeze(batch_dim)
         if hx is None:
-            zeros = factories.zeros(*self._expected_hidden_size(input), dtype=input.dtype)
-            hx = (zeros, zeros)
+            hx = (factories.zeros(*self._expected_hidden_size(input), dtype=input.dtype),
+                  factories.zeros(*self._expected_hidden_size(input, cell=True), dtype=input.dtype))
         elif is_batched:
             if hx[0].dim() != 3 or hx[1].dim() != 3:
                 raise RuntimeError("For batched 3-D input, hx and cx should also be 3-D but got "
@@ -412,14 +420,20 @@ class LSTM(RNNBase):
                                    f"({hx[0].dim()}-D, {hx[1].dim()}-D) tensors")
             hx = (hx[0].unsqueeze(1), hx[1].unsqueeze(1))
         self._check_input(input)
-        expected = self._expected_hidden_size(input)
-        self._check_hidden_size(hx[0], expected, "Expected hidden[0] size {}, got {}")
-        self._check_hidden_size(hx[1], expected, "Expected hidden[1] size {}, got {}")
-        if input.dtype is _dtype.float32 and input.numel():
+        self._check_hidden_size(hx[0], self._expected_hidden_size(input), "Expected hidden[0] size {}, got {}")
+        self._check_hidden_size(hx[1], self._expected_hidden_size(input, cell=True),
+                                "Expected hidden[1] size {}, got {}")
+        fused = input.dtype is _dtype.float32 and input.numel()
+        if fused and self.proj_size > 0 and not _PROJ_WARNED:
+            _PROJ_WARNED.append(True)  # PyTorch warns once per process
+            warnings.warn("LSTM with projections is not supported with oneDNN. Using default implementation. "
+                          "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/RNN.cpp:1512.)",
+                          UserWarning, stacklevel=3)
+        if fused and self.proj_size == 0:
             output, hy, cy = self._run_fused(input, hx)
         else:
-            def step(x, state, w_hh, b_hh):
-                return lstm_cell(x, state[0], state[1], None, w_hh, None, b_hh, projected=True)
+            def step(x, state, w):
+                return lstm_cell(x, state[0], state[1], None, w[1], None, w[3], projected=True, w_hr=w[4])
 
             hiddens = list(zip(_api.unbind(hx[0], 0), _api.unbind(hx[1], 0)))
             output, finals = self._run_composed(self._seq_first(input), hiddens, step)
@@ -440,7 +454,7 @@ class LSTM(RNNBase):
             outputs = []
             for direction in range(num_directions):
                 index = layer * num_directions + direction
-                out, h, c = MkldnnRnnLayerBackward0.apply(layer_input, *self._layer_weights(index), h0[index],
+                out, h, c = MkldnnRnnLayerBackward0.apply(layer_input, *self._layer_weights(index)[:4], h0[index],
                                                           c0[index], reverse=direction == 1)
                 outputs.append(out)
                 hy.append(h)
