@@ -2,7 +2,7 @@
 
 Hypothesis draws a small program -- leaves with random shapes (0-d and size-0 dims included),
 float32 / float64 / int64 / int32 dtypes and random ``requires_grad``, then 1..8 ops among add, sub,
-mul, div, pow, neg, exp, log, tanh, sigmoid, relu, abs, sum / mean (dims, keepdim), max (with and
+mul, div, pow, the elementwise ops of tests/op_table.py, sum / mean (dims, keepdim), max (with and
 without dim), reshape / view, transpose / t / permute, unsqueeze, expand, getitem, cat, where,
 matmul, softmax / log_softmax, detach, with Python scalars on either side -- and then a backward
 pass (``Tensor.backward`` or ``autograd.grad``, random upstream gradient, ``inputs=``,
@@ -80,6 +80,9 @@ torch.set_num_threads(1)  # tiny tensors: threads only contend
 
 import autograd_lab as A  # noqa: E402
 from _fuzz_graphs import counts  # noqa: E402
+from op_table import UNARY  # noqa: E402
+
+FUZZ_UNARY = [op for op in UNARY if op.elementwise]
 
 N_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2000"))
 SHADOW = "shadow"  # the float64 PyTorch run, used to size tolerances
@@ -462,30 +465,24 @@ class Case:
 
 # ---------------------------------------------------------------- the ops
 def op_unary(c):
+    """An op of the shared table (tests/op_table.py), as a function or a method, on a tamed operand;
+    or one of the spellings the table has no row for (``-x``, ``abs(x)``, ``x.detach()``)."""
     a = c.operand()
     if a is None:
         return None
-    kind = c.pick(("neg", "exp", "log", "tanh", "sigmoid", "relu", "abs", "detach", "neg2", "exp2", "abs2"))
+    kind = c.pick(("table", "neg", "table", "abs", "table", "detach", "table"))
     if kind == "neg":
         return f"-{a}" if c.ref(a).dtype is not torch.bool else None
-    if kind == "neg2":
-        return f"torch.neg({a})"
-    if kind in ("exp", "exp2"):
-        x = c.tame_big(a, 5)
-        return f"torch.exp({x})" if kind == "exp" else f"({x}).exp()"
-    if kind == "log":
-        return f"torch.log({c.positive(a)})"
-    if kind == "tanh":
-        return f"torch.tanh({a})" if c.chance(50) else f"{a}.tanh()"
-    if kind == "sigmoid":
-        return f"torch.sigmoid({a})" if c.chance(50) else f"{a}.sigmoid()"
-    if kind == "relu":
-        return f"torch.relu({a})" if c.chance(50) else f"{a}.relu()"
-    if kind == "abs2":
+    if kind == "abs":
         return f"abs({a})"
     if kind == "detach":
         return f"{a}.detach()"
-    return f"torch.abs({a})"
+    op = c.pick(FUZZ_UNARY)
+    if op.lo > -3:  # a domain bounded below (log, sqrt, reciprocal ...)
+        a = c.positive(a)
+    elif op.tame is not None:
+        a = c.tame_big(a, op.tame)
+    return op.source(a, method=c.chance(50))
 
 
 def op_binary(c):
