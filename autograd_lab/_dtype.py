@@ -5,9 +5,10 @@ import numpy as np
 class dtype:
     """A tensor element type. ``repr`` is PyTorch's (``torch.float32``) so tutorials print the same."""
 
-    __slots__ = ("name", "np", "is_floating_point", "is_complex", "is_signed", "itemsize", "_legacy")
+    __slots__ = ("name", "np", "is_floating_point", "is_complex", "is_signed", "itemsize", "_legacy",
+                 "scalar_name", "c_name")
 
-    def __init__(self, name, np_dtype, legacy):
+    def __init__(self, name, np_dtype, legacy, c_name):
         self.name = name
         self.np = np.dtype(np_dtype)
         self.is_floating_point = self.np.kind == "f"
@@ -15,6 +16,10 @@ class dtype:
         self.is_signed = self.np.kind in "fic"
         self.itemsize = self.np.itemsize
         self._legacy = legacy  # the old tensor-type name PyTorch still uses in error messages
+        # the two other names its messages use: c10's ScalarType ("expected scalar type Float") and the
+        # C++ element type ("got mask with dtype long int")
+        self.scalar_name = legacy[:-len("Tensor")]
+        self.c_name = c_name
 
     def __repr__(self):
         return f"torch.{self.name}"
@@ -23,15 +28,15 @@ class dtype:
         return (_by_name, (self.name,))
 
 
-float32 = dtype("float32", np.float32, "FloatTensor")
-float64 = dtype("float64", np.float64, "DoubleTensor")
-float16 = dtype("float16", np.float16, "HalfTensor")
-int64 = dtype("int64", np.int64, "LongTensor")
-int32 = dtype("int32", np.int32, "IntTensor")
-int16 = dtype("int16", np.int16, "ShortTensor")
-int8 = dtype("int8", np.int8, "CharTensor")
-uint8 = dtype("uint8", np.uint8, "ByteTensor")
-bool_ = dtype("bool", np.bool_, "BoolTensor")
+float32 = dtype("float32", np.float32, "FloatTensor", "float")
+float64 = dtype("float64", np.float64, "DoubleTensor", "double")
+float16 = dtype("float16", np.float16, "HalfTensor", "c10::Half")
+int64 = dtype("int64", np.int64, "LongTensor", "long int")
+int32 = dtype("int32", np.int32, "IntTensor", "int")
+int16 = dtype("int16", np.int16, "ShortTensor", "short int")
+int8 = dtype("int8", np.int8, "CharTensor", "signed char")
+uint8 = dtype("uint8", np.uint8, "ByteTensor", "unsigned char")
+bool_ = dtype("bool", np.bool_, "BoolTensor", "bool")
 
 class memory_format:
     """``torch.memory_format``: how ``clone`` lays its copy out in memory."""

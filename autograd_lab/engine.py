@@ -20,6 +20,7 @@ import threading
 import numpy as np
 
 from . import _dtype, anomaly, grad_mode
+from ._printing import shape_str
 from .node import AccumulateGrad, walk
 from .ops._util import sum_to
 from .tensor import Tensor
@@ -57,10 +58,6 @@ class Step:
         return f"Step({self.index}, {self.node.name()})"
 
 
-def _shape_str(shape):
-    return "[" + ", ".join(str(s) for s in shape) + "]"
-
-
 def _expandable(shape, to):
     if len(shape) > len(to):
         return False
@@ -87,7 +84,7 @@ def validate_outputs(node, grads):
         if data.shape != shape:
             if not _expandable(shape, g.shape):
                 raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - got "
-                                   f"{_shape_str(g.shape)} but expected shape compatible with {_shape_str(shape)}")
+                                   f"{shape_str(g.shape)} but expected shape compatible with {shape_str(shape)}")
             g = sum_to(g, shape)
         if data.dtype is not dt and g._dtype.np != dt:
             g = g.to(_dtype.from_numpy_dtype(dt))
@@ -238,7 +235,7 @@ class GraphTask:
         if g is not None:
             if g.shape != var.shape:
                 raise RuntimeError(f"Function AccumulateGrad returned an invalid gradient at index 0 - got "
-                                   f"{_shape_str(g.shape)} but expected shape compatible with {_shape_str(var.shape)}")
+                                   f"{shape_str(g.shape)} but expected shape compatible with {shape_str(var.shape)}")
             _accumulate_into(var, g, self.undo, self.create_graph)
             step.accumulated.append((var, g))
         if node._post_hooks:

@@ -320,8 +320,7 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
 def _rand_dtype(dtype, fn):
     d = _dtype.to_dtype(dtype, fn) or _dtype.get_default_dtype()
     if not d.is_floating_point:
-        names = {"int64": "Long", "int32": "Int", "bool": "Bool"}
-        raise RuntimeError(f"\"check_uniform_bounds\" not implemented for '{names.get(d.name, d.name)}'")
+        raise RuntimeError(f"\"check_uniform_bounds\" not implemented for '{d.scalar_name}'")
     return d
 
 

@@ -199,7 +199,7 @@ class Tensor:
                     f"size '[{', '.join(map(str, self.shape))}]'. Please ensure that the gradient and the tensor are the same size")
             if value.dtype is not self.dtype:
                 raise RuntimeError(
-                    f"attempting to assign a gradient with dtype '{_ctype(value.dtype)}' to a tensor with grad_dtype "
+                    f"attempting to assign a gradient with dtype '{value.dtype.c_name}' to a tensor with grad_dtype "
                     f"'{self.dtype._legacy[:-len('Tensor')]}'. The gradient must match the tensor's grad_dtype "
                     "(defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute with a specific "
                     "dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor "
@@ -461,10 +461,6 @@ def reset_grad(p, set_to_none=True):
         g.requires_grad_(False)
     with grad_mode.no_grad():
         g.zero_()
-
-
-def _ctype(d):
-    return {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "bool": "bool"}.get(d.name, d.name)
 
 
 def _rebuild(data, requires_grad):

@@ -6,11 +6,10 @@ import warnings
 
 import numpy as np
 
+from .._printing import shape_str
 from ..ops import conv as _C
 from ..ops import padding as _pad
 
-_SCALAR = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
-           "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
 
 
 def _expand(value, n):
@@ -30,15 +29,11 @@ def _check_lengths(k, **params):
                                f"convolution dimensions, but got {name}=[{', '.join(map(str, value))}]")
 
 
-def _shape(t):
-    return "[" + ", ".join(str(s) for s in t.shape) + "]"
-
-
 def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
     name = f"conv{nd}d"
     if input.dim() not in (nd + 1, nd + 2):
         raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got input of "
-                           f"size: {_shape(input)}")
+                           f"size: {shape_str(input.shape)}")
     if isinstance(padding, str):
         if padding not in ("same", "valid"):
             raise RuntimeError(f"Invalid padding string: '{padding}'")
@@ -67,18 +62,18 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
     if x.dtype is not weight.dtype:
         raise RuntimeError(f"expected scalar type {x.dtype._legacy[:-6]} but found {weight.dtype._legacy[:-6]}")
     if bias is not None and bias.dtype is not x.dtype:
-        raise RuntimeError(f"Input type ({_SCALAR.get(x.dtype.name, x.dtype.name)}) and bias type "
-                           f"({_SCALAR.get(bias.dtype.name, bias.dtype.name)}) should be the same")
+        raise RuntimeError(f"Input type ({x.dtype.c_name}) and bias type ({bias.dtype.c_name}) should be the same")
     c_out, c_per_group = weight.shape[0], weight.shape[1]
     if c_out % groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but got "
-                           f"weight of size [{_shape(weight)}] instead")
+                           f"weight of size [{shape_str(weight.shape)}] instead")
     if x.shape[1] != c_per_group * groups:
-        raise RuntimeError(f"Given groups={groups}, weight of size {_shape(weight)}, expected input{_shape(x)} to have "
+        raise RuntimeError(f"Given groups={groups}, weight of size {shape_str(weight.shape)}, expected "
+                           f"input{shape_str(x.shape)} to have "
                            f"{c_per_group * groups} channels, but got {x.shape[1]} channels instead")
     if bias is not None and (bias.dim() != 1 or bias.shape[0] != c_out):
-        raise RuntimeError(f"Given weight of size {_shape(weight)}, expected bias to be 1-dimensional with {c_out} "
-                           f"elements, but got bias of size {_shape(bias)} instead")
+        raise RuntimeError(f"Given weight of size {shape_str(weight.shape)}, expected bias to be 1-dimensional with "
+                           f"{c_out} elements, but got bias of size {shape_str(bias.shape)} instead")
 
     kernel = tuple(weight.shape[2:])
     if pads is None:

@@ -3,15 +3,12 @@ import numbers
 
 import numpy as np
 
+from .._printing import shape_str
 from ..ops import normalization as _N
-
-_TYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
-
 
 def _check_float(input, kernel):
     if not input.dtype.is_floating_point:
-        name = _TYPE_NAMES.get(input.dtype.name, input.dtype.name)
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{input.dtype.scalar_name}\'')
 
 
 def _check_same_dtype(input, *others):
@@ -42,10 +39,6 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                                              training=training, momentum=momentum, eps=eps, norm=norm)
 
 
-def _shape_str(shape):
-    return "[" + ", ".join(str(s) for s in shape) + "]"
-
-
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     """(x - μ)/√(σ² + eps)·w + b with μ, σ² over the last dims (``normalized_shape``) of each sample."""
     if isinstance(normalized_shape, numbers.Integral):  # (nn.LayerNorm accepts an int; F.layer_norm does not)
@@ -58,10 +51,10 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and tuple(t.shape) != shape:
             raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
-                               f"{_shape_str(t.shape)} and normalized_shape = {_shape_str(shape)}")
+                               f"{shape_str(t.shape)} and normalized_shape = {shape_str(shape)}")
     if input.dim() < len(shape) or tuple(input.shape[input.dim() - len(shape):]) != shape:
-        raise RuntimeError(f"Given normalized_shape={_shape_str(shape)}, expected input with shape "
-                           f"[*, {', '.join(map(str, shape))}], but got input of size{_shape_str(input.shape)}")
+        raise RuntimeError(f"Given normalized_shape={shape_str(shape)}, expected input with shape "
+                           f"[*, {', '.join(map(str, shape))}], but got input of size{shape_str(input.shape)}")
     _check_float(input, "LayerNormKernelImpl")
     _check_same_dtype(input, weight, bias)
     norm = _N.layer_norm_layout(tuple(input.shape), len(shape))

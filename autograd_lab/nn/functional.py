@@ -257,7 +257,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if input.shape == target.shape:
         if not target.dtype.is_floating_point:
             raise RuntimeError(f"Expected floating point type for target with class probabilities, got "
-                               f"{_scalar_name(target.dtype)}")
+                               f"{target.dtype.scalar_name}")
         if ignore_index >= 0:
             raise RuntimeError("ignore_index is not supported for floating point target")
         return _cross_entropy_probs(input, target, weight, red, label_smoothing, class_dim)
@@ -266,10 +266,6 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
         return _cross_entropy_smoothed(input, target, weight, red, ignore_index, label_smoothing, class_dim)
     return _nll_loss_nd(_api.log_softmax(input, class_dim), target, weight, red, ignore_index)
-
-
-def _scalar_name(dt):
-    return {"int64": "Long", "int32": "Int", "bool": "Bool", "uint8": "Byte"}.get(dt.name, dt.name)
 
 
 def _weight_view(weight, ndim, class_dim):

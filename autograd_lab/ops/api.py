@@ -180,13 +180,8 @@ sigmoid = public(_float_unary(A.SigmoidBackward0), inplace=True, inplace_functio
 reciprocal = public(_float_unary(M.ReciprocalBackward0), inplace=True, inplace_function=True, out=True)
 
 
-# dtypes as PyTorch's C++ messages name them
-_TYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
-               "float32": "Float", "float64": "Double", "float16": "Half"}
-
-
 def _not_implemented(kernel, a):
-    raise NotImplementedError(f'"{kernel}" not implemented for \'{_TYPE_NAMES.get(a.dtype.name, a.dtype.name)}\'')
+    raise NotImplementedError(f'"{kernel}" not implemented for \'{a.dtype.scalar_name}\'')
 
 
 @public(inplace=True, inplace_function=True, out=True)
@@ -280,7 +275,7 @@ def sum(a, dim=None, keepdim=False, *, dtype=None):
 def _need_float(a, fn):
     if not (a.dtype.is_floating_point or a.dtype.is_complex):
         raise RuntimeError(f"{fn}(): could not infer output dtype. Input dtype must be either a floating point or "
-                           f"complex dtype. Got: {_TYPE_NAMES.get(a.dtype.name, a.dtype.name)}")
+                           f"complex dtype. Got: {a.dtype.scalar_name}")
 
 
 @public(out=True)
@@ -290,7 +285,7 @@ def mean(a, dim=None, keepdim=False, *, dtype=None):
         _need_float(a, "mean")
     elif not (dtype.is_floating_point or dtype.is_complex):
         raise RuntimeError(f"mean(): could not infer output dtype. Optional dtype must be either a floating point "
-                           f"or complex dtype. Got: {_TYPE_NAMES.get(dtype.name, dtype.name)}")
+                           f"or complex dtype. Got: {dtype.scalar_name}")
     # the cast happens inside the node (no ToCopyBackward0 in the graph), as in PyTorch
     if dim is None:
         return R.MeanBackward0.apply(a, dtype=dtype)
@@ -410,7 +405,7 @@ def norm(a, p="fro", dim=None, keepdim=False, dtype=None):
         # torch.norm sends these to linalg.matrix_norm, which only takes a pair of dims
         if not a.dtype.is_floating_point:
             raise RuntimeError("linalg.matrix_norm: Expected a floating point or complex tensor as input. Got "
-                               f"{_TYPE_NAMES.get(a.dtype.name, a.dtype.name)}")
+                               f"{a.dtype.scalar_name}")
         dims = list(range(a.dim())) if dim is None else list(dim)
         if p not in ("fro", "nuc"):
             raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
@@ -419,7 +414,7 @@ def norm(a, p="fro", dim=None, keepdim=False, dtype=None):
         raise NotImplementedError("autograd_lab: the nuclear norm is not implemented")
     if not a.dtype.is_floating_point:
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
-                           f"{_TYPE_NAMES.get(a.dtype.name, a.dtype.name)}")
+                           f"{a.dtype.scalar_name}")
     ord = 2 if p in ("fro", None) else p
     dims = _reduce_dims(a, dim) if dim is not None else None
     if float(ord) == float("inf") and not a.numel():
@@ -824,9 +819,7 @@ def unbind(a, dim=0):
 @public(inplace=True)
 def masked_fill(a, mask, value):
     if mask.dtype is not _dtype.bool_:
-        names = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "uint8": "unsigned char"}
-        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
-                           f"{names.get(mask.dtype.name, mask.dtype.name)}")
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype.c_name}")
     from ._util import check_broadcast
     check_broadcast(a, mask)
     if isinstance(value, Tensor):

@@ -757,9 +757,8 @@ def where(condition, a, b):
     a, b = as_tensor(a, dt), as_tensor(b, dt)
     cond = condition if isinstance(condition, Tensor) else as_tensor(condition, _dtype.bool_)
     if cond.dtype is not _dtype.bool_:
-        names = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "uint8": "Byte"}
         raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor with dtype "
-                           f"{names.get(cond.dtype.name, cond.dtype.name)}")
+                           f"{cond.dtype.scalar_name}")
     broadcast_shape(broadcast_shape(cond.shape, a.shape), b.shape)
     from ._util import relayout
     return relayout(WhereBackward0.apply(a, b, dtype=dt, condition=cond), cond, a, b)

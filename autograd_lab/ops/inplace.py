@@ -24,8 +24,6 @@ VIEW_LEAF_MESSAGE = "a view of a leaf Variable that requires grad is being used 
 MULTI_VIEW_MESSAGE = ("Output {nr} of {op} is a view and is being modified inplace. This view is the output of a "
                       "function that returns multiple views. Such functions do not allow the output views to be "
                       "modified inplace. You should replace the inplace operation by an out-of-place one.")
-_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-          "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
 def _check(self, needs):
@@ -46,8 +44,8 @@ def _check(self, needs):
 def _write(self, values):
     src = values._data
     if not np.can_cast(src.dtype, self._data.dtype, casting="same_kind"):
-        raise RuntimeError(f"result type {_NAMES.get(src.dtype.name, src.dtype.name)} can't be cast to the desired "
-                           f"output type {_NAMES.get(self._data.dtype.name, self._data.dtype.name)}")
+        raise RuntimeError(f"result type {values.dtype.scalar_name} can't be cast to the desired "
+                           f"output type {self.dtype.scalar_name}")
     if src.shape != self._data.shape:
         try:
             np.broadcast_to(src, self._data.shape)

@@ -6,9 +6,7 @@ from ..node import Node
 
 def _same_dtype(a, b):
     if a.dtype is not b.dtype:
-        names = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int"}
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{names.get(a.dtype.name, a.dtype.name)} != {names.get(b.dtype.name, b.dtype.name)}")
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype.c_name} != {b.dtype.c_name}")
 
 
 class MmBackward0(Node):
@@ -46,11 +44,10 @@ class AddmmBackward0(Node):
         if a.shape[1] != b.shape[0]:
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} and "
                                f"{b.shape[0]}x{b.shape[1]})")
-        names = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "float16": "Half"}
         for what, t in (("self", bias), ("mat1", a)):
             if t.dtype is not b.dtype:
                 raise RuntimeError(f"{what} and mat2 must have the same dtype, but got "
-                                   f"{names.get(t.dtype.name, t.dtype.name)} and {names.get(b.dtype.name, b.dtype.name)}")
+                                   f"{t.dtype.scalar_name} and {b.dtype.scalar_name}")
         self.save(mat1=a, mat2=b)
         out = a._data @ b._data
         out += bias._data
@@ -102,8 +99,7 @@ class MvBackward0(Node):
                                f"vec ({v.shape[0]})")
         if a.dtype is not v.dtype:
             # mv is addmv into a result of the vector's type
-            names = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int"}
-            va, vv = names.get(a.dtype.name, a.dtype.name), names.get(v.dtype.name, v.dtype.name)
+            va, vv = a.dtype.scalar_name, v.dtype.scalar_name
             raise RuntimeError(f"addmv input tensors must have the same dtype, but got {vv}, {va}, and {vv}")
         self.save(self=a, vec=v)
         return a._data @ v._data
@@ -126,9 +122,8 @@ class DotBackward0(Node):
         if a._data.ndim != 1 or b._data.ndim != 1:
             raise RuntimeError(f"1D tensors expected, but got {a._data.ndim}D and {b._data.ndim}D tensors")
         if a.dtype is not b.dtype:
-            names = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "float16": "Half"}
             raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
-                               f"{names.get(a.dtype.name, a.dtype.name)} and {names.get(b.dtype.name, b.dtype.name)}")
+                               f"{a.dtype.scalar_name} and {b.dtype.scalar_name}")
         if a.shape[0] != b.shape[0]:
             raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to "
                                f"have the same number of elements, but got {a.shape[0]} and {b.shape[0]} elements "
@@ -161,14 +156,10 @@ class BmmBackward0(Node):
         if not a._data.size or not b._data.size:
             # PyTorch returns early on empty operands: no dtype check, zeros of batch2's dtype
             if self._needs_input_grad and not b.dtype.is_floating_point:
-                names = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-                         "bool": "Bool"}
-                raise RuntimeError(f"Autograd not support dtype: {names.get(b.dtype.name, b.dtype.name)}")
+                raise RuntimeError(f"Autograd not support dtype: {b.dtype.scalar_name}")
             return np.zeros((a.shape[0], a.shape[1], b.shape[2]), b._data.dtype)
         if a.dtype is not b.dtype:
-            names = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "float16": "Half"}
-            raise RuntimeError(f"expected scalar type {names.get(a.dtype.name, a.dtype.name)} but found "
-                               f"{names.get(b.dtype.name, b.dtype.name)}")
+            raise RuntimeError(f"expected scalar type {a.dtype.scalar_name} but found {b.dtype.scalar_name}")
         return np.matmul(a._data, b._data)
 
     def backward(self, g):

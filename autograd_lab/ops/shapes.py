@@ -3,6 +3,7 @@ import weakref
 
 import numpy as np
 
+from .._printing import shape_str
 from ..node import Node
 from ._util import sum_to
 
@@ -41,10 +42,6 @@ class _View(_ViewApply, Node):
     is_view = True
 
 
-def _shape_list(shape):
-    return "[" + ", ".join(str(s) for s in shape) + "]"
-
-
 def infer_shape(shape, numel):
     shape = list(shape)
     if shape.count(-1) > 1:
@@ -52,13 +49,13 @@ def infer_shape(shape, numel):
     known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
     if -1 in shape:
         if known == 0 and numel == 0:
-            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {_shape_list(shape)} because the "
+            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {shape_str(shape)} because the "
                                "unspecified dimension size -1 can be any value and is ambiguous")
         if known == 0 or numel % known:
-            raise RuntimeError(f"shape '{_shape_list(shape)}' is invalid for input of size {numel}")
+            raise RuntimeError(f"shape '{shape_str(shape)}' is invalid for input of size {numel}")
         shape[shape.index(-1)] = numel // known
     elif known != numel:
-        raise RuntimeError(f"shape '{_shape_list(shape)}' is invalid for input of size {numel}")
+        raise RuntimeError(f"shape '{shape_str(shape)}' is invalid for input of size {numel}")
     return tuple(shape)
 
 

@@ -19,6 +19,8 @@ import textwrap
 
 import graphviz
 
+from .._printing import shape_str
+
 DOT_MISSING = ("Graphviz's `dot` program is not installed: `apt-get install graphviz` (or `conda install "
                "graphviz`) to get pictures; the widgets (autograd_lab.widgets) draw graphs without it")
 
@@ -71,10 +73,6 @@ def _small(s, color=None):
     return f"{font}{_text(s)}</FONT>"
 
 
-def _shape(shape):
-    return "[" + ", ".join(str(s) for s in shape) + "]"
-
-
 def _cut(s, limit):
     return s if len(s) <= limit else s[:limit - 1] + "…"
 
@@ -107,7 +105,7 @@ def _label(n, show_values, show_grads, show_attrs, max_attr_chars=50, show_nonfi
         title = f"{n['label']} ({n['name']})"
     lines = [f"<B>{_text(STATE_MARK.get(state, '') + title)}</B>"]
     if n["shape"] is not None:
-        lines.append(_small(_shape(n["shape"]) + ("" if n["dtype"] in (None, "float32") else " " + n["dtype"])))
+        lines.append(_small(shape_str(n["shape"]) + ("" if n["dtype"] in (None, "float32") else " " + n["dtype"])))
     if kind == "saved":
         if n["freed"]:
             lines.append(_small("freed", ERROR_RED if state == "error" else None))

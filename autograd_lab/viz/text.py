@@ -17,6 +17,7 @@ mode), and a node holding NaN or inf says so::
 
     MulBackward0  (In [3], line 2: y = x * w)  [has NaN]
 """
+from .._printing import shape_str
 
 STATE_NOTE = {"current": "[current]", "done": "[done]", "freed": "[freed]", "error": "[error]"}
 NONFINITE_NOTE = {"nan": "[has NaN]", "inf": "[has inf]"}
@@ -31,7 +32,7 @@ def site_text(site, limit=SITE_CHARS):
 
 
 def _shape(shape):
-    return "[?]" if shape is None else "[" + ", ".join(str(s) for s in shape) + "]"
+    return "[?]" if shape is None else shape_str(shape)
 
 
 def _saved_note(s, nonfinite=None):
