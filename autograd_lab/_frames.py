@@ -1,5 +1,6 @@
 """Where the user's code is on the call stack. Warnings point at the user's line, creation sites
-and anomaly tracebacks show the user's frames: all of them skip autograd_lab's own frames here."""
+and anomaly tracebacks show the user's frames, widgets take the user's variable names: all of them
+skip autograd_lab's own frames here."""
 import os
 import sys
 import traceback
@@ -13,13 +14,33 @@ def is_ours(filename):
     return os.path.abspath(filename).startswith(PACKAGE_DIR)
 
 
+def _first_outside(frame):
+    """The first frame from ``frame`` outwards that is not autograd_lab's, and how many steps out."""
+    steps = 0
+    while frame is not None and is_ours(frame.f_code.co_filename):
+        frame, steps = frame.f_back, steps + 1
+    return frame, steps
+
+
 def user_stacklevel():
     """The ``stacklevel`` that makes our caller's ``warnings.warn`` point at the first frame outside
     autograd_lab."""
-    frame, level = sys._getframe(1), 1
-    while frame is not None and is_ours(frame.f_code.co_filename):
-        frame, level = frame.f_back, level + 1
-    return level
+    return _first_outside(sys._getframe(1))[1] + 1
+
+
+def user_scope(wanted):
+    """``({id(value): name}, [value, ...])`` for the values ``wanted(value)`` accepts that are bound
+    to plain names in the first frame outside autograd_lab: locals first, then globals; names
+    starting with "_" (IPython's output cache) left out. How widgets label ``x`` and ``w``."""
+    frame = _first_outside(sys._getframe(1))[0]
+    names, values = {}, []
+    if frame is not None:
+        for scope in (frame.f_locals, frame.f_globals):
+            for name, value in list(scope.items()):
+                if not name.startswith("_") and id(value) not in names and wanted(value):
+                    names[id(value)] = name
+                    values.append(value)
+    return names, values
 
 
 def user_frames():

@@ -22,7 +22,7 @@ import os
 import sys
 
 from . import anomaly, engine, viz
-from .node import Node
+from .node import Node, walk
 from .tensor import Tensor
 from .viz import view
 
@@ -44,15 +44,9 @@ def _pre(text):
 def _small_graph(node, limit):
     """Whether at most ``limit`` nodes lie behind ``node``: counted before paying for a snapshot,
     since a display must stay instant even for a graph of 10,000 nodes."""
-    seen = {id(node)}
-    stack = [node]
-    while stack:
-        for nxt, _ in stack.pop().next_functions:
-            if nxt is not None and id(nxt) not in seen:
-                if len(seen) >= limit:
-                    return False
-                seen.add(id(nxt))
-                stack.append(nxt)
+    for count, _ in enumerate(walk([node]), 1):
+        if count > limit:
+            return False
     return True
 
 

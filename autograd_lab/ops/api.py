@@ -110,14 +110,14 @@ def _with_scalar(cls, a, b, **attrs):
 @public
 def floor_divide(a, b):
     """``a // b``: PyTorch has no derivative for it (its node raises when backward reaches it)."""
-    return _with_scalar(M.NotImplemented, a, b, op="floor_divide")
+    return _with_scalar(M.NoDerivative, a, b, op="floor_divide")
 
 
 @public
 def remainder(a, b):
     """``a % b`` with the divisor's sign (Python's modulo)."""
     if not isinstance(a, Tensor):  # number % tensor: no derivative in PyTorch either
-        return _with_scalar(M.NotImplemented, a, b, op="remainder")
+        return _with_scalar(M.NoDerivative, a, b, op="remainder")
     if not isinstance(b, Tensor):
         return _with_scalar(M.RemainderBackward0, a, b)
     return binary(M.RemainderBackward1, a, b)

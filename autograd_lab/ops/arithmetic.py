@@ -241,8 +241,10 @@ def _floor_divide(x, y, dtype):
     return np.floor_divide(x, y)
 
 
-class NotImplemented(Node):
-    """An op PyTorch has no derivative for (floor_divide, number % tensor): backward raises."""
+class NoDerivative(Node):
+    """An op PyTorch has no derivative for (floor_divide, number % tensor): backward raises.
+    Its type is named ``NotImplemented`` as PyTorch's (set below: a class statement of that name
+    would hide Python's own ``NotImplemented`` in this module)."""
     op = "?"
 
     def name(self):
@@ -264,6 +266,9 @@ class NotImplemented(Node):
 
     def backward(self, *grads):
         raise RuntimeError(f"derivative for aten::{self.op} is not implemented")
+
+
+NoDerivative.__name__ = NoDerivative.__qualname__ = "NotImplemented"
 
 
 def _remainder(x, y, dtype):

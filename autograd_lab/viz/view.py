@@ -16,7 +16,7 @@ import sys
 
 import numpy as np
 
-from ..node import Node
+from ..node import Node, walk
 from ..tensor import Tensor
 
 FREED_START = "Trying to backward through the graph a second time"
@@ -105,15 +105,12 @@ def engine_order(roots):
     """The nodes behind ``roots`` in the order PyTorch's engine runs them: a node is ready once every
     consumer has run; among the ready ones, an AccumulateGrad first, then the newest node."""
     import heapq
-    consumers = {}
-    seen, stack = {id(r): r for r in roots}, list(roots)
-    while stack:
-        for nxt, _ in stack.pop().next_functions:
+    consumers, seen = {}, {}
+    for node in walk(roots):
+        seen[id(node)] = node
+        for nxt, _ in node.next_functions:
             if nxt is not None:
                 consumers[id(nxt)] = consumers.get(id(nxt), 0) + 1
-                if id(nxt) not in seen:
-                    seen[id(nxt)] = nxt
-                    stack.append(nxt)
 
     def key(node):
         return (0 if is_accumulate(node) else 1, -sequence_nr(node), id(node))

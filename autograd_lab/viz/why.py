@@ -27,16 +27,16 @@ two that need autograd_lab's own records: a ``.detach()`` / ``.data`` cut is rep
 (PyTorch does not show which tensors share a version counter), and no_grad sites are not known.
 """
 import gc
-import sys
 from dataclasses import dataclass
 
 from .. import anomaly
+from .._frames import user_scope
+from ..node import walk
 from ..tensor import Tensor
 from . import view
 
 REASONS = ("has_grad", "non_leaf", "detached", "no_grad", "does_not_require_grad", "not_reached", "not_run",
            "unknown")
-_PACKAGE = __name__.split(".")[0]  # "autograd_lab"
 
 
 @dataclass(frozen=True)
@@ -59,20 +59,6 @@ class GradExplanation:
 
 
 # ---- helpers ----
-def _caller_names():
-    """{id(tensor): variable name} from the first frame outside autograd_lab (locals, then globals)."""
-    frame = sys._getframe(1)
-    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == _PACKAGE:
-        frame = frame.f_back
-    names = {}
-    if frame is not None:
-        for scope in (frame.f_locals, frame.f_globals):
-            for key, value in list(scope.items()):
-                if view.is_tensor(value) and not key.startswith("_"):
-                    names.setdefault(id(value), key)
-    return names
-
-
 def _no_grad_site(t):
     """Where ``t`` was computed under no_grad, if the core recorded it (``anomaly.no_grad_site_of``,
     under trace() or anomaly mode); None when it did not or cannot say."""
@@ -91,14 +77,7 @@ def _node_of(t):
 
 def _walk(start):
     """Every node reachable from ``start`` along next_functions (iterative)."""
-    seen = {id(start): start} if start is not None else {}
-    stack = [start] if start is not None else []
-    while stack:
-        for nxt, _ in stack.pop().next_functions:
-            if nxt is not None and id(nxt) not in seen:
-                seen[id(nxt)] = nxt
-                stack.append(nxt)
-    return seen
+    return {id(n): n for n in walk([start])}
 
 
 def _reaches(t, target):
@@ -344,7 +323,7 @@ def why_no_grad(tensor, *outputs, names=None):
     caller (``w1``, ``loss`` ...).
     """
     if names is None:
-        names = _caller_names()
+        names = user_scope(view.is_tensor)[0]
     return explain(tensor, outputs, names)
 
 

@@ -16,6 +16,7 @@ accumulated so far, and autograd_lab promises that a failed backward changes not
 import threading
 
 from ..engine import Step
+from ..node import walk
 from ..viz import view
 
 WAIT_SECONDS = 60  # a node that takes longer than this is treated as hung
@@ -23,18 +24,6 @@ WAIT_SECONDS = 60  # a node that takes longer than this is treated as hung
 
 class _Abort(Exception):
     """Raised from a paused pre-hook to unwind PyTorch's backward (reset / close)."""
-
-
-def graph_nodes(root):
-    """Every node reachable from ``root`` through ``next_functions``."""
-    seen, stack, order = {id(root)}, [root], [root]
-    while stack:
-        for nxt, _ in stack.pop().next_functions:
-            if nxt is not None and id(nxt) not in seen:
-                seen.add(id(nxt))
-                stack.append(nxt)
-                order.append(nxt)
-    return order
 
 
 class TorchSteps:
@@ -52,7 +41,7 @@ class TorchSteps:
         self.retain_graph, self.create_graph = retain_graph, create_graph
         if loss.grad_fn is None:
             raise RuntimeError("the stepper needs a tensor with a grad_fn (a leaf has no backward to step)")
-        self.nodes = graph_nodes(loss.grad_fn)
+        self.nodes = list(walk([loss.grad_fn]))
         self.leaves = [n.variable for n in self.nodes if view.is_accumulate(n)]
         self._cond = threading.Condition()
         self._events = []        # ("pre", node, grads) / ("done",) / ("error", exc), worker -> stepper

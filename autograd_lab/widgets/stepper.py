@@ -11,6 +11,7 @@ Handed a real ``torch`` loss, it steps PyTorch's own engine instead: ``TorchStep
 import traitlets
 
 from ..autograd import backward_steps
+from ..node import walk
 from ..viz import nonfinite_of, view
 from . import _format as fmt
 from .graph_view import GraphView, _worse
@@ -69,13 +70,7 @@ class BackwardStepper(GraphView):
         start = self.loss.grad_fn
         if start is None:
             return 1 if self.loss.requires_grad else 0  # a leaf: its AccumulateGrad alone
-        seen, stack = {start}, [start]
-        while stack:
-            for nxt, _ in stack.pop().next_functions:
-                if nxt is not None and nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
-        return len(seen)
+        return sum(1 for _ in walk([start]))
 
     def _grab_grads(self):
         """Every .grad this backward may touch, as it is now (reset puts them back)."""
