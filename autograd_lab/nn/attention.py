@@ -14,7 +14,7 @@ from .. import _dtype, factories
 from ..ops import api as _api
 from ..ops.arithmetic import mul_scalar
 from ..ops.attention import BaddbmmBackward0, SafeSoftmaxBackward0, ScaledDotProductFlashAttentionForCpuBackward0
-from ..tensor import Tensor, _ctype
+from ..tensor import Tensor
 from . import functional as F
 from . import init
 from .layers import Linear
@@ -42,11 +42,11 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     q and kᵀ each times √scale, matmul, + mask, _safe_softmax, dropout, matmul."""
     if not query.dtype is key.dtype is value.dtype:
         raise RuntimeError("Expected query, key, and value to have the same dtype, but got query.dtype: "
-                           f"{_ctype(query.dtype)} key.dtype: {_ctype(key.dtype)} and value.dtype: "
-                           f"{_ctype(value.dtype)} instead.")
+                           f"{query.dtype.c_name} key.dtype: {key.dtype.c_name} and value.dtype: "
+                           f"{value.dtype.c_name} instead.")
     if attn_mask is not None and attn_mask.dtype is not _dtype.bool_ and attn_mask.dtype is not query.dtype:
         raise RuntimeError("Expected attn_mask dtype to be bool or float or to match query dtype, but got "
-                           f"attn_mask.dtype: {_ctype(attn_mask.dtype)} and  query.dtype: {_ctype(query.dtype)} "
+                           f"attn_mask.dtype: {attn_mask.dtype.c_name} and  query.dtype: {query.dtype.c_name} "
                            "instead.")
     if enable_gqa:
         raise NotImplementedError("scaled_dot_product_attention(enable_gqa=True) is not supported by autograd_lab")
