@@ -2,13 +2,13 @@
 
 A convolution looks at every receptive field of the input: a window of ``k`` taps spaced
 ``dilation`` apart, moved ``stride`` at a time over the zero-padded input. ``_windows`` returns all
-of them at once as a strided view (im2col without the copy), shaped ``(N, C, *out, *kernel)``;
-the convolution is then one ``einsum`` of those windows with the weight.
+of them at once as a strided view, shaped ``(N, C, *out, *kernel)``; laid out as one row per window
+(im2col) the convolution is one matrix product of those rows with the filters.
 
 With groups ``G`` the channels split into ``G`` independent convolutions: input channel block ``g``
 (``C/G`` channels) meets only the filters of output block ``g`` (``C_out/G`` filters).
-In the einsum strings: n batch, g group, c input channel within the group, f filter within the
-group, o output position (flattened), k kernel tap (flattened).
+Below: n batch, g group, c input channel within the group, f filter within the group, o output
+position (flattened), k kernel tap (flattened).
 
     y[n, g·F+f, o] = Σ_c Σ_k  x_window[n, g·C+c, o, k] · w[g·F+f, c, k]  + b[g·F+f]
 
@@ -58,18 +58,20 @@ def _unpad(x, padding):
     return x[(slice(None),) * 2 + tuple(slice(lo, x.shape[2 + i] - hi) for i, (lo, hi) in enumerate(padding))]
 
 
-def _grouped_windows(x, kernel, geom):
-    """x's windows as (N, G, C/G, O, K): positions and taps flattened, channels split by group."""
+def _columns(x, kernel, geom):
+    """im2col: the windows of x as one matrix per group, (N, G, O, C/G·K), and the output's spatial shape."""
     stride, padding, dilation, groups = geom
-    win = _windows(pad_zeros(x, padding), kernel, stride, dilation)
+    win = _windows(pad_zeros(x, padding), kernel, stride, dilation)  # (N, C, *out, *kernel)
     n, c = win.shape[:2]
     out = win.shape[2:2 + len(kernel)]
-    return win.reshape(n, groups, c // groups, int(np.prod(out)), int(np.prod(kernel))), out
+    o, k = int(np.prod(out)), int(np.prod(kernel))
+    win = win.reshape(n, groups, c // groups, o, k)
+    return win.transpose(0, 1, 3, 2, 4).reshape(n, groups, o, c // groups * k), out
 
 
-def _grouped_weight(w, groups):
-    """w (C_out, C/G, *kernel) as (G, C_out/G, C/G, K)."""
-    return w.reshape(groups, w.shape[0] // groups, w.shape[1], int(np.prod(w.shape[2:])))
+def _weight_matrix(w, groups):
+    """w (C_out, C/G, *kernel) as (G, C_out/G, C/G·K)."""
+    return w.reshape(groups, w.shape[0] // groups, int(np.prod(w.shape[1:])))
 
 
 def _grouped_output(gy, groups):
@@ -78,33 +80,31 @@ def _grouped_output(gy, groups):
 
 
 def conv_forward(x, w, geom):
-    """y (N, C_out, *out) = the convolution of x (N, C, *in) with w (C_out, C/G, *kernel)."""
-    groups = geom[3]
-    kernel = w.shape[2:]
-    win, out = _grouped_windows(x, kernel, geom)
-    wg = _grouped_weight(w, groups)
-    y = np.einsum("ngcok,gfck->ngfo", win, wg, optimize=True)
-    return np.ascontiguousarray(y.reshape((x.shape[0], w.shape[0]) + out))  # PyTorch's layout: view() works
+    """y (N, C_out, *out) = the convolution of x (N, C, *in) with w (C_out, C/G, *kernel):
+    per group, (windows as rows) @ (filters as columns), then positions and filters swapped back."""
+    cols, out = _columns(x, w.shape[2:], geom)
+    y = cols @ _weight_matrix(w, geom[3]).transpose(0, 2, 1)  # (N, G, O, F)
+    return np.ascontiguousarray(y.transpose(0, 1, 3, 2)).reshape((x.shape[0], w.shape[0]) + out)
 
 
 def conv_grad_input(gy, w, x_shape, geom):
     """∂x: every window's share Σ_f gy·w, added back into the (padded) input, padding cut off."""
     stride, padding, dilation, groups = geom
     n, kernel = gy.shape[0], w.shape[2:]
-    gyg = _grouped_output(gy, groups)
-    wg = _grouped_weight(w, groups)
-    cols = np.einsum("ngfo,gfck->ngcok", gyg, wg, optimize=True)
+    cols = _grouped_output(gy, groups).transpose(0, 1, 3, 2) @ _weight_matrix(w, groups)  # (N, G, O, C/G·K)
+    cols = cols.reshape(n, groups, cols.shape[2], w.shape[1], int(np.prod(kernel))).transpose(0, 1, 3, 2, 4)
     cols = cols.reshape((n, x_shape[1]) + gy.shape[2:] + kernel)
     padded = tuple(x_shape[:2]) + tuple(s + lo + hi for s, (lo, hi) in zip(x_shape[2:], padding))
     return np.ascontiguousarray(_unpad(_col2im(cols, padded, stride, dilation), padding))
 
 
 def conv_grad_weight(x, gy, w_shape, geom):
-    """∂w = Σ over batch and output positions of (x's window) · gy."""
+    """∂w = Σ over batch and output positions of (x's window) · gy: per group, gy @ windows."""
     groups = geom[3]
-    win, _ = _grouped_windows(x, w_shape[2:], geom)
-    gyg = _grouped_output(gy, groups)
-    gw = np.einsum("ngcok,ngfo->gfck", win, gyg, optimize=True)
+    cols, _ = _columns(x, w_shape[2:], geom)  # (N, G, O, C/G·K)
+    n, o = cols.shape[0], cols.shape[2]
+    gyg = _grouped_output(gy, groups).transpose(1, 2, 0, 3).reshape(groups, w_shape[0] // groups, n * o)
+    gw = gyg @ cols.transpose(1, 0, 2, 3).reshape(groups, n * o, cols.shape[3])
     return np.ascontiguousarray(gw.reshape(w_shape))
 
 
