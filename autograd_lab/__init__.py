@@ -83,7 +83,7 @@ def set_rng_state(state):
 def __getattr__(name):
     # nn, optim and friends load on first use: ``import autograd_lab`` stays light
     import importlib
-    if name in ("nn", "optim", "random", "utils", "testing", "cuda", "backends", "accelerator", "func"):
+    if name in ("nn", "optim", "random", "utils", "testing", "cuda", "backends", "accelerator", "func", "profiler"):
         return importlib.import_module("." + name, __name__)
     if name == "vmap":
         from .func import vmap

@@ -111,7 +111,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 # as in PyTorch, the function names shadow the submodules of the same name
-from . import functional, graph  # noqa: E402,F401
+from . import functional, graph, profiler  # noqa: E402,F401
 from .function import Function  # noqa: E402,F401
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402,F401
 from . import forward_ad  # noqa: E402,F401
