@@ -54,6 +54,14 @@ CONV = [
     ("conv1d_all", lambda L, x, w, b: F(L).conv1d(x, w, b, stride=2, padding=2, dilation=2, groups=2),
      [X(2, 4, 11), X(2, 2, 3), X(2)], True),
     ("conv1d_unbatched", lambda L, x, w: F(L).conv1d(x, w, padding="same"), [X(3, 6), X(2, 3, 3)], False),
+    ("conv_transpose2d", lambda L, x, w, b: F(L).conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
+     [X(2, 4, 3, 3), X(4, 3, 3, 3), X(3)], True),
+    ("conv_transpose2d_groups_dilation", lambda L, x, w: F(L).conv_transpose2d(x, w, stride=(2, 1), groups=2,
+                                                                              dilation=(1, 2)),
+     [X(1, 4, 3, 4), X(4, 2, 3, 2)], True),
+    ("conv_transpose2d_unbatched", lambda L, x, w: F(L).conv_transpose2d(x, w), [X(2, 3, 3), X(2, 1, 2, 2)], False),
+    ("conv_transpose1d", lambda L, x, w, b: F(L).conv_transpose1d(x, w, b, stride=3, padding=1, output_padding=2),
+     [X(2, 3, 4), X(3, 2, 3), X(2)], True),
     ("conv_relu_chain", lambda L, x, w1, w2: F(L).conv2d(F(L).relu(F(L).conv2d(x, w1, padding=1)), w2),
      [X(1, 1, 6, 6), X(2, 1, 3, 3), X(3, 2, 2, 2)], True),
 ]
@@ -178,6 +186,9 @@ MODULES = [
     lambda nn: nn.Conv2d(16, 33, (3, 5), stride=(2, 1), padding=(4, 2), dilation=(3, 1)),
     lambda nn: nn.Conv1d(3, 4, 3),
     lambda nn: nn.Conv1d(16, 33, 3, stride=2, padding=2),
+    lambda nn: nn.ConvTranspose2d(16, 8, 4, 2, 1, bias=False),
+    lambda nn: nn.ConvTranspose2d(3, 6, 3, stride=2, padding=1, output_padding=1),
+    lambda nn: nn.ConvTranspose1d(4, 2, 3, groups=2, dilation=2),
     lambda nn: nn.MaxPool2d(2),
     lambda nn: nn.MaxPool2d((3, 2), stride=(2, 1), padding=1, return_indices=True, ceil_mode=True),
     lambda nn: nn.MaxPool1d(3, stride=2),
@@ -210,6 +221,17 @@ def test_module_repr_state_and_init(make):
     assert list(sd_a) == list(sd_t)
     for key in sd_t:
         assert_values(sd_a[key], sd_t[key], rtol=0, atol=0, what=key)
+
+
+def test_conv_transpose_output_size():
+    got = {}
+    for L in (A, torch):
+        L.manual_seed(0)
+        m = L.nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)
+        x = L.ones(1, 2, 4, 4)
+        got[L] = [m(x, output_size=size) for size in (None, [8, 8], [1, 3, 7, 8])]
+    for mine, ref in zip(got[A], got[torch]):
+        assert_values(mine, ref, rtol=1e-5, atol=1e-6)
 
 
 def test_conv_init_bit_for_bit_with_following_draws():
@@ -303,6 +325,23 @@ ERRORS = [
     ("Conv2d_groups_out", lambda L: L.nn.Conv2d(4, 6, 3, groups=4), []),
     ("Conv2d_groups_zero", lambda L: L.nn.Conv2d(4, 6, 3, groups=0), []),
     ("Conv2d_same_strided", lambda L: L.nn.Conv2d(4, 6, 3, padding="same", stride=2), []),
+    ("conv_transpose_channels", lambda L, x, w: F(L).conv_transpose2d(x, w), [T(1, 3, 5, 5), T(4, 3, 3, 3)]),
+    ("conv_transpose_output_padding", lambda L, x, w: F(L).conv_transpose2d(x, w, output_padding=1),
+     [T(1, 4, 5, 5), T(4, 3, 3, 3)]),
+    ("conv_transpose1d_output_padding", lambda L, x, w: F(L).conv_transpose1d(x, w, output_padding=1),
+     [T(1, 4, 5), T(4, 3, 3)]),
+    ("conv_transpose_dims", lambda L, x, w: F(L).conv_transpose2d(x, w), [T(4, 5), T(4, 3, 3, 3)]),
+    ("conv_transpose_bias", lambda L, x, w, b: F(L).conv_transpose2d(x, w, b), [T(1, 4, 5, 5), T(4, 3, 3, 3), T(4)]),
+    ("conv_transpose_too_small", lambda L, x, w: F(L).conv_transpose2d(x, w, padding=3), [T(1, 4, 2, 2),
+                                                                                        T(4, 3, 3, 3)]),
+    ("conv_transpose_groups", lambda L, x, w: F(L).conv_transpose2d(x, w, groups=3), [T(1, 4, 5, 5), T(4, 3, 3, 3)]),
+    ("conv_transpose_padding_string", lambda L, x, w: F(L).conv_transpose2d(x, w, padding="same"),
+     [T(1, 4, 5, 5), T(4, 3, 3, 3)]),
+    ("ConvTranspose2d_padding_mode", lambda L: L.nn.ConvTranspose2d(4, 4, 3, padding_mode="reflect"), []),
+    ("ConvTranspose2d_output_size", lambda L, x: L.nn.ConvTranspose2d(4, 4, 3, stride=2)(x, output_size=[14, 14]),
+     [T(1, 4, 5, 5)]),
+    ("ConvTranspose2d_output_size_len", lambda L, x: L.nn.ConvTranspose2d(4, 4, 3, stride=2)(x, output_size=[4, 12, 12]),
+     [T(1, 4, 5, 5)]),
     ("Conv2d_wrong_channels", lambda L, x: L.nn.Conv2d(1, 6, 5)(x), [T(1, 3, 32, 32)]),
     ("max_pool2d_too_small", lambda L, x: F(L).max_pool2d(x, 2), [T(1, 1, 1, 1)]),
     ("max_pool2d_kernel_too_big", lambda L, x: F(L).max_pool2d(x, 6), [T(1, 1, 5, 5)]),
@@ -442,6 +481,11 @@ GRADCHECK = [
     ("conv2d_groups", lambda x, w: A.nn.functional.conv2d(x, w, groups=2), lambda: (_d(1, 4, 4, 4), _d(2, 2, 2, 2))),
     ("conv1d", lambda x, w, b: A.nn.functional.conv1d(x, w, b, stride=2, padding=1), lambda: (_d(2, 2, 7), _d(3, 2, 3),
                                                                                              _d(3))),
+    ("conv_transpose2d", lambda x, w, b: A.nn.functional.conv_transpose2d(x, w, b, stride=2, padding=1,
+                                                                           output_padding=(1, 0), dilation=(1, 2)),
+     lambda: (_d(1, 2, 3, 3), _d(2, 3, 2, 2), _d(3))),
+    ("conv_transpose1d_groups", lambda x, w: A.nn.functional.conv_transpose1d(x, w, stride=2, groups=2),
+     lambda: (_d(2, 4, 3), _d(4, 1, 3))),
     ("max_pool2d", lambda x: A.nn.functional.max_pool2d(x, 3, 2, 1), lambda: (_d(1, 2, 5, 5),)),
     ("max_pool1d", lambda x: A.nn.functional.max_pool1d(x, 2, 1, dilation=2), lambda: (_d(2, 2, 7),)),
     ("avg_pool2d", lambda x: A.nn.functional.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),

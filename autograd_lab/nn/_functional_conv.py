@@ -29,11 +29,13 @@ def _check_lengths(k, **params):
                                f"convolution dimensions, but got {name}=[{', '.join(map(str, value))}]")
 
 
-def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
-    name = f"conv{nd}d"
+def _conv(input, weight, bias, stride, padding, dilation, groups, nd, transposed=False, output_padding=0):
+    name = f"conv_transpose{nd}d" if transposed else f"conv{nd}d"
     if input.dim() not in (nd + 1, nd + 2):
         raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got input of "
                            f"size: {shape_str(input.shape)}")
+    if isinstance(padding, str) and transposed:
+        raise TypeError(f"{name}(): argument 'padding' must be tuple of ints, not str")
     if isinstance(padding, str):
         if padding not in ("same", "valid"):
             raise RuntimeError(f"Invalid padding string: '{padding}'")
@@ -56,6 +58,14 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
         raise RuntimeError("non-positive dilation is not supported")
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
+    output_padding = _expand(output_padding, nd)
+    if transposed and any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
+        lead = () if nd == 2 else ((0,), (1,), (1,))  # PyTorch runs 1-d as 2-d with a height of 1
+        values = (output_padding, stride, dilation) if nd == 2 else tuple(h + v for h, v in
+                                                                          zip(lead, (output_padding, stride, dilation)))
+        raise RuntimeError("output padding must be smaller than either stride or dilation, but got " + " ".join(
+            f"{what}_{dim}: {v}" for what, vs in zip(("output_padding", "stride", "dilation"), values)
+            for dim, v in zip(("height", "width"), vs)))
 
     batched = input.dim() == nd + 2
     x = input if batched else input.unsqueeze(0)
@@ -64,16 +74,28 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
     if bias is not None and bias.dtype is not x.dtype:
         raise RuntimeError(f"Input type ({x.dtype.c_name}) and bias type ({bias.dtype.c_name}) should be the same")
     c_out, c_per_group = weight.shape[0], weight.shape[1]
-    if c_out % groups:
+    given = "Given transposed=1, weight" if transposed else "Given weight"
+    c_in = c_out if transposed else c_per_group * groups
+    if transposed:
+        c_out = c_per_group * groups
+    if weight.shape[0] % groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but got "
                            f"weight of size [{shape_str(weight.shape)}] instead")
-    if x.shape[1] != c_per_group * groups:
-        raise RuntimeError(f"Given groups={groups}, weight of size {shape_str(weight.shape)}, expected "
-                           f"input{shape_str(x.shape)} to have "
-                           f"{c_per_group * groups} channels, but got {x.shape[1]} channels instead")
+    if x.shape[1] != c_in:
+        raise RuntimeError(f"{'Given transposed=1' if transposed else f'Given groups={groups}'}, weight of size "
+                           f"{shape_str(weight.shape)}, expected input{shape_str(x.shape)} to have {c_in} channels, but "
+                           f"got {x.shape[1]} channels instead")
     if bias is not None and (bias.dim() != 1 or bias.shape[0] != c_out):
-        raise RuntimeError(f"Given weight of size {shape_str(weight.shape)}, expected bias to be 1-dimensional with "
+        raise RuntimeError(f"{given} of size {shape_str(weight.shape)}, expected bias to be 1-dimensional with "
                            f"{c_out} elements, but got bias of size {shape_str(bias.shape)} instead")
+    if transposed:
+        geom = (stride, tuple((p, p) for p in pads), dilation, groups)
+        sizes = _C.transposed_size(tuple(x.shape), tuple(weight.shape), geom, output_padding)[2:]
+        if any(n < 1 for n in sizes):
+            raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, x.shape[2:]))}). Calculated output "
+                               f"size per channel: ({' x '.join(map(str, sizes))}). Output size is too small")
+        out = _C.convolution(x, weight, bias, *geom, transposed=True, output_padding=output_padding)
+        return out if batched else out.squeeze(0)
 
     kernel = tuple(weight.shape[2:])
     if pads is None:
@@ -101,6 +123,18 @@ def _string_padding(x, padding, kernel, dilation):
                       "of the input be created", UserWarning, stacklevel=4)
         x = pad(x, [p for e in reversed(extra) for p in (0, e)])
     return x, tuple((t // 2, t // 2) for t in total)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """The adjoint of conv1d as a layer ("deconvolution"): weight (C_in, C_out/groups, k); each input
+    position adds a weighted copy of the kernel into the output, stride apart."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 1, True, output_padding)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """The adjoint of conv2d as a layer ("deconvolution"): weight (C_in, C_out/groups, kH, kW); the output
+    is (L - 1)·stride - 2·padding + dilation·(k - 1) + output_padding + 1 per spatial dim."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 2, True, output_padding)
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):

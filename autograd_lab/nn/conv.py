@@ -1,4 +1,5 @@
-"""Convolutional layers: Conv1d, Conv2d (zero padding, any stride, dilation and groups)."""
+"""Convolutional layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d (zero padding, any stride,
+dilation and groups)."""
 import numbers
 
 from .. import factories
@@ -23,7 +24,7 @@ class _ConvNd(Module):
     _nd = 2
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 padding_mode="zeros", device=None, dtype=None):
+                 padding_mode="zeros", device=None, dtype=None, *, _transposed=False, _output_padding=0):
         super().__init__()
         n = self._nd
         kernel_size, stride, dilation = _ntuple(kernel_size, n), _ntuple(stride, n), _ntuple(dilation, n)
@@ -46,9 +47,10 @@ class _ConvNd(Module):
             raise ValueError(f"padding_mode must be one of {modes}, but got padding_mode='{padding_mode}'")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
-        self.transposed, self.output_padding = False, (0,) * n
+        self.transposed, self.output_padding = _transposed, _ntuple(_output_padding, n)
         self.groups, self.padding_mode = groups, padding_mode
-        self.weight = Parameter(factories.empty((out_channels, in_channels // groups) + kernel_size, dtype=dtype))
+        shape = (in_channels, out_channels // groups) if _transposed else (out_channels, in_channels // groups)
+        self.weight = Parameter(factories.empty(shape + kernel_size, dtype=dtype))
         if bias:
             self.bias = Parameter(factories.empty(out_channels, dtype=dtype))
         else:
@@ -70,6 +72,8 @@ class _ConvNd(Module):
             s += f", padding={self.padding}"
         if self.dilation != (1,) * len(self.dilation):
             s += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * len(self.output_padding):
+            s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
         if self.bias is None:
@@ -86,4 +90,51 @@ class Conv1d(_ConvNd):
 
 class Conv2d(_ConvNd):
     """2-d convolution over (N, C_in, H, W) → (N, C_out, H_out, W_out)."""
+    _nd = 2
+
+
+class _ConvTransposeNd(_ConvNd):
+    """The adjoint of a convolution as a layer: weight (in_channels, out_channels/groups, *kernel_size);
+    ``forward(input, output_size=None)`` may ask for one of the output sizes the stride leaves open."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
+                         device, dtype, _transposed=True, _output_padding=output_padding)
+
+    def _output_padding(self, input, output_size):
+        """The output_padding that gives ``output_size`` (PyTorch's rule and error texts)."""
+        if output_size is None:
+            return self.output_padding
+        n = self._nd
+        lead = 2 if input.dim() == n + 2 else 1
+        output_size = list(output_size)
+        if len(output_size) == lead + n:
+            output_size = output_size[lead:]
+        if len(output_size) != n:
+            raise ValueError(f"ConvTranspose{n}D: for {input.dim()}D input, output_size must have {n} or {lead + n} "
+                             f"elements (got {len(output_size)})")
+        low = [(input.shape[lead + d] - 1) * self.stride[d] - 2 * self.padding[d]
+               + self.dilation[d] * (self.kernel_size[d] - 1) + 1 for d in range(n)]
+        high = [lo + s - 1 for lo, s in zip(low, self.stride)]
+        if any(not lo <= size <= hi for size, lo, hi in zip(output_size, low, high)):
+            raise ValueError(f"requested an output size of {output_size}, but valid sizes range from {low} to {high} "
+                             f"(for an input of {input.shape[lead:]})")
+        return tuple(size - lo for size, lo in zip(output_size, low))
+
+    def forward(self, input, output_size=None):
+        conv = F.conv_transpose1d if self._nd == 1 else F.conv_transpose2d
+        return conv(input, self.weight, self.bias, self.stride, self.padding, self._output_padding(input, output_size),
+                    self.groups, self.dilation)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """1-d transposed convolution over (N, C_in, L) → (N, C_out, L_out)."""
+    _nd = 1
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """2-d transposed convolution over (N, C_in, H, W) → (N, C_out, H_out, W_out)."""
     _nd = 2

@@ -331,9 +331,10 @@ __all__ += ["embedding", "one_hot", "multi_head_attention_forward", "scaled_dot_
 
 
 # ---- convolutional networks: convolution, pooling, normalization (nn/_functional_conv, _pool, _norm) ----
-from ._functional_conv import conv1d, conv2d, dropout2d, fold, pad, unfold  # noqa: E402
+from ._functional_conv import (conv1d, conv2d, conv_transpose1d, conv_transpose2d, dropout2d, fold, pad,  # noqa: E402
+                               unfold)
 from ._functional_norm import batch_norm, layer_norm  # noqa: E402
 from ._functional_pool import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d  # noqa: E402
 
 __all__ += ["conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool2d",
-            "batch_norm", "layer_norm", "pad", "unfold", "fold", "dropout2d"]
+            "batch_norm", "layer_norm", "pad", "unfold", "fold", "dropout2d", "conv_transpose1d", "conv_transpose2d"]

@@ -108,24 +108,42 @@ def conv_grad_weight(x, gy, w_shape, geom):
     return np.ascontiguousarray(gw.reshape(w_shape))
 
 
+def transposed_size(x_shape, w_shape, geom, output_padding):
+    """The output shape of a transposed convolution: the input shape of the convolution it is the
+    adjoint of, (L - 1)·s - 2p + d·(k - 1) + 1, plus output_padding (which only the bias reaches)."""
+    stride, padding, dilation, groups = geom
+    sizes = tuple((n - 1) * s - lo - hi + d * (k - 1) + 1 + op for n, s, (lo, hi), d, k, op in
+                  zip(x_shape[2:], stride, padding, dilation, w_shape[2:], output_padding))
+    return (x_shape[0], w_shape[1] * groups) + sizes
+
+
 class ConvolutionBackward0(Node):
     """y = conv(x, w) + b  (see the module docstring for the sums)
+
+    transposed: y = convT(x, w) + b, where convT is conv's ∂x-formula (w is then (C_in, C_out/G, *kernel)):
+    the adjoint of the convolution from y's shape to x's.
 
     ∂x, ∂w, ∂b = ConvolutionBackwardBackward0(g, x, w): a node of its own, so that with
     ``create_graph=True`` the gradient can be differentiated again, as in PyTorch."""
 
-    def forward(self, input, weight, bias, stride, padding, dilation, groups):
+    def forward(self, input, weight, bias, stride, padding, dilation, groups, transposed=False, output_padding=None):
         self.geom = (stride, padding, dilation, groups)
+        self.transposed, self.output_padding = transposed, output_padding
         self.save(input=input, weight=weight)
-        y = conv_forward(input._data, weight._data, self.geom)
+        x, w = input._data, weight._data
+        if transposed:
+            y = conv_grad_input(x, w, transposed_size(x.shape, w.shape, self.geom, output_padding), self.geom)
+        else:
+            y = conv_forward(x, w, self.geom)
         if bias is not None:
             y = y + bias._data.reshape((1, -1) + (1,) * (y.ndim - 2))
-        return y.astype(input._data.dtype, copy=False)
+        return y.astype(x.dtype, copy=False)
 
     def backward(self, g):
         mask = tuple(self.needs_input_grad(i) for i in range(3))
-        return ConvolutionBackwardBackward0.apply(g, self.saved("input"), self.saved("weight"),
-                                                  geom=self.geom, output_mask=mask)
+        return ConvolutionBackwardBackward0.apply(g, self.saved("input"), self.saved("weight"), geom=self.geom,
+                                                  output_mask=mask, transposed=self.transposed,
+                                                  output_padding=self.output_padding)
 
 
 class ConvolutionBackwardBackward0(Node):
@@ -134,36 +152,45 @@ class ConvolutionBackwardBackward0(Node):
     Each is linear in gy and in one of x, w, so its own vector-Jacobian product is made of
     convolutions again; given (ggx, ggw, ggb), the gradients of Σ ggx·∂x + ggw·∂w + ggb·∂b are
         ∂gy = conv(ggx, w) + conv(x, ggw) + ggb        ∂x = ∂x-formula(gy, ggw)
-        ∂w = ∂w-formula(ggx, gy)"""
+        ∂w = ∂w-formula(ggx, gy)
+    and for a transposed convolution (∂x = conv(gy, w), ∂w = ∂w-formula(gy, x)):
+        ∂gy = convT(ggx, w) + convT(x, ggw) + ggb      ∂x = conv(gy, ggw)
+        ∂w = ∂w-formula(gy, ggx)"""
     num_outputs = 3
 
-    def forward(self, gy, input, weight, geom, output_mask):
-        self.geom = geom
+    def forward(self, gy, input, weight, geom, output_mask, transposed=False, output_padding=None):
+        self.geom, self.transposed, self.output_padding = geom, transposed, output_padding
         self.save(grad_output=gy, input=input, weight=weight)
         g, x, w = gy._data, input._data, weight._data
-        gx = conv_grad_input(g, w, x.shape, geom) if output_mask[0] else np.zeros_like(x)
-        gw = conv_grad_weight(x, g, w.shape, geom) if output_mask[1] else np.zeros_like(w)
-        gb = g.sum(axis=(0,) + tuple(range(2, g.ndim))) if output_mask[2] else np.zeros(w.shape[0], g.dtype)
+        gx, gw = np.zeros_like(x), np.zeros_like(w)
+        if output_mask[0]:
+            gx = conv_forward(g, w, geom) if transposed else conv_grad_input(g, w, x.shape, geom)
+        if output_mask[1]:
+            gw = conv_grad_weight(g, x, w.shape, geom) if transposed else conv_grad_weight(x, g, w.shape, geom)
+        gb = g.sum(axis=(0,) + tuple(range(2, g.ndim))) if output_mask[2] else np.zeros(g.shape[1], g.dtype)
         return gx.astype(x.dtype, copy=False), gw.astype(w.dtype, copy=False), gb
 
     def backward(self, ggx, ggw, ggb):
         gy, x, w = self.saved("grad_output"), self.saved("input"), self.saved("weight")
-        stride, padding, dilation, groups = self.geom
+        geom, t, op = self.geom, self.transposed, self.output_padding
         d_gy = d_x = d_w = None
         if self.needs_input_grad(0):
-            d_gy = (convolution(ggx, w, ggb, stride, padding, dilation, groups)
-                    + convolution(x, ggw, None, stride, padding, dilation, groups))
+            d_gy = (convolution(ggx, w, ggb, *geom, transposed=t, output_padding=op)
+                    + convolution(x, ggw, None, *geom, transposed=t, output_padding=op))
         if self.needs_input_grad(1):
-            d_x = ConvolutionBackwardBackward0.apply(gy, x, ggw, geom=self.geom, output_mask=(True, False, False))[0]
+            d_x = (convolution(gy, ggw, None, *geom) if t else
+                   ConvolutionBackwardBackward0.apply(gy, x, ggw, geom=geom, output_mask=(True, False, False))[0])
         if self.needs_input_grad(2):
-            d_w = ConvolutionBackwardBackward0.apply(gy, ggx, w, geom=self.geom, output_mask=(False, True, False))[1]
+            d_w = (ConvolutionBackwardBackward0.apply(ggx, gy, w, geom=geom, output_mask=(False, True, False))[1] if t
+                   else ConvolutionBackwardBackward0.apply(gy, ggx, w, geom=geom, output_mask=(False, True, False))[1])
         return d_gy, d_x, d_w
 
 
-def convolution(input, weight, bias, stride, padding, dilation, groups):
+def convolution(input, weight, bias, stride, padding, dilation, groups, transposed=False, output_padding=None):
     """The node, applied: ``padding`` is a (before, after) pair per spatial dim."""
     return ConvolutionBackward0.apply(input, weight, bias, stride=tuple(stride), padding=tuple(padding),
-                                      dilation=tuple(dilation), groups=groups)
+                                      dilation=tuple(dilation), groups=groups, transposed=transposed,
+                                      output_padding=None if output_padding is None else tuple(output_padding))
 
 
 # ---- unfold / fold: the windows themselves, as columns (im2col), and their adjoint (col2im) ----
