@@ -5,6 +5,7 @@ from .. import _warnings, engine
 from ..anomaly import detect_anomaly, set_detect_anomaly  # noqa: F401
 from ..grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: F401
 from ..tensor import Tensor, _edge_of
+from .variable import Variable  # noqa: F401
 
 
 def _as_tuple(x):

@@ -1,0 +1,55 @@
+"""Gaps the tutorial corpus (tests/corpus) found, each checked against PyTorch 2.13: what old and
+new tutorials call and autograd_lab lacked or did differently."""
+import warnings
+
+import pytest
+from oracle import error_of, import_torch
+
+torch = import_torch()
+
+import autograd_lab as A  # noqa: E402
+
+LIBS = (A, torch)
+
+
+# ---- torch.autograd.Variable (the nlp tutorials, the 2017 examples) ----
+
+def _variable_facts(L):
+    x = L.tensor([1.0, 2.0])
+    v = L.autograd.Variable(x)
+    w = L.autograd.Variable(x, requires_grad=True)
+    y = L.ones(2, requires_grad=True) * 2
+    u = L.autograd.Variable(y)
+    w.sum().backward()
+    return (v is x, v.requires_grad, v.tolist(), w is x, w.is_leaf, w.requires_grad, x.requires_grad,
+            w.grad.tolist(), u.grad_fn is None, u.requires_grad, isinstance(x, L.autograd.Variable),
+            isinstance(1.0, L.autograd.Variable), str(L.autograd.Variable(L.tensor([1, 2]))))
+
+
+def test_variable_wraps_a_detached_tensor():
+    assert _variable_facts(A) == _variable_facts(torch)
+
+
+def test_variable_shares_data():
+    for L in LIBS:
+        x = L.zeros(2)
+        L.autograd.Variable(x).add_(1)
+        assert x.tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.autograd.Variable([1.0]),
+    lambda L: L.autograd.Variable(L.tensor([1, 2]), requires_grad=True),
+])
+def test_variable_errors(call):
+    assert error_of(lambda: call(A)) == error_of(lambda: call(torch))
+
+
+def test_variable_volatile_warns():
+    said = []
+    for L in LIBS:
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            L.autograd.Variable(L.ones(1), volatile=True)
+        said.append([(x.category, str(x.message)) for x in w])
+    assert said[0] == said[1] and said[0]
