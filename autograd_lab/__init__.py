@@ -14,6 +14,8 @@ from .factories import (arange, as_tensor, bernoulli, empty, empty_like, eye, fr
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,  # noqa: F401
                         no_grad, set_grad_enabled)
 from .tensor import Size, Tensor, device  # noqa: F401
+from .legacy_types import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor,  # noqa: F401
+                           IntTensor, LongTensor, ShortTensor)
 from ._device import get_default_device, set_default_device  # noqa: F401
 from . import autograd  # noqa: F401,E402
 from .ops import _methods, api as _api, random_fill as _random_fill, registry as _registry  # noqa: E402,F401  (modules declaring @public ops)

@@ -53,3 +53,44 @@ def test_variable_volatile_warns():
             L.autograd.Variable(L.ones(1), volatile=True)
         said.append([(x.category, str(x.message)) for x in w])
     assert said[0] == said[1] and said[0]
+
+
+# ---- the legacy tensor types (torch.LongTensor([...]) in the nlp tutorials) ----
+
+LEGACY = ("FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor",
+          "ByteTensor", "BoolTensor")
+
+
+@pytest.mark.parametrize("name", LEGACY)
+@pytest.mark.parametrize("args", [([1, 0, 2],), ([[1.5, 2.7]],), ((2, 3),), (2, 3), (), (0,)])
+def test_legacy_type_builds_its_dtype(name, args):
+    made = [getattr(L, name)(*args) for L in LIBS]
+    assert tuple(made[0].shape) == tuple(made[1].shape) and str(made[0].dtype) == str(made[1].dtype)
+    if not all(isinstance(a, int) for a in args):  # sizes give uninitialised memory in PyTorch
+        assert str(made[0]) == str(made[1])
+
+
+@pytest.mark.parametrize("name", LEGACY)
+def test_legacy_type_is_a_dtype_check(name):
+    def facts(L):
+        T = getattr(L, name)
+        return repr(T), [isinstance(L.zeros(1, dtype=d), T) for d in (L.float32, L.float64, L.int64, L.uint8, L.bool)]
+    assert facts(A) == facts(torch)
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.LongTensor(L.tensor([1.0, 2.0])),
+    lambda L: L.FloatTensor(L.tensor([1])),
+    lambda L: L.LongTensor([1], dtype=L.long),
+    lambda L: L.LongTensor("a"),
+])
+def test_legacy_type_errors(call):
+    assert error_of(lambda: call(A)) == error_of(lambda: call(torch))
+
+
+def test_legacy_type_keeps_a_tensor_of_its_dtype():
+    for L in LIBS:
+        t = L.tensor([1, 2])
+        u = L.LongTensor(t)
+        u[0] = 5
+        assert t.tolist() == [5, 2]
