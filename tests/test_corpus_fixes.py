@@ -94,3 +94,60 @@ def test_legacy_type_keeps_a_tensor_of_its_dtype():
         u = L.LongTensor(t)
         u[0] = 5
         assert t.tolist() == [5, 2]
+
+
+# ---- x.new_ones(...) and friends (the 60-minute blitz's tensor tutorial) ----
+
+@pytest.mark.parametrize("src", [[5.5, 3.0], [1, 2]])
+@pytest.mark.parametrize("call", [
+    lambda x, L: x.new_ones(5, 3, dtype=L.double),
+    lambda x, L: x.new_ones((2,)),
+    lambda x, L: x.new_ones(size=(2, 1)),
+    lambda x, L: x.new_zeros(2, 1),
+    lambda x, L: x.new_full((2,), 7),
+    lambda x, L: x.new_full((2,), 1.5),
+    lambda x, L: x.new_tensor([1.5, 2]),
+    lambda x, L: x.new_tensor([[1, 2]], dtype=L.float64),
+    lambda x, L: x.new_empty(0, 3),
+])
+def test_new_factories_take_the_tensors_dtype(src, call):
+    made = [call(L.tensor(src), L) for L in LIBS]
+    assert str(made[0]) == str(made[1])
+    assert tuple(made[0].shape) == tuple(made[1].shape) and str(made[0].dtype) == str(made[1].dtype)
+
+
+def test_new_ones_requires_grad():
+    made = [L.tensor([1.0]).new_ones(2, requires_grad=True) for L in LIBS]
+    assert str(made[0]) == str(made[1]) and made[0].is_leaf
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.tensor([1.0]).new_ones(2, 3, size=(1,)),
+    lambda L: L.tensor([1.0]).new_ones("a"),
+    lambda L: L.tensor([1.0]).new_full(2, 3.0),
+    lambda L: L.tensor([1]).new_ones(2, requires_grad=True),
+])
+def test_new_factories_errors(call):
+    assert error_of(lambda: call(A)) == error_of(lambda: call(torch))
+
+
+def test_new_tensor_from_a_tensor_warns_and_copies():
+    said = []
+    for L in LIBS:
+        x = L.tensor([1.0, 2.0])
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            y = x.new_tensor(x)
+        y[0] = 9
+        said.append(([str(m.message) for m in w], x.tolist()))
+    assert said[0] == said[1]
+
+
+# ---- PyTorch's keyword names (torch.matmul(input=..., other=...) in the polynomial example) ----
+
+def test_matmul_and_mm_keywords():
+    for L in LIBS:
+        a, b = L.tensor([[1.0, 2.0]]), L.tensor([[3.0], [4.0]])
+        assert L.matmul(input=a, other=b).tolist() == [[11.0]]
+        assert L.mm(input=a, mat2=b).tolist() == [[11.0]]
+        assert a.matmul(other=b).tolist() == [[11.0]]

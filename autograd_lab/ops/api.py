@@ -863,8 +863,8 @@ def contiguous(a, memory_format=None):
 
 
 @public(out=True)
-def mm(a, b):
-    return L.MmBackward0.apply(a, b)
+def mm(input, mat2):
+    return L.MmBackward0.apply(input, mat2)
 
 
 @public(out=True)

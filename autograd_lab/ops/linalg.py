@@ -191,9 +191,10 @@ def _should_fold(t1, t2):
     return all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(big.ndim - 2))
 
 
-def matmul(a, b):
-    """``a @ b`` with PyTorch's rules for 1-d, 2-d and batched operands, built from the same
+def matmul(input, other):
+    """``input @ other`` with PyTorch's rules for 1-d, 2-d and batched operands, built from the same
     primitives PyTorch uses so that the graph has the same nodes (aten's _matmul_impl)."""
+    a, b = input, other
     from .shapes import SqueezeBackward4, UnsafeViewBackward0
     from . import api as F
     da, db = a.dim(), b.dim()
