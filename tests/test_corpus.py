@@ -50,20 +50,14 @@ EXACT = {
 # into passes silently as the feature lands (the reason names what is missing).
 XFAIL = {
     "basics_quickstart_tutorial.py": "torch.save and torch.load are missing",
-    "blitz_tensor_tutorial.py": "Tensor.new_ones is missing",
     "introyt_modelsyt_tutorial.py": "the torch.functional module is missing",
     "introyt_tensors_deeper_part1.py": "torch.ceil/floor/asin/bitwise_xor/unique/cross/svd are missing",
     "introyt_tensors_deeper_part2.py": "Tensor.unsqueeze_ is missing",
-    "nlp_deep_learning_tutorial.py": "torch.autograd.Variable is missing",
-    "nlp_pytorch_tutorial.py": "torch.autograd.Variable is missing",
     "nlp_sequence_models_tutorial.py": "nn.LSTM is missing (h15-seq)",
     "nlp_word_embeddings_tutorial.py": "nn.Embedding is missing (h15-seq)",
     "torchies_autograd_tutorial.py": "Tensor.to(requires_grad=True) is accepted where PyTorch raises TypeError",
     "torchies_nn_tutorial.py": "Module.register_backward_hook is missing",
     "torchies_tensor_tutorial.py": "Tensor.index_add_ is missing",
-    "tut_polynomial_tensor.py": "torch.matmul(input=, other=) keywords are not accepted",
-    "tut_two_layer_net_module_2017.py": "torch.autograd.Variable is missing",
-    "tut_two_layer_net_optim_2017.py": "torch.autograd.Variable is missing",
 }
 
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|[-+]?\b(?:inf|nan)\b")
