@@ -53,8 +53,6 @@ XFAIL = {
     "introyt_modelsyt_tutorial.py": "the torch.functional module is missing",
     "introyt_tensors_deeper_part1.py": "torch.ceil/floor/asin/bitwise_xor/unique/cross/svd are missing",
     "introyt_tensors_deeper_part2.py": "Tensor.unsqueeze_ is missing",
-    "nlp_sequence_models_tutorial.py": "nn.LSTM is missing (h15-seq)",
-    "nlp_word_embeddings_tutorial.py": "nn.Embedding is missing (h15-seq)",
     "torchies_autograd_tutorial.py": "Tensor.to(requires_grad=True) is accepted where PyTorch raises TypeError",
     "torchies_nn_tutorial.py": "Module.register_backward_hook is missing",
     "torchies_tensor_tutorial.py": "Tensor.index_add_ is missing",
