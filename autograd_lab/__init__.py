@@ -58,6 +58,16 @@ def numel(input):
     return input.numel()
 
 
+def save(obj, f, *args, **kwargs):
+    from .serialization import save as _save
+    return _save(obj, f, *args, **kwargs)
+
+
+def load(f, *args, **kwargs):
+    from .serialization import load as _load
+    return _load(f, *args, **kwargs)
+
+
 def manual_seed(seed):
     from . import random
     return random.manual_seed(seed)
@@ -86,7 +96,7 @@ def set_rng_state(state):
 def __getattr__(name):
     # nn, optim and friends load on first use: ``import autograd_lab`` stays light
     import importlib
-    if name in ("nn", "optim", "random", "utils", "testing", "cuda", "backends", "accelerator", "func", "profiler"):
+    if name in ("nn", "optim", "random", "utils", "testing", "cuda", "backends", "accelerator", "func", "profiler", "serialization"):
         return importlib.import_module("." + name, __name__)
     if name == "vmap":
         from .func import vmap
