@@ -84,10 +84,25 @@ def set_tangent(t, level, value):
 
 
 def move_tangents(src, dst):
-    """An in-place op computed ``src`` and wrote it into ``dst``: the tangents follow the values."""
-    if src._fw_grads:
-        for level, value in list(src._fw_grads.items()):
-            set_tangent(dst, level, value)
+    """An in-place op computed ``src`` and wrote it into ``dst``: the tangents follow the values, in
+    place too, as in PyTorch: ``dst``'s tangent tensor is updated (so the user's tangent and the
+    tangents of views share the change), and a view's write reaches its base's tangent."""
+    if not src._fw_grads:
+        return
+    for level, new in list(src._fw_grads.items()):
+        old = tangent(dst, level)
+        if (old is not None and old.shape == new.shape and old._dtype is new._dtype
+                and old._data.flags.writeable):
+            old._data[...] = new._data
+            continue
+        base = dst._base
+        if old is None and base is not None and base._dtype.is_floating_point and tangent(base, level) is None:
+            import numpy as np
+            from .ops.inplace import _positions
+            base_tangent = _zeros_like(base)
+            base_tangent._data[np.unravel_index(_positions(dst, base), base.shape)] = new._data
+            set_tangent(base, level, base_tangent)
+        set_tangent(dst, level, new)
 
 
 def detach_keeping_tangents(t):
@@ -136,6 +151,8 @@ def propagate(node, inputs, outs):
         for o, d in zip(outs, result):
             if d is None or not o._dtype.is_floating_point:
                 continue
+            if not node.is_view and any(d is t for t in tangents):
+                d = d.clone()  # (x + 1's tangent is x's, but in-place ops must not write into x's)
             if d.shape != o.shape:
                 raise RuntimeError(size_message(o, d))
             if d._dtype is not o._dtype:

@@ -275,6 +275,37 @@ def test_errors_match_torch():
     assert _errors(al) == _errors(torch)
 
 
+def _inplace(lib):
+    f, out = fw(lib), []
+    t = lib.ones(3)
+    with f.dual_level():
+        x = f.make_dual(lib.arange(3.), t)
+        y = x + 1
+        y.mul_(2)
+        out += [repr(t), repr(x), repr(y)]
+        x.mul_(2)
+        out += [repr(t), f.unpack_dual(x).tangent is t]
+        b = f.make_dual(lib.arange(4.).reshape(2, 2), lib.ones(2, 2))
+        b[0].mul_(3)
+        b.t()[1].add_(1)
+        out.append(repr(b))
+        c = lib.zeros(2, 2)
+        c[1].add_(f.make_dual(lib.ones(2), lib.ones(2) * 5))
+        out.append(repr(c))
+        r = f.make_dual(lib.tensor([-1., 2.]), lib.tensor([3., 4.]))
+        r.relu_()
+        out.append(repr(r))
+        p = lib.ones(2, requires_grad=True)
+        q = p * 1
+        q.mul_(f.make_dual(lib.tensor([2., 3.]), lib.tensor([1., 1.])))
+        out.append(repr(q))
+    return out
+
+
+def test_inplace_ops_update_tangents_in_place_as_torch():
+    assert _inplace(al) == _inplace(torch)
+
+
 def test_tangents_are_dropped_when_the_level_closes():
     x = al.tensor([1., 2.])
     with afw.dual_level():

@@ -81,8 +81,8 @@ def apply_inplace(self, fn, *args, **kwargs):
     # the node must see the old value: give it a private snapshot that carries self's history
     old = Tensor._make(self._data.copy(), requires_grad=self.requires_grad, dtype=self._dtype)
     old.grad_fn, old._output_nr = self.grad_fn, self._output_nr
-    if self._fw_grads:
-        old._fw_grads = dict(self._fw_grads)
+    if self._fw_grads:  # the snapshot keeps the old tangents too (self's are updated in place)
+        old._fw_grads = {level: t.clone() for level, t in self._fw_grads.items()}
     out = fn(old, *args, **kwargs)
     _write(self, out)
     self._bump_version()
