@@ -513,6 +513,59 @@ def test_gradcheck(name, fn, make):
     assert gradgradcheck(fn, inputs)
 
 
+# ---- forward mode: each new node's jvp, against PyTorch's tangents ----
+FORWARD = [
+    ("conv2d", lambda L, x, w, b: F(L).conv2d(x, w, b, stride=2, padding=1, groups=2), [(2, 4, 5, 5), (4, 2, 3, 3),
+                                                                                          (4,)]),
+    ("conv_transpose2d", lambda L, x, w, b: F(L).conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
+     [(2, 4, 3, 3), (4, 3, 3, 3), (3,)]),
+    ("conv1d", lambda L, x, w: F(L).conv1d(x, w, dilation=2), [(2, 3, 6), (2, 3, 2)]),
+    ("max_pool2d", lambda L, x: F(L).max_pool2d(x, 3, 2, 1), [(2, 2, 5, 5)]),
+    ("max_pool1d", lambda L, x: F(L).max_pool1d(x, 2), [(2, 2, 6)]),
+    ("avg_pool2d", lambda L, x: F(L).avg_pool2d(x, 3, 2, 1, ceil_mode=True), [(2, 2, 5, 5)]),
+    ("adaptive_avg_pool2d", lambda L, x: F(L).adaptive_avg_pool2d(x, (2, 3)), [(2, 2, 5, 5)]),
+    ("pad", lambda L, x: F(L).pad(x, (1, -1, 2, 0)), [(2, 2, 5, 5)]),
+    ("unfold", lambda L, x: F(L).unfold(x, 2, stride=2), [(2, 2, 4, 4)]),
+    ("fold", lambda L, x: F(L).fold(x, (4, 4), 2, stride=2), [(2, 8, 4)]),
+    ("batch_norm", lambda L, x, w, b: F(L).batch_norm(x, None, None, w, b, training=True), [(4, 3, 2), (3,), (3,)]),
+    ("batch_norm_eval", lambda L, x, w: F(L).batch_norm(x, L.zeros(3, dtype=L.float64), L.full((3,), 2.0,
+                                                                                               dtype=L.float64), w),
+     [(4, 3, 2), (3,)]),
+    ("layer_norm", lambda L, x, w, b: F(L).layer_norm(x, (2, 3), w, b), [(4, 2, 3), (2, 3), (2, 3)]),
+]
+
+
+@pytest.mark.parametrize("name,fn,shapes", FORWARD, ids=[c[0] for c in FORWARD])
+def test_forward_mode(name, fn, shapes):
+    rng = np.random.default_rng(5)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    tangents = [rng.standard_normal(s) for s in shapes]
+    got = {}
+    for L in (A, torch):
+        fw = L.autograd.forward_ad
+        with fw.dual_level():
+            duals = [fw.make_dual(L.tensor(a), L.tensor(t)) for a, t in zip(arrays, tangents)]
+            out = fw.unpack_dual(fn(L, *duals))
+            got[L] = (out.primal.detach().numpy().copy(), out.tangent.detach().numpy().copy())
+    for mine, ref in zip(got[A], got[torch]):
+        np.testing.assert_allclose(mine, ref, rtol=1e-10, atol=1e-12)
+
+
+def test_hessian_through_conv_and_pools():
+    """Forward over reverse (torch.func.hessian) needs the jvp of each backward node as well."""
+    rng = np.random.default_rng(6)
+    x, w = rng.standard_normal((1, 1, 4, 4)), rng.standard_normal((2, 1, 2, 2))
+    got = {}
+    for L in (A, torch):
+        weight = L.tensor(w)
+
+        def f(x):
+            return ((F(L).max_pool2d(F(L).conv2d(x, weight, padding=1), 2) ** 2).sum()
+                    + F(L).avg_pool2d(F(L).conv_transpose2d(x, weight.transpose(0, 1)), 2).pow(3).sum())
+        got[L] = L.func.hessian(f)(L.tensor(x)).numpy()
+    np.testing.assert_allclose(got[A], got[torch], rtol=1e-10, atol=1e-10)
+
+
 # ---- property: convolution over random geometries agrees with PyTorch ----
 @settings(max_examples=25, deadline=None)
 @given(st.data())

@@ -145,6 +145,12 @@ class ConvolutionBackward0(Node):
                                                   output_mask=mask, transposed=self.transposed,
                                                   output_padding=self.output_padding)
 
+    def jvp(self, dx, dw, db):
+        """d(out) = conv(dx, w) + conv(x, dw) + db   (bilinear in x and w)"""
+        x, w, _ = self.inputs
+        kw = dict(transposed=self.transposed, output_padding=self.output_padding)
+        return convolution(dx, w, db, *self.geom, **kw) + convolution(x, dw, None, *self.geom, **kw)
+
 
 class ConvolutionBackwardBackward0(Node):
     """(∂x, ∂w, ∂b) = the three sums above, from gy, x and w (only those in ``output_mask``).
@@ -185,6 +191,14 @@ class ConvolutionBackwardBackward0(Node):
                    else ConvolutionBackwardBackward0.apply(gy, ggx, w, geom=geom, output_mask=(False, True, False))[1])
         return d_gy, d_x, d_w
 
+    def jvp(self, dg, dx, dw):
+        """each output is bilinear in gy and one of x, w: d(out) = out(dg, x, w) + out(g, dx, dw)"""
+        g, x, w = self.inputs
+        kw = dict(geom=self.geom, transposed=self.transposed, output_padding=self.output_padding)
+        a = ConvolutionBackwardBackward0.apply(dg, x, w, output_mask=(True, True, True), **kw)
+        b = ConvolutionBackwardBackward0.apply(g, dx, dw, output_mask=(True, True, False), **kw)
+        return a[0] + b[0], a[1] + b[1], a[2]
+
 
 def convolution(input, weight, bias, stride, padding, dilation, groups, transposed=False, output_padding=None):
     """The node, applied: ``padding`` is a (before, after) pair per spatial dim."""
@@ -221,6 +235,10 @@ class Im2ColBackward0(Node):
     def backward(self, g):
         return Col2ImBackward0.apply(g, output_size=self.size, **self.geom)
 
+    def jvp(self, da):
+        """linear: d(out) = unfold(da)"""
+        return Im2ColBackward0.apply(da, **self.geom)
+
 
 class Col2ImBackward0(Node):
     """out = the sum of the columns of a, each added back over its window   (F.fold, unfold's adjoint)
@@ -240,3 +258,7 @@ class Col2ImBackward0(Node):
 
     def backward(self, g):
         return Im2ColBackward0.apply(g, **self.geom)
+
+    def jvp(self, da):
+        """linear: d(out) = fold(da)"""
+        return Col2ImBackward0.apply(da, output_size=tuple(self.output.shape[-2:]), **self.geom)

@@ -46,6 +46,24 @@ def _affine(xhat, weight, bias, norm):
     return out
 
 
+def _normalized(x, node):
+    """x̂, r and P (x̂'s Jacobian, as a function) made of differentiable ops on the tensor x, for the
+    formulas that must be differentiated again; in eval mode the statistics are constants."""
+    R = node.norm.reduce_dims
+    if node.training:
+        mean = x.mean(R, keepdim=True)
+        r = ((x - mean) * (x - mean)).mean(R, keepdim=True).add(node.eps).pow(-0.5)
+    else:
+        mean, r = Tensor._make(node.mean), Tensor._make(node.invstd)
+    xhat = (x - mean) * r
+
+    def P(u):
+        if not node.training:
+            return u * r
+        return r * (u - u.mean(R, keepdim=True) - xhat * (xhat * u).mean(R, keepdim=True))
+    return xhat, r, P
+
+
 class NativeBatchNormBackward0(Node):
     """out = w·(x - μ)·r + b, μ and r from the batch (training) or the running statistics (eval)
 
@@ -75,6 +93,16 @@ class NativeBatchNormBackward0(Node):
 
     def backward(self, g):
         return NativeBatchNormBackwardBackward0.apply(g, self.saved("input"), self._weight(), **self._stats())
+
+    def jvp(self, dx, dw, db):
+        """d(out) = w·P(dx) + dw·x̂ + db   (P the Jacobian of x̂; in eval mode P(dx) = dx·r)"""
+        x, w, _ = self.inputs
+        xhat, _, P = _normalized(x, self)
+        view = self.norm.weight_view
+        out = P(dx) if w is None else w.view(view) * P(dx)
+        if dw is not None:
+            out = out + dw.view(view) * xhat
+        return out if db is None else out + db.view(view)
 
     def _weight(self):
         return self.saved("weight") if "weight" in self._saved else None
@@ -130,18 +158,8 @@ class NativeBatchNormBackwardBackward0(Node):
         norm, R, M = self.norm, self.norm.reduce_dims, self.norm.count
         wb = None if w is None else w.view(norm.weight_view)
         ggw_b, ggb_b = ggw.view(norm.weight_view), ggb.view(norm.weight_view)
-        if self.training:
-            mean = x.mean(R, keepdim=True)
-            r = ((x - mean) * (x - mean)).mean(R, keepdim=True).add(self.eps).pow(-0.5)
-        else:
-            mean, r = Tensor._make(self.mean), Tensor._make(self.invstd)
-        xhat = (x - mean) * r
+        xhat, r, P = _normalized(x, self)
         h = g if wb is None else g * wb
-
-        def P(u):  # x̂'s Jacobian, applied to u (in eval mode x̂ is just (x - mean)·r)
-            if not self.training:
-                return u * r
-            return r * (u - u.mean(R, keepdim=True) - xhat * (xhat * u).mean(R, keepdim=True))
 
         P_ggx = P(ggx)
         d_g = d_x = d_w = None

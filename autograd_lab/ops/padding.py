@@ -32,3 +32,7 @@ class ConstantPadNdBackward0(Node):
     def jvp(self, da):
         """d(out) = da padded the same way, with zeros"""
         return ConstantPadNdBackward0.apply(da, pad=self.pad, value=0)
+
+    def jvp(self, da):
+        """linear: d(out) = da padded with zeros (cropped likewise)"""
+        return ConstantPadNdBackward0.apply(da, pad=self.pad, value=0)

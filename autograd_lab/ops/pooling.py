@@ -64,6 +64,10 @@ class MaxPool2DWithIndicesBackward0(Node):
     def backward(self, g):
         return MaxPool2DWithIndicesBackwardBackward0.apply(g, self.saved("self"), self.saved("result1"))
 
+    def jvp(self, da):
+        """d(out) = da read at each window's maximum"""
+        return _gather(da, self.indices_out)
+
 
 class MaxPool2DWithIndicesBackwardBackward0(Node):
     """out = zeros shaped like a, with each g added at its window's index        ∂g = gg read back at
@@ -71,19 +75,25 @@ class MaxPool2DWithIndicesBackwardBackward0(Node):
 
     def forward(self, g, a, indices):
         self.save(indices=indices)
-        self.g_shape = g._data.shape
         idx = indices._data.reshape(-1, indices._data.shape[-2] * indices._data.shape[-1])
         out = np.zeros((idx.shape[0], a._data.shape[-2] * a._data.shape[-1]), g._data.dtype)
         np.add.at(out, (np.arange(idx.shape[0])[:, None], idx), g._data.reshape(idx.shape))
         return out.reshape(a._data.shape)
 
     def backward(self, gg):
-        idx = self.saved("indices")._data
-        planes = idx.reshape(-1, idx.shape[-2] * idx.shape[-1])
-        flat = gg.reshape(planes.shape[0], -1)
-        rows = Tensor._make(np.arange(planes.shape[0])[:, None])
-        return (flat[rows, Tensor._make(planes)].reshape(tuple(self.g_shape)) if self.needs_input_grad(0) else None,
-                None, None)
+        return (_gather(gg, self.saved("indices")._data) if self.needs_input_grad(0) else None), None, None
+
+    def jvp(self, dg, da, dindices):
+        """linear in g: d(out) = dg scattered to the same indices"""
+        return MaxPool2DWithIndicesBackwardBackward0.apply(dg, self.inputs[1], self.inputs[2])
+
+
+def _gather(t, indices):
+    """t (…, H, W) read at ``indices`` (…, oH, oW), flat positions h·W + w in each plane (differentiable)."""
+    planes = indices.reshape(-1, indices.shape[-2] * indices.shape[-1])
+    flat = t.reshape(planes.shape[0], -1)
+    rows = Tensor._make(np.arange(planes.shape[0])[:, None])
+    return flat[rows, Tensor._make(planes)].reshape(indices.shape)
 
 
 def _avg_divisor(sizes, out, kernel, stride, padding, count_include_pad, divisor_override):
@@ -119,6 +129,10 @@ class AvgPool2DBackward0(Node):
     def backward(self, g):
         return AvgPool2DBackwardBackward0.apply(g, self.saved("self"), params=self.params)
 
+    def jvp(self, da):
+        """linear: d(out) = avg_pool2d(da)"""
+        return AvgPool2DBackward0.apply(da, **self.params)
+
 
 class AvgPool2DBackwardBackward0(Node):
     """out = each g / divisor added back over its window's taps        ∂g = avg_pool2d(gg) with the same
@@ -138,6 +152,10 @@ class AvgPool2DBackwardBackward0(Node):
 
     def backward(self, gg):
         return (AvgPool2DBackward0.apply(gg, **self.params) if self.needs_input_grad(0) else None), None
+
+    def jvp(self, dg, da):
+        """linear in g: d(out) = the same spreading of dg"""
+        return AvgPool2DBackwardBackward0.apply(dg, self.inputs[1], params=self.params)
 
 
 def adaptive_regions(n, out):
@@ -164,6 +182,10 @@ class AdaptiveAvgPool2DBackward0(Node):
     def backward(self, g):
         return AdaptiveAvgPool2DBackwardBackward0.apply(g, self.saved("self"))
 
+    def jvp(self, da):
+        """linear: d(out) = adaptive_avg_pool2d(da)"""
+        return AdaptiveAvgPool2DBackward0.apply(da, output_size=self.output_size)
+
 
 class AdaptiveAvgPool2DBackwardBackward0(Node):
     """out = each g[i, j] / (region size) spread over its region        ∂g = adaptive_avg_pool2d(gg)
@@ -182,3 +204,7 @@ class AdaptiveAvgPool2DBackwardBackward0(Node):
     def backward(self, gg):
         return (AdaptiveAvgPool2DBackward0.apply(gg, output_size=self.output_size)
                 if self.needs_input_grad(0) else None), None
+
+    def jvp(self, dg, da):
+        """linear in g: d(out) = the same spreading of dg"""
+        return AdaptiveAvgPool2DBackwardBackward0.apply(dg, self.inputs[1])
