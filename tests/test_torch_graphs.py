@@ -172,6 +172,10 @@ def test_retained_grad_is_found_on_named_tensors():
 
 def test_draw_torch_text_and_dot():
     loss, params = mlp_graph()
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
+    by_module = snapshot(model(torch.randn(5, 4)).sum(), params=model)  # a module names its parameters
+    assert sorted(n["label"] for n in by_module.nodes if n["kind"] == "leaf") == sorted(dict(model.named_parameters()))
     drawing = draw(loss, params=params)
     text = drawing.text()
     assert "NllLossBackward0" in text and "0.weight" in text

@@ -361,6 +361,13 @@ class Snapshot:
                            "index": index, "kind": kind, "output_nr": output_nr})
 
 
+def named_items(params):
+    """(name, tensor) pairs from a dict, an iterable of pairs, or a module (its named_parameters)."""
+    if hasattr(params, "named_parameters"):
+        params = params.named_parameters()
+    return params.items() if hasattr(params, "items") else params
+
+
 def _flatten(args):
     out = []
     for a in args:
@@ -374,8 +381,9 @@ def _flatten(args):
 def snapshot(*tensors_or_nodes, params=None, names=None, tensors=()):
     """Freeze the graph behind some tensors (or nodes) into a :class:`Snapshot`.
 
-    params: ``{name: Tensor}`` or an iterable of ``(name, Tensor)`` such as
-        ``module.named_parameters()``; those leaves are labelled with their names.
+    params: ``{name: Tensor}``, an iterable of ``(name, Tensor)`` such as
+        ``module.named_parameters()``, or the module itself (autograd_lab's or torch's); those leaves
+        are labelled with their names.
     names: ``{id(tensor): name}`` for any other tensor (leaves, outputs, retained tensors).
     tensors: more tensors the graph may hold (a retained grad shows on a torch graph only when its
         tensor is given here or as a root).
@@ -385,7 +393,7 @@ def snapshot(*tensors_or_nodes, params=None, names=None, tensors=()):
     label_of = {}
     keep = []  # the named tensors must outlive the snapshot's use of their id()
     if params is not None:
-        items = params.items() if hasattr(params, "items") else params
+        items = named_items(params)
         for pname, t in items:
             label_of[id(t)] = str(pname)
             keep.append(t)

@@ -2,6 +2,7 @@
 import traitlets
 
 from ..viz import nonfinite_of, snapshot, to_dot, view
+from ..viz.snapshot import named_items
 from ..viz.dot import label_extras
 from ..viz.text import text_tree
 from ..viz.why import explain
@@ -65,8 +66,7 @@ class GraphView(Widget):
         self._outputs = [t for t in tensors if view.is_tensor(t)]
         self._names = dict(names)
         if params is not None:
-            items = params.items() if hasattr(params, "items") else params
-            params = list(items)
+            params = list(named_items(params))
             self._names.update({id(t): str(k) for k, t in params})
         self.snapshot = snapshot(*tensors, *explained, params=params, names=names, tensors=known)
         self._explained = {self.snapshot.id_of(t) for t in explained if view.is_tensor(t)}
