@@ -109,6 +109,11 @@ OTHER = [
     ("pad", lambda L, x: F(L).pad(x, (1, 2)), [X(2, 3, 4)], True),
     ("pad_value_crop", lambda L, x: F(L).pad(x, (1, -1, 0, 2), value=3.0), [X(2, 3, 4)], True),
     ("pad_int", lambda L, x: F(L).pad(x, (1, 1), value=2.7), [P(_rng.integers(0, 5, (2, 2)))], False),
+    ("pad_reflect", lambda L, x: F(L).pad(x, (1, 2, 2, 1), mode="reflect"), [X(1, 2, 4, 5)], True),
+    ("pad_reflect_1d_crop", lambda L, x: F(L).pad(x, (-1, 2), mode="reflect"), [X(2, 3, 4)], True),
+    ("pad_reflect_3d_two_dims", lambda L, x: F(L).pad(x, (1, 1, 1, 1), mode="reflect"), [X(2, 3, 4)], False),
+    ("pad_replicate", lambda L, x: F(L).pad(x, (3, 0, 1, 2), mode="replicate"), [X(1, 2, 3, 3)], True),
+    ("pad_replicate_1d", lambda L, x: F(L).pad(x, (2, 5), mode="replicate"), [X(3, 4)], True),
     ("conv2d_same_even_kernel", lambda L, x, w: F(L).conv2d(x, w, padding="same"), [X(1, 2, 5, 5), X(3, 2, 2, 4)],
      True),
     ("unfold", lambda L, x: F(L).unfold(x, (2, 3), dilation=1, padding=1, stride=(2, 1)), [X(2, 3, 7, 5)], True),
@@ -189,6 +194,16 @@ MODULES = [
     lambda nn: nn.ConvTranspose2d(16, 8, 4, 2, 1, bias=False),
     lambda nn: nn.ConvTranspose2d(3, 6, 3, stride=2, padding=1, output_padding=1),
     lambda nn: nn.ConvTranspose1d(4, 2, 3, groups=2, dilation=2),
+    lambda nn: nn.Conv2d(2, 3, 3, padding=1, padding_mode="reflect"),
+    lambda nn: nn.Conv1d(2, 3, 4, padding="same", padding_mode="replicate"),
+    lambda nn: nn.ReflectionPad2d(2),
+    lambda nn: nn.ReflectionPad2d((1, 0, 2, 1)),
+    lambda nn: nn.ReplicationPad1d((2, 0)),
+    lambda nn: nn.ReplicationPad2d(1),
+    lambda nn: nn.ZeroPad2d((1, 2, 3, 4)),
+    lambda nn: nn.ZeroPad1d(1),
+    lambda nn: nn.ConstantPad2d(1, 3.5),
+    lambda nn: nn.ConstantPad1d((2, 1), -1.0),
     lambda nn: nn.MaxPool2d(2),
     lambda nn: nn.MaxPool2d((3, 2), stride=(2, 1), padding=1, return_indices=True, ceil_mode=True),
     lambda nn: nn.MaxPool1d(3, stride=2),
@@ -221,6 +236,22 @@ def test_module_repr_state_and_init(make):
     assert list(sd_a) == list(sd_t)
     for key in sd_t:
         assert_values(sd_a[key], sd_t[key], rtol=0, atol=0, what=key)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate"])
+def test_conv_padding_modes(mode):
+    """padding_mode pads with F.pad first (ReflectionPad2DBackward0 ... in the graph), then convolves."""
+    got = {}
+    for L in (A, torch):
+        L.manual_seed(0)
+        conv = L.nn.Conv2d(2, 3, 3, padding=(1, 2), padding_mode=mode)
+        x = L.randn(2, 2, 5, 4, requires_grad=True)
+        y = conv(x)
+        y.pow(2).sum().backward()
+        got[L] = (y, x.grad, conv.weight.grad, y.grad_fn.next_functions[0][0].name())
+    for i, (m, r) in enumerate(zip(got[A][:3], got[torch][:3])):
+        assert_values(m, r, rtol=1e-4, atol=1e-5, what=str(i))
+    assert got[A][3] == got[torch][3]
 
 
 def test_conv_transpose_output_size():
@@ -418,6 +449,10 @@ ERRORS = [
     ("fold_blocks", lambda L, x: F(L).fold(x, (3, 3), 2), [T(1, 4, 5)]),
     ("fold_channels", lambda L, x: F(L).fold(x, (3, 3), 2), [T(1, 5, 4)]),
     ("fold_dims", lambda L, x: F(L).fold(x, (3, 3), 2), [T(1, 1, 4, 4)]),
+    ("pad_reflect_too_much", lambda L, x: F(L).pad(x, (5, 0, 0, 0), mode="reflect"), [T(1, 2, 4, 5)]),
+    ("pad_reflect_too_much_h", lambda L, x: F(L).pad(x, (0, 0, 4, 0), mode="reflect"), [T(1, 2, 4, 5)]),
+    ("pad_reflect_sizes", lambda L, x: F(L).pad(x, (1, 1), mode="reflect"), [T(4)]),
+    ("pad_replicate_sizes", lambda L, x: F(L).pad(x, (1, 1), mode="replicate"), [T(1, 1, 2, 3, 4)]),
     ("dropout2d_p", lambda L, x: F(L).dropout2d(x, 1.5), [T(1, 2, 3, 3)]),
 ]
 
@@ -486,6 +521,8 @@ GRADCHECK = [
      lambda: (_d(1, 2, 3, 3), _d(2, 3, 2, 2), _d(3))),
     ("conv_transpose1d_groups", lambda x, w: A.nn.functional.conv_transpose1d(x, w, stride=2, groups=2),
      lambda: (_d(2, 4, 3), _d(4, 1, 3))),
+    ("pad_reflect", lambda x: A.nn.functional.pad(x, (2, 1, 1, 2), mode="reflect"), lambda: (_d(1, 2, 3, 4),)),
+    ("pad_replicate", lambda x: A.nn.functional.pad(x, (2, -1), mode="replicate"), lambda: (_d(2, 3),)),
     ("max_pool2d", lambda x: A.nn.functional.max_pool2d(x, 3, 2, 1), lambda: (_d(1, 2, 5, 5),)),
     ("max_pool1d", lambda x: A.nn.functional.max_pool1d(x, 2, 1, dilation=2), lambda: (_d(2, 2, 7),)),
     ("avg_pool2d", lambda x: A.nn.functional.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
@@ -525,6 +562,8 @@ FORWARD = [
     ("avg_pool2d", lambda L, x: F(L).avg_pool2d(x, 3, 2, 1, ceil_mode=True), [(2, 2, 5, 5)]),
     ("adaptive_avg_pool2d", lambda L, x: F(L).adaptive_avg_pool2d(x, (2, 3)), [(2, 2, 5, 5)]),
     ("pad", lambda L, x: F(L).pad(x, (1, -1, 2, 0)), [(2, 2, 5, 5)]),
+    ("pad_reflect", lambda L, x: F(L).pad(x, (1, 2, 2, 1), mode="reflect"), [(1, 2, 4, 5)]),
+    ("pad_replicate", lambda L, x: F(L).pad(x, (2, 0), mode="replicate"), [(2, 2, 5)]),
     ("unfold", lambda L, x: F(L).unfold(x, 2, stride=2), [(2, 2, 4, 4)]),
     ("fold", lambda L, x: F(L).fold(x, (4, 4), 2, stride=2), [(2, 8, 4)]),
     ("batch_norm", lambda L, x, w, b: F(L).batch_norm(x, None, None, w, b, training=True), [(4, 3, 2), (3,), (3,)]),

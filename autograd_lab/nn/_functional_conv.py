@@ -158,11 +158,35 @@ def pad(input, pad, mode="constant", value=None):
     if mode not in ("constant", "reflect", "replicate", "circular"):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     if mode != "constant":
-        raise NotImplementedError(f"autograd_lab: F.pad(mode='{mode}') is not implemented (only 'constant')")
+        return _copy_pad(input, pad, mode)
     sizes = [n + pad[2 * i] + pad[2 * i + 1] for i, n in enumerate(reversed(input.shape[input.dim() - len(pad) // 2:]))]
     if any(n < 0 for n in sizes):
         raise RuntimeError("narrow(): length must be non-negative.")
     return _pad.ConstantPadNdBackward0.apply(input, pad=tuple(int(p) for p in pad), value=0 if value is None else value)
+
+
+def _copy_pad(input, pad, mode):
+    """F.pad's reflect and replicate modes: the last dim (2 or 3-d input) or the last two (3 or 4-d)."""
+    k = len(pad) // 2
+    if not (k == 1 and input.dim() in (2, 3) or k == 2 and input.dim() in (3, 4) or k == 3 and input.dim() in (4, 5)):
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {input.dim()}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+    if mode == "circular" or k == 3:
+        raise NotImplementedError(f"autograd_lab: F.pad(mode='{mode}') over {k} dims is not implemented "
+                                  "(reflect and replicate over 1 or 2 dims are)")
+    if mode == "reflect":
+        for i in range(k):  # the last dim first, as pad lists it
+            dim = input.dim() - 1 - i
+            lo, hi = pad[2 * i], pad[2 * i + 1]
+            if lo >= input.shape[dim] or hi >= input.shape[dim]:
+                raise RuntimeError(f"Argument #{4 + 2 * i}: Padding size should be less than the corresponding input "
+                                   f"dimension, but got: padding ({lo}, {hi}) at dimension {dim} of input "
+                                   f"{shape_str(input.shape)}")
+    return _pad.COPY_PADS[mode, k].apply(input, pad=tuple(int(p) for p in pad))
 
 
 def _pair(value):

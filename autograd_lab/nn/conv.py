@@ -60,11 +60,20 @@ class _ConvNd(Module):
     reset_parameters = Linear.reset_parameters  # the same draws, in the same order, as PyTorch's
 
     def forward(self, input):
-        if self.padding_mode != "zeros":
-            raise NotImplementedError(f"autograd_lab: padding_mode='{self.padding_mode}' is not implemented "
-                                      "(only 'zeros')")
         conv = F.conv1d if self._nd == 1 else F.conv2d
+        if self.padding_mode != "zeros":  # pad first (F.pad's modes), then convolve without padding
+            padded = F.pad(input, self._reversed_padding_repeated_twice(), mode=self.padding_mode)
+            return conv(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
         return conv(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def _reversed_padding_repeated_twice(self):
+        """The padding as F.pad takes it: last dim first, (before, after) for each dim."""
+        if self.padding == "valid":
+            return [0, 0] * self._nd
+        if self.padding == "same":
+            totals = [d * (k - 1) for k, d in zip(self.kernel_size, self.dilation)]
+            return [p for t in reversed(totals) for p in (t // 2, t - t // 2)]
+        return [p for p in reversed(self.padding) for _ in range(2)]
 
     def extra_repr(self):
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
