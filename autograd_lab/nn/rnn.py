@@ -89,20 +89,25 @@ class RNNCellBase(Module):
         for weight in self.parameters():
             init.uniform_(weight, -stdv, stdv)
 
-    def _batched(self, input, hx, what="hidden"):
-        """PyTorch's cells take one sample (1-d) or a batch (2-d); a missing state is zeros."""
+    def _batched(self, input, hx):
+        """PyTorch's cells take one sample (1-d) or a batch (2-d); a missing state is zeros. The state
+        is one tensor, or a pair (h, c) for the LSTM cell."""
         name = type(self).__name__
         if input.dim() not in (1, 2):
             raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.dim()}D instead")
-        if hx is not None and hx.dim() not in (1, 2):
-            raise ValueError(f"{name}: Expected {what} to be 1D or 2D, got {hx.dim()}D instead")
+        pair = isinstance(self, LSTMCell)
+        for idx, value in enumerate(() if hx is None else hx if pair else (hx,)):
+            if value.dim() not in (1, 2):
+                raise ValueError(f"{name}: Expected {f'hx[{idx}]' if pair else 'hidden'} to be 1D or 2D, got "
+                                 f"{value.dim()}D instead")
         is_batched = input.dim() == 2
         if not is_batched:
             input = input.unsqueeze(0)
         if hx is None:
-            hx = factories.zeros(input.size(0), self.hidden_size, dtype=input.dtype)
+            zeros = factories.zeros(input.size(0), self.hidden_size, dtype=input.dtype)
+            hx = (zeros, zeros) if pair else zeros
         elif not is_batched:
-            hx = hx.unsqueeze(0)
+            hx = tuple(h.unsqueeze(0) for h in hx) if pair else hx.unsqueeze(0)
         return input, hx, is_batched
 
 
@@ -143,20 +148,7 @@ class LSTMCell(RNNCellBase):
         super().__init__(input_size, hidden_size, bias, num_chunks=4, dtype=dtype)
 
     def forward(self, input, hx=None):
-        if input.dim() not in (1, 2):
-            raise ValueError(f"LSTMCell: Expected input to be 1D or 2D, got {input.dim()}D instead")
-        if hx is not None:
-            for idx, value in enumerate(hx):
-                if value.dim() not in (1, 2):
-                    raise ValueError(f"LSTMCell: Expected hx[{idx}] to be 1D or 2D, got {value.dim()}D instead")
-        is_batched = input.dim() == 2
-        if not is_batched:
-            input = input.unsqueeze(0)
-        if hx is None:
-            zeros = factories.zeros(input.size(0), self.hidden_size, dtype=input.dtype)
-            hx = (zeros, zeros)
-        elif not is_batched:
-            hx = tuple(h.unsqueeze(0) for h in hx)
+        input, hx, is_batched = self._batched(input, hx)
         if len(hx) != 2:
             raise RuntimeError("lstm_cell expects two hidden states")
         _check_cell(input, hx[0], self.weight_ih, self.weight_hh, 0)
