@@ -608,3 +608,28 @@ def test_lstm_projection_warns_once_like_torch():
         seen[lib] = [str(w.message) for w in rec if "projections" in str(w.message)]
     assert len(seen[A]) == 1  # (PyTorch's may have fired earlier in this process: it warns once)
     assert seen[torch] in ([], seen[A])
+
+
+# ---------------------------------------------------------------- tril / triu (causal masks)
+@pytest.mark.parametrize("fn,args", [
+    (lambda L, a: L.tril(a), (X(3, 4),)),
+    (lambda L, a: L.triu(a, 1), (X(4, 4),)),
+    (lambda L, a: a.tril(-1), (X(2, 3, 4),)),
+    (lambda L, a: a.t().triu(diagonal=-1), (X(3, 4, dtype=np.float64),)),
+    (lambda L, a: L.triu(a, diagonal=1), (P(np.ones((4, 4), bool)),)),
+    (lambda L, a: (a * 1).tril_(), (X(3, 3),)),
+])
+def test_tril_triu(fn, args):
+    check(fn, *args, second=True)
+
+
+@pytest.mark.parametrize("name", ["tril", "triu"])
+def test_tril_triu_errors(name):
+    raises_same(lambda L, a: getattr(L, name)(a), X(3))
+    raises_same(lambda L, a: getattr(a, name + "_")(), X(3))
+
+
+def test_tril_triu_gradcheck():
+    a = A.randn(2, 3, 4, dtype=A.float64, requires_grad=True)
+    for k in (-1, 0, 2):
+        assert gradcheck(lambda a: A.tril(a, k), (a,)) and gradcheck(lambda a: A.triu(a, k), (a,))
