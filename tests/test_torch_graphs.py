@@ -409,3 +409,17 @@ def test_why_no_grad_on_torch_tensors_gives_the_same_reasons_as_on_autograd_lab(
     for (reason, a), (_, b) in zip(mine, theirs):
         if reason != "not_reached":  # its closing note says what each library lets us find
             assert a == b
+
+
+def test_stepper_argument_errors_and_a_leaf_loss(no_threads_left):
+    for loss in (torch.ones(2), torch.ones(2, requires_grad=True) * 2):
+        with pytest.raises(RuntimeError) as info:
+            BackwardStepper(loss)
+        with pytest.raises(RuntimeError) as want:
+            loss.backward()
+        assert str(info.value) == str(want.value)
+    leaf = torch.tensor(3., requires_grad=True)
+    stepper = BackwardStepper(leaf)
+    record = stepper.step()
+    assert record.node.name() == "torch::autograd::AccumulateGrad" and record.accumulated[0][0] is leaf
+    assert stepper.step() is None and stepper.done and torch.equal(leaf.grad, torch.tensor(1.))

@@ -39,9 +39,15 @@ class TorchSteps:
         self._torch = torch
         self.loss, self.gradient = loss, gradient
         self.retain_graph, self.create_graph = retain_graph, create_graph
-        if loss.grad_fn is None:
-            raise RuntimeError("the stepper needs a tensor with a grad_fn (a leaf has no backward to step)")
-        self.nodes = list(walk([loss.grad_fn]))
+        # what torch.autograd.backward would refuse, refused now (in PyTorch's words), not at the first step
+        if loss.grad_fn is None and not loss.requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+        if gradient is None and loss.numel() != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        root = loss.grad_fn
+        if root is None:  # a leaf: its AccumulateGrad (kept alive here, so backward uses this one)
+            root = loss.view_as(loss).grad_fn.next_functions[0][0]
+        self.nodes = list(walk([root]))
         self.leaves = [n.variable for n in self.nodes if view.is_accumulate(n)]
         self._cond = threading.Condition()
         self._events = []        # ("pre", node, grads) / ("done",) / ("error", exc), worker -> stepper
