@@ -54,7 +54,6 @@ XFAIL = {
     "introyt_tensors_deeper_part1.py": "torch.ceil/floor/asin/bitwise_xor/unique/cross/svd are missing",
     "introyt_tensors_deeper_part2.py": "Tensor.unsqueeze_ is missing",
     "torchies_autograd_tutorial.py": "Tensor.to(requires_grad=True) is accepted where PyTorch raises TypeError",
-    "torchies_nn_tutorial.py": "Module.register_backward_hook is missing",
     "torchies_tensor_tutorial.py": "Tensor.index_add_ is missing",
 }
 

@@ -151,3 +151,39 @@ def test_matmul_and_mm_keywords():
         assert L.matmul(input=a, other=b).tolist() == [[11.0]]
         assert L.mm(input=a, mat2=b).tolist() == [[11.0]]
         assert a.matmul(other=b).tolist() == [[11.0]]
+
+
+# ---- Module.register_backward_hook, the deprecated form (the former-Torch-users nn tutorial) ----
+
+def _backward_hook_log(L, make):
+    L.manual_seed(0)
+    m = make(L)
+    log = []
+
+    def hook(module, grad_input, grad_output):
+        log.append((type(module).__name__, [None if g is None else g.tolist() for g in grad_input],
+                    [g.tolist() for g in grad_output]))
+    handle = m.register_backward_hook(hook)
+    x = L.linspace(-1.0, 1.0, 6, requires_grad=True).reshape(2, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyTorch's FutureWarning for multi-node forwards
+        out = m(x)
+        (out * (L.arange(float(out.numel())).reshape(out.shape) - 2)).sum().backward()
+        handle.remove()
+        m(x).sum().backward()
+    return log
+
+
+@pytest.mark.parametrize("make", [
+    lambda L: L.nn.Linear(3, 2),
+    lambda L: L.nn.Sequential(L.nn.Linear(3, 2), L.nn.ReLU()),
+    lambda L: L.nn.Tanh(),
+])
+def test_register_backward_hook_sees_the_last_nodes_gradients(make):
+    got, want = _backward_hook_log(A, make), _backward_hook_log(torch, make)
+    assert len(got) == len(want) == 1
+    assert got[0][0] == want[0][0] and len(got[0][1]) == len(want[0][1])
+    for g, w in zip(got[0][1] + got[0][2], want[0][1] + want[0][2]):
+        assert (g is None) == (w is None)
+        if g is not None:
+            assert torch.allclose(torch.tensor(g), torch.tensor(w), rtol=1e-6, atol=1e-7)

@@ -86,11 +86,32 @@ class Module:
             r = hook(self, args, result)
             if r is not None:
                 result = r
+        if self.__dict__.get("_backward_hooks"):
+            self._hook_last_node(result)
         return result
+
+    def _hook_last_node(self, result):
+        # the old backward hooks hang on the node that made the (first) output: its gradients are what
+        # they see, which are the module's input gradients only when forward is a single op
+        var = result
+        while not isinstance(var, Tensor):
+            var = next(iter(var.values())) if isinstance(var, dict) else var[0]
+        if var.grad_fn is not None:
+            for hook in list(self._backward_hooks.values()):
+                var.grad_fn.register_hook(lambda grad_inputs, grad_outputs, hook=hook: hook(self, grad_inputs,
+                                                                                             grad_outputs))
 
     def register_forward_hook(self, hook):
         """``hook(module, args, output)`` runs after ``forward``; may return a new output."""
         return _add_hook(self._forward_hooks, hook)
+
+    def register_backward_hook(self, hook):
+        """``hook(module, grad_input, grad_output)``, PyTorch's deprecated form: it runs on the node that
+        made forward's output, so ``grad_input`` are that node's input gradients (for a module that is
+        several ops, not the module's inputs). The full backward hooks are the documented behaviour."""
+        if "_backward_hooks" not in self.__dict__:
+            object.__setattr__(self, "_backward_hooks", _Hooks())
+        return _add_hook(self._backward_hooks, hook)
 
     def register_forward_pre_hook(self, hook):
         """``hook(module, args)`` runs before ``forward``; may return new args."""
