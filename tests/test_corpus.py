@@ -49,8 +49,6 @@ EXACT = {
 # Programs that fail for a feature another helper is building right now; strict=False so they turn
 # into passes silently as the feature lands (the reason names what is missing).
 XFAIL = {
-    "basics_quickstart_tutorial.py": "torch.save and torch.load are missing",
-    "introyt_modelsyt_tutorial.py": "the torch.functional module is missing",
     "introyt_tensors_deeper_part1.py": "torch.ceil/floor/asin/bitwise_xor/unique/cross/svd are missing",
     "introyt_tensors_deeper_part2.py": "Tensor.unsqueeze_ is missing",
     "torchies_autograd_tutorial.py": "Tensor.to(requires_grad=True) is accepted where PyTorch raises TypeError",

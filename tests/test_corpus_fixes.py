@@ -187,3 +187,13 @@ def test_register_backward_hook_sees_the_last_nodes_gradients(make):
         assert (g is None) == (w is None)
         if g is not None:
             assert torch.allclose(torch.tensor(g), torch.tensor(w), rtol=1e-6, atol=1e-7)
+
+
+# ---- the torch.functional module (imported, by mistake, by the building-models tutorial) ----
+
+def test_torch_functional_holds_torchs_own_functions():
+    import importlib
+    F = importlib.import_module("autograd_lab.functional")
+    assert set(F.__all__) <= set(importlib.import_module("torch.functional").__all__)
+    for name in F.__all__:
+        assert getattr(F, name) is getattr(A, name)
