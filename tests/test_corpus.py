@@ -50,7 +50,6 @@ EXACT = {
 # into passes silently as the feature lands (the reason names what is missing).
 XFAIL = {
     "introyt_tensors_deeper_part1.py": "torch.ceil/floor/asin/bitwise_xor/unique/cross/svd are missing",
-    "introyt_tensors_deeper_part2.py": "Tensor.unsqueeze_ is missing",
     "torchies_autograd_tutorial.py": "Tensor.to(requires_grad=True) is accepted where PyTorch raises TypeError",
     "torchies_tensor_tutorial.py": "Tensor.index_add_ is missing",
 }

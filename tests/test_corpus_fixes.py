@@ -197,3 +197,46 @@ def test_torch_functional_holds_torchs_own_functions():
     assert set(F.__all__) <= set(importlib.import_module("torch.functional").__all__)
     for name in F.__all__:
         assert getattr(F, name) is getattr(A, name)
+
+
+# ---- x.unsqueeze_ / x.squeeze_ (the tensors tutorial batches an image in place) ----
+
+INPLACE_VIEWS = [lambda t: t.unsqueeze_(0), lambda t: t.unsqueeze_(-1), lambda t: t.squeeze_(),
+                 lambda t: t.squeeze_(1), lambda t: t.squeeze_(0), lambda t: t.squeeze_((1, 2))]
+
+
+@pytest.mark.parametrize("op", INPLACE_VIEWS)
+def test_inplace_views_match_torch(op):
+    def facts(L):
+        a = L.arange(6.0).reshape(2, 1, 3).requires_grad_()
+        t = a * 1
+        before = t._version
+        same = op(t) is t
+        (t * L.arange(float(t.numel())).reshape(t.shape)).sum().backward()
+        plain = L.zeros(2, 1, 3)
+        op(plain)
+        return (same, t.grad_fn.name(), tuple(t.shape), t._version - before, a.grad.tolist(), tuple(plain.shape),
+                plain._version)
+    assert facts(A) == facts(torch)
+
+
+@pytest.mark.parametrize("op", INPLACE_VIEWS[:3])
+def test_inplace_views_gradcheck(op):
+    def f(x):
+        t = x * 1
+        return op(t)
+    assert A.autograd.gradcheck(f, (A.rand(2, 1, 3, dtype=A.float64, requires_grad=True),))
+
+
+def test_inplace_view_keeps_memory_and_base():
+    for L in LIBS:
+        b = L.zeros(3, 2)
+        v = b[0]
+        v.unsqueeze_(0)
+        v[0, 1] = 5
+        assert tuple(v.shape) == (1, 2) and v._base is b and b[0, 1].item() == 5
+
+
+def test_inplace_view_on_a_leaf_errors():
+    assert error_of(lambda: A.ones(2, 1, requires_grad=True).squeeze_(1)) == \
+        error_of(lambda: torch.ones(2, 1, requires_grad=True).squeeze_(1))
