@@ -125,3 +125,36 @@ def test_torch_stepper_in_jupyterlab(lab, open_notebook):
     expect(freed).to_contain_text("Trying to backward through the graph a second time")
     failing.scroll_into_view_if_needed()
     shot(nb.page, "lab-torch-stepper-error")
+
+
+WATCH_CELLS = [
+    SETUP,
+    "from autograd_lab.widgets import GradWatch\nx, w, loss = make()\nwatch = GradWatch(x, w)\nwatch",
+    "stepper = BackwardStepper(loss)\nstepper",
+    "print('WATCH=' + json.dumps({'events': [r.event for r in watch.history], 'threads': backward_threads(), "
+    "'x': x.grad.tolist() if x.grad is not None else None}))",
+]
+
+
+def test_grad_watch_follows_the_torch_stepper(lab, open_notebook):
+    """PyTorch runs the watched tensors' hooks on the stepper's worker thread: the GradWatch view
+    still updates as the stepper's clicks reach the leaves."""
+    nb = open_notebook(lab, "torch_watch.ipynb", WATCH_CELLS)
+    for i in range(3):
+        nb.run(i)
+    watch = nb.page.locator("[data-testid='grad-watch']").first
+    expect(watch.locator("tbody tr")).to_have_count(2)
+    stepper = nb.page.locator("[data-testid='backward-stepper']").first
+    expect(stepper.locator("g.node[data-node-id='n1']")).to_be_visible(timeout=30_000)
+    for _ in range(5):  # up to the first AccumulateGrad: one watched .grad is written
+        stepper.locator("[data-action='step']").click()
+    expect(stepper).to_have_attribute("data-step", "5")
+    expect(watch.locator("tbody tr").first).to_contain_text("0.74")  # x.grad, live, before the pass ends
+    stepper.locator("[data-action='step']").click()
+    expect(stepper).to_have_attribute("data-done", "true")
+    expect(watch.locator("tbody tr").first.locator("td").last).to_have_text("1")  # one backward recorded
+    nb.run(3)
+    state = nb.json_output(3, "WATCH=")
+    assert state["events"] == ["backward"] and state["threads"] == 0
+    watch.scroll_into_view_if_needed()
+    shot(nb.page, "lab-torch-grad-watch")
