@@ -45,6 +45,23 @@ def _edge_of(t):
     return (t._grad_accumulator(), 0)
 
 
+def to_args(args, kwargs):
+    """The dtype that ``Tensor.to`` / ``Module.to`` arguments ask for (None: keep), after checking
+    the device they name: dtype, device, another tensor, positionally or as keywords."""
+    target = kwargs.get("dtype")
+    where = kwargs.get("device")
+    for a in args:
+        if isinstance(a, _dtype_cls):
+            target = a
+        elif isinstance(a, Tensor):
+            target = a.dtype
+        elif isinstance(a, (str, device, numbers.Integral)):
+            where = a
+    if where is not None:
+        _device.check(device(where), factory=False)
+    return target
+
+
 class Tensor:
     """A multi-dimensional array that can record the operations applied to it."""
 
@@ -383,17 +400,7 @@ class Tensor:
     def to(self, *args, **kwargs):
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``; a cast is differentiable
         (ToCopyBackward0). Only the CPU exists: other devices fail as in a CPU build of PyTorch."""
-        target = kwargs.get("dtype")
-        where = kwargs.get("device")
-        for a in args:
-            if isinstance(a, _dtype_cls):
-                target = a
-            elif isinstance(a, Tensor):
-                target = a.dtype
-            elif isinstance(a, (str, device, numbers.Integral)):
-                where = a
-        if where is not None:
-            _device.check(device(where), factory=False)
+        target = to_args(args, kwargs)
         if not kwargs.get("copy", False) and (target is None or target is self._dtype):
             return self
         from .ops.arithmetic import ToCopyBackward0

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from .. import grad_mode
 from ..node import _add_hook, _Hooks
-from ..tensor import Tensor, reset_grad
+from ..tensor import Tensor, reset_grad, to_args
 from .parameter import Parameter
 
 
@@ -348,19 +348,7 @@ class Module:
         return self
 
     def to(self, *args, **kwargs):
-        from .. import _device
-        from .._dtype import dtype as dtype_cls
-        target = kwargs.get("dtype")
-        where = kwargs.get("device")
-        for a in args:
-            if isinstance(a, dtype_cls):
-                target = a
-            elif isinstance(a, Tensor):
-                target = a.dtype
-            elif isinstance(a, (str, _device.device, int)):
-                where = a
-        if where is not None:
-            _device.check(_device.device(where), factory=False)
+        target = to_args(args, kwargs)
         if target is None:
             return self
         if not (target.is_floating_point or target.is_complex):

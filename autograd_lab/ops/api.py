@@ -381,22 +381,21 @@ def _arg_checks(a, dim, name):
         raise IndexError(f"{name}(): Expected reduction dim {a._wrap_dim(dim)} to have non-zero size.")
 
 
+def _arg_reduce(pick, name, a, dim, keepdim):
+    _arg_checks(a, dim, name)
+    if dim is None:
+        return Tensor._make(np.asarray(pick(a._data), np.int64))
+    return Tensor._make(np.asarray(pick(a._data, axis=a._wrap_dim(dim), keepdims=keepdim), np.int64))
+
+
 @public
 def argmax(a, dim=None, keepdim=False):
-    _arg_checks(a, dim, "argmax")
-    x = a._data
-    if dim is None:
-        return Tensor._make(np.asarray(np.argmax(x), np.int64))
-    return Tensor._make(np.asarray(np.argmax(x, axis=a._wrap_dim(dim), keepdims=keepdim), np.int64))
+    return _arg_reduce(np.argmax, "argmax", a, dim, keepdim)
 
 
 @public
 def argmin(a, dim=None, keepdim=False):
-    _arg_checks(a, dim, "argmin")
-    x = a._data
-    if dim is None:
-        return Tensor._make(np.asarray(np.argmin(x), np.int64))
-    return Tensor._make(np.asarray(np.argmin(x, axis=a._wrap_dim(dim), keepdims=keepdim), np.int64))
+    return _arg_reduce(np.argmin, "argmin", a, dim, keepdim)
 
 
 @public

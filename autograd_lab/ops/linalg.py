@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..node import Node
+from ._util import broadcast_shape
 
 
 def _same_dtype(a, b):
@@ -232,7 +233,7 @@ def matmul(input, other):
             return matmul(F.squeeze(a, 0), b)
         if batch2[0] == 1 and b.requires_grad:
             return matmul(a, F.squeeze(b, 0))
-    batch = _broadcast_batch(batch1, batch2)
+    batch = broadcast_shape(batch1, batch2)
     count = int(np.prod(batch, dtype=np.int64))
     a3 = F.reshape(F.expand(a, batch + (n, m1)), count, n, m1)
     if db == 1:
@@ -244,18 +245,6 @@ def matmul(input, other):
     if db == 1:
         out = F.squeeze(out, -1)
     return UnsafeViewBackward0.apply(out, shape=out_shape)
-
-
-def _broadcast_batch(s1, s2):
-    out = []
-    for i in range(1, max(len(s1), len(s2)) + 1):
-        x = s1[-i] if i <= len(s1) else 1
-        y = s2[-i] if i <= len(s2) else 1
-        if x != y and x != 1 and y != 1:
-            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton "
-                               f"dimension {max(len(s1), len(s2)) - i}")
-        out.append(y if x == 1 else x)
-    return tuple(reversed(out))
 
 
 class TraceBackward0(Node):

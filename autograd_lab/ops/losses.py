@@ -63,6 +63,15 @@ def _log_sigmoid(x):
     return x.clamp_max(0) - ((-x.abs()).exp() + 1).log()
 
 
+def _weighted_mean_grad(node, grad):
+    """A BCE gradient times the node's saved weight, over the element count for a mean reduction."""
+    if node.weight is not None:
+        grad = grad * node.saved("weight")
+    if node.reduction == MEAN:
+        grad = div_scalar(grad, node.numel)
+    return grad
+
+
 class MseLossBackward0(Node):
     """out = reduce((a - t)²)        ∂a = g·2(a - t)/N  (N = numel for mean, 1 otherwise),   ∂t = -∂a"""
 
@@ -135,17 +144,10 @@ class BinaryCrossEntropyBackward0(Node):
         ga = gt = None
         if self.needs_input_grad(0):
             ga = g * (a - t) / ((1 - a) * a).clamp_min(self.EPSILON)
-            ga = self._finish(ga)
+            ga = _weighted_mean_grad(self, ga)
         if self.needs_input_grad(1):
-            gt = self._finish(((1 - a).log() - a.log()) * g)
+            gt = _weighted_mean_grad(self, ((1 - a).log() - a.log()) * g)
         return ga, gt
-
-    def _finish(self, grad):
-        if self.weight is not None:
-            grad = grad * self.saved("weight")
-        if self.reduction == MEAN:
-            grad = div_scalar(grad, self.numel)
-        return grad
 
     def jvp(self, da, dt):
         """d(out) = reduce(w·((a - t) / max(a(1 - a), ε)·da + (ln(1 - a) - ln a)·dt))"""
@@ -183,21 +185,14 @@ class BinaryCrossEntropyWithLogitsBackward0(Node):
                 gx = (pt + 1 - t) * x.sigmoid() - pt
             else:
                 gx = x.sigmoid() - t
-            gx = self._finish(gx * g)
+            gx = _weighted_mean_grad(self, gx * g)
         if self.needs_input_grad(1):
             if self.pos_weight is not None:
                 gt = _log_sigmoid(-x) - _log_sigmoid(x) * self.saved("pos_weight")
             else:
                 gt = -x
-            gt = self._finish(gt * g)
+            gt = _weighted_mean_grad(self, gt * g)
         return gx, gt
-
-    def _finish(self, grad):
-        if self.weight is not None:
-            grad = grad * self.saved("weight")
-        if self.reduction == MEAN:
-            grad = div_scalar(grad, self.numel)
-        return grad
 
     def jvp(self, dx, dt):
         """d(out) = reduce(w·(((p·t + 1 - t)·σ(x) - p·t)·dx + (log σ(-x) - p·log σ(x))·dt))"""

@@ -28,9 +28,12 @@ How to add an op (say ``sin``)
    back (``inplace.apply_inplace``: version counter, leaf checks, views rebased). So does ``out=``
    (``out.with_out``: the result copied into ``out``, resized, PyTorch's checks).
 3. If the file is new, import it in ``autograd_lab/__init__.py`` before ``registry.install``.
-4. Test it against PyTorch (a case in tests/test_ops_torch.py) and with finite differences
-   (tests/test_gradcheck.py). ``tests/test_registry.py`` checks that every declared name is
-   reachable, exists in PyTorch in the kinds declared, and that no public function is left out.
+4. Test it. An elementwise op gets a row in ``tests/op_table.py`` (its domain, its kinks): the
+   property test compares it with PyTorch on every dtype and shape, the fuzzer puts it in random
+   programs, finite differences and gradcheck check its backward. Other ops get cases in
+   tests/test_ops_torch.py and tests/test_gradcheck.py. ``tests/test_registry.py`` checks that every
+   declared name is reachable, exists in PyTorch in the kinds declared, and that no public
+   function is left out.
 
 Operators (``__add__``...) and methods whose signature differs from the function
 (``x.where(cond, y)``, ``x.view_as(y)``) are bound by hand in ``_methods.py``.
