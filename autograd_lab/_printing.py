@@ -28,7 +28,7 @@ The algorithm follows PyTorch's ``torch/_tensor_str.py``:
   appended after ``, `` or, when the last line would pass ``linewidth``, on a
   new line indented to the opening parenthesis.
 
-This module imports only NumPy and the standard library.
+This module imports only NumPy, the standard library and the dtype table (``_dtype``).
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
+
+from . import _dtype
 
 __all__ = [
     "PrintOptions",
@@ -135,50 +137,21 @@ def printoptions(**kwargs: Any) -> Iterator[None]:
 # Dtypes
 # --------------------------------------------------------------------------
 
-# canonical name -> (numpy dtype, kind) where kind is "f" (floating), "i"
-# (integer) or "b" (bool).
-_DTYPES: dict[str, tuple[np.dtype, str]] = {
-    "float16": (np.dtype(np.float16), "f"),
-    "float32": (np.dtype(np.float32), "f"),
-    "float64": (np.dtype(np.float64), "f"),
-    "int8": (np.dtype(np.int8), "i"),
-    "int16": (np.dtype(np.int16), "i"),
-    "int32": (np.dtype(np.int32), "i"),
-    "int64": (np.dtype(np.int64), "i"),
-    "uint8": (np.dtype(np.uint8), "i"),
-    "uint16": (np.dtype(np.uint16), "i"),
-    "uint32": (np.dtype(np.uint32), "i"),
-    "uint64": (np.dtype(np.uint64), "i"),
-    "bool": (np.dtype(np.bool_), "b"),
-}
-
-# PyTorch's alternative spellings (torch.float is float32, torch.int is int32…)
-_ALIASES = {
-    "half": "float16",
-    "float": "float32",
-    "double": "float64",
-    "short": "int16",
-    "int": "int32",
-    "long": "int64",
-}
-
-
 def _canonical_dtype(name: Any) -> str:
-    """Normalise "float64", "torch.float64", "double", np.float64, … to
-    "float64".  Raises TypeError for dtypes this module cannot print."""
+    """Normalise "float64", "torch.float64", "double", np.float64, a dtype … to "float64" (the
+    names and aliases are _dtype's). Raises TypeError for dtypes this module cannot print."""
+    if isinstance(name, _dtype.dtype):
+        return name.name
     if not isinstance(name, str):
         try:
             name = np.dtype(name).name
         except TypeError:
             name = str(name)
-    key = name.removeprefix("torch.")
-    key = _ALIASES.get(key, key)
-    if key not in _DTYPES:
-        raise TypeError(
-            f"cannot print tensors of dtype {name!r}; supported: "
-            + ", ".join(_DTYPES)
-        )
-    return key
+    d = _dtype._NAMES.get(name.removeprefix("torch."))
+    if d is None:
+        raise TypeError(f"cannot print tensors of dtype {name!r}; supported: "
+                        + ", ".join(d.name for d in _dtype.ALL))
+    return d.name
 
 
 def torch_dtype_name(dtype_name: Any) -> str:
@@ -357,7 +330,8 @@ def _add_suffixes(text: str, suffixes: Iterable[str], indent: int) -> str:
 
 def _as_array(data: Any, dtype_name: Any) -> tuple[np.ndarray, str, str]:
     name = _canonical_dtype(dtype_name)
-    np_dtype, kind = _DTYPES[name]
+    d = _dtype._NAMES[name]
+    np_dtype, kind = d.np, ("f" if d.is_floating_point else "b" if d is _dtype.bool_ else "i")
     arr = np.asarray(data)
     if arr.dtype != np_dtype:
         arr = arr.astype(np_dtype)
