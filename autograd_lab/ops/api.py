@@ -8,7 +8,9 @@ import numpy as np
 from .. import _dtype
 from ..tensor import Tensor
 from . import activations as A, arithmetic as M, linalg as L, reductions as R, shapes as S
-from ._util import as_tensor, binary, normalize_dims, relayout, result_type
+from ._util import (arr, as_tensor, binary, check_broadcast, iter_layout, normalize_dims, relayout,
+                    result_type)
+from .inplace import apply_inplace
 from .registry import public
 
 where = public(M.where, method=False, out=True)  # x.where(cond, y) differs: bound in _methods
@@ -32,7 +34,6 @@ def _check_alpha(a, b, alpha):
     if type(alpha) is int:
         return  # an integer alpha suits every result type (binary() checks the shapes)
     if isinstance(a, Tensor) and isinstance(b, Tensor):
-        from ._util import check_broadcast
         check_broadcast(a, b)  # PyTorch reports a shape mismatch before a bad alpha
     dt = result_type(a, b)
     if isinstance(alpha, (bool, np.bool_)):
@@ -95,7 +96,6 @@ def div(a, b, *, rounding_mode=None):
 
 def _with_scalar(cls, a, b, **attrs):
     """A node whose Python-number operand is an attribute, not an input (a single edge)."""
-    from ._util import check_broadcast
     dt = result_type(a, b)
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         a, b = as_tensor(a, dt), as_tensor(b, dt)
@@ -223,7 +223,6 @@ def clamp(a, min=None, max=None):
             got = ", ".join("Tensor" if isinstance(x, Tensor) else type(x).__name__ for x in (min, max))
             raise TypeError(f"clamp() received an invalid combination of arguments - got (Tensor, {got})")
         dt = _bound_type(a, min, max)
-        from ._util import relayout
         return relayout(M.ClampBackward0.apply(a, min, max, dtype=dt), a, min, max)
     dt = _bound_type(a, min, max)
     return M.ClampBackward1.apply(a if a.dtype is dt else a.to(dt), min=min, max=max)
@@ -511,12 +510,10 @@ def log_softmax(a, dim, dtype=None):
 # ---- comparisons and logic (no gradient) ----
 def _compare(np_fn, name):
     def fn(a, b):
-        from ._util import arr, check_broadcast
         dt = result_type(a, b)
         a, b = as_tensor(a, dt), as_tensor(b, dt)
         check_broadcast(a, b)
         # both sides in the promoted type first: uint8 >= -1 compares with 255, as in PyTorch
-        from ._util import iter_layout
         return Tensor._make(iter_layout(np.asarray(np_fn(arr(a, dt), arr(b, dt))), a, b))
     fn.__name__ = fn.__qualname__ = name
     return fn
@@ -819,7 +816,6 @@ def unbind(a, dim=0):
 def masked_fill(a, mask, value):
     if mask.dtype is not _dtype.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype.c_name}")
-    from ._util import check_broadcast
     check_broadcast(a, mask)
     if isinstance(value, Tensor):
         if value.dim() != 0:
@@ -1022,7 +1018,6 @@ def _index_layout(src, key, result):
     """The memory layout PyTorch's index kernel gives ``src[key]``: the indexed dims (moved to the
     front when not adjacent) become the indices' shape with stride 0 in ``src``, and the output
     follows the strides of that and of the indices (see _util.iter_layout)."""
-    from ._util import iter_layout
     entries = []
     for d, k in enumerate(key):
         if isinstance(k, np.ndarray):
@@ -1116,7 +1111,6 @@ def leaky_relu(a, negative_slope=0.01):
 
 
 def leaky_relu_(a, negative_slope=0.01):
-    from .inplace import apply_inplace
     _float_only(a, "leaky_relu_cpu")
     return apply_inplace(a, lambda t: A.LeakyReluBackward1.apply(t, negative_slope=negative_slope))
 
@@ -1127,7 +1121,6 @@ def elu(a, alpha=1.0):
 
 
 def elu_(a, alpha=1.0):
-    from .inplace import apply_inplace
     _float_only(a, "elu_cpu")
     return apply_inplace(a, lambda t: A.EluBackward1.apply(t, alpha=alpha))
 
@@ -1147,7 +1140,6 @@ def silu(a):
 
 
 def silu_(a):
-    from .inplace import apply_inplace
     _float_only(a, "silu_cpu")
     return apply_inplace(a, silu)
 

@@ -1,8 +1,10 @@
 """Elementwise arithmetic. Broadcast gradients are summed back to each input's shape by the engine."""
 import numpy as np
 
+from .. import _dtype
 from ..node import Node
-from ._util import arr, iter_layout, scalar_array
+from ..tensor import Tensor
+from ._util import arr, as_tensor, broadcast_shape, iter_layout, relayout, result_type, scalar_array
 
 
 class AddBackward0(Node):
@@ -97,7 +99,6 @@ class MulBackward0(Node):
 def _with_number(ufunc, a, c):
     """``ufunc(a, c)`` for a tensor and a number, in PyTorch's result dtype (an integer tensor and a
     float number give the default float) and the tensor's layout."""
-    from .. import _dtype
     x, dt = a._data, a._dtype
     if not dt.is_floating_point and isinstance(c, float):
         dt = _dtype.get_default_dtype()
@@ -709,13 +710,11 @@ class WhereBackward0(Node):
 
     def jvp(self, da, db):
         """d(out) = cond ? da : db"""
-        from ..tensor import Tensor
         return where(Tensor._make(self.mask), da, db)
 
 
 def _zeros(shape, dtype):
     """A constant zero gradient (no history), as PyTorch's zeros_like in a backward formula."""
-    from ..tensor import Tensor
     return Tensor._make(np.zeros(shape, dtype.np), dtype=dtype)
 
 
@@ -754,10 +753,6 @@ class CloneBackward0(Node):
 
 def where(condition, a, b):
     """``torch.where(condition, a, b)``: differentiable in a and b."""
-    from ._util import as_tensor, result_type
-    from ..tensor import Tensor
-    from ._util import broadcast_shape
-    from .. import _dtype
     dt = result_type(a, b)
     a, b = as_tensor(a, dt), as_tensor(b, dt)
     cond = condition if isinstance(condition, Tensor) else as_tensor(condition, _dtype.bool_)
@@ -765,5 +760,4 @@ def where(condition, a, b):
         raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor with dtype "
                            f"{cond.dtype.scalar_name}")
     broadcast_shape(broadcast_shape(cond.shape, a.shape), b.shape)
-    from ._util import relayout
     return relayout(WhereBackward0.apply(a, b, dtype=dt, condition=cond), cond, a, b)

@@ -5,7 +5,9 @@ import numpy as np
 
 from .._printing import shape_str
 from ..node import Node
-from ._util import sum_to
+from ..tensor import Tensor
+from ._util import result_type, scalar_array, sum_to
+from .arithmetic import _zeros, where
 
 
 def _register(base, outs):
@@ -263,7 +265,6 @@ class IndexPutImplBackward0(_Embed):
 
 
 def _as_key(index):
-    from ..tensor import Tensor
     return tuple(Tensor._make(np.asarray(i)) if isinstance(i, np.ndarray) else i for i in index) \
         if isinstance(index, tuple) else index
 
@@ -304,7 +305,6 @@ class SliceBackward0(_View):
 def save_index(node, index):
     """Keep the arrays of an advanced index as saved tensors (PyTorch saves its indices: a second
     backward through a freed graph fails); slices stay plain attributes."""
-    from ..tensor import Tensor
     node.index_layout = tuple(None if isinstance(k, np.ndarray) else k for k in index)
     node.save(**{f"indices{i}": Tensor._make(k) for i, k in enumerate(index) if isinstance(k, np.ndarray)})
     if not node._saved:
@@ -353,7 +353,6 @@ class CatBackward0(Node):
         self.dim = dim
         self.skip = [t._data.ndim == 1 and t._data.shape[0] == 0 for t in tensors]
         self.sizes = [0 if s else t.shape[dim] for t, s in zip(tensors, self.skip)]
-        from ._util import result_type
         dt = result_type(*tensors)
         kept = [t._data.astype(dt.np, copy=False) for t, s in zip(tensors, self.skip) if not s]
         if not kept:  # only legacy empty 1-d inputs
@@ -361,7 +360,6 @@ class CatBackward0(Node):
         return np.concatenate(kept, axis=dim)
 
     def backward(self, g):
-        from .arithmetic import _zeros
         out, start = [], 0
         for size, skip in zip(self.sizes, self.skip):
             if skip:  # the legacy empty 1-d input still gets its (empty) gradient
@@ -381,7 +379,6 @@ class StackBackward0(Node):
 
     def forward(self, *tensors, dim):
         self.dim = dim
-        from ._util import result_type
         dt = result_type(*tensors)
         return np.stack([t._data.astype(dt.np, copy=False) for t in tensors], axis=dim)
 
@@ -439,7 +436,6 @@ class MaskedFillBackward0(Node):
     """out = a with value where mask        ∂a = g where not mask"""
 
     def forward(self, a, mask, value):
-        from ._util import scalar_array
         self.save(mask=mask)
         self.mask = mask._data  # the values only, for jvp (the saved tensor can be freed)
         return np.where(mask._data, scalar_array(value, a._data.dtype), a._data)
@@ -449,7 +445,6 @@ class MaskedFillBackward0(Node):
 
     def jvp(self, da):
         """d(out) = da where not mask, 0 where the value was written"""
-        from ..tensor import Tensor
         return da.masked_fill(Tensor._make(self.mask), 0)
 
 
@@ -468,8 +463,6 @@ class MaskedFillBackward1(Node):
 
     def jvp(self, da, dv):
         """d(out) = da where not mask, dv where mask"""
-        from ..tensor import Tensor
-        from .arithmetic import where
         return where(Tensor._make(self.mask), dv, da)
 
 
