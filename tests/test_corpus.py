@@ -133,7 +133,7 @@ def outputs(request):
     """Start every selected program under both libraries at once; tests pick their results."""
     global _pool
     params = [getattr(item, "callspec", None) for item in request.session.items
-              if item.module is request.module]
+              if getattr(item, "module", None) is request.module]  # notebook cells have none
     selected = [spec.params["program"] for spec in params if spec and "program" in spec.params]
     _pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2))
     # slowest first, so the pool is not left waiting on one long program at the end
