@@ -7,8 +7,10 @@ path, whose softmax is ``_safe_softmax`` (a row masked out entirely gives zeros,
 """
 import numpy as np
 
+from .. import grad_mode
 from ..node import Node
 from .activations import SoftmaxBackward0, SoftmaxBackwardDataBackward0
+from .arithmetic import NoDerivative
 
 
 def _safe_softmax(x, dim):
@@ -76,14 +78,34 @@ class ScaledDotProductFlashAttentionForCpuBackward0(Node):
         return _safe_softmax(s, -1)
 
     def backward(self, g):
-        from . import api as F
         q, k, v = self.saved("query"), self.saved("key"), self.saved("value")
+        if not grad_mode.is_grad_enabled():
+            return self._grads(q, k, v, g)
+        # create_graph=True: PyTorch's kernel has no derivative of its own backward; the gradients
+        # come out of a NotImplemented node that raises if differentiated
+        with grad_mode.no_grad():
+            grads = self._grads(q, k, v, g)
+        outs = _FlashBackwardHasNoDerivative.apply(q, k, v, g, grads=grads, _num_outputs=3)
+        return tuple(o if self.needs_input_grad(i) else None for i, o in enumerate(outs))
+
+    def _grads(self, q, k, v, g):
+        from . import api as F
         s = F.matmul(q, k.transpose(-2, -1)) * self.scale
         if self.attn_mask is not None:
             s = s + self.attn_mask
         p = SafeSoftmaxBackward0.apply(s, dim=s.dim() - 1)
         dp = F.matmul(g, v.transpose(-2, -1))
         ds = SoftmaxBackwardDataBackward0.apply(dp, p, dim=s.dim() - 1)
-        return (F.matmul(ds, k) * self.scale if self.needs_input_grad(0) else None,
-                F.matmul(ds.transpose(-2, -1), q) * self.scale if self.needs_input_grad(1) else None,
-                F.matmul(p.transpose(-2, -1), g) if self.needs_input_grad(2) else None)
+        return F.matmul(ds, k) * self.scale, F.matmul(ds.transpose(-2, -1), q) * self.scale, F.matmul(p.transpose(-2, -1), g)
+
+
+class _FlashBackwardHasNoDerivative(NoDerivative):
+    """(∂q, ∂k, ∂v) of the fused attention kernel, handed through as they are; differentiating
+    them again raises, as in PyTorch."""
+    op = "_scaled_dot_product_flash_attention_for_cpu_backward"
+
+    def forward(self, q, k, v, g, grads):
+        return tuple(t._data for t in grads)
+
+
+_FlashBackwardHasNoDerivative.__name__ = _FlashBackwardHasNoDerivative.__qualname__ = "NotImplemented"
