@@ -69,10 +69,10 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd, transposed
 
     batched = input.dim() == nd + 2
     x = input if batched else input.unsqueeze(0)
+    if bias is not None and bias.dtype is not x.dtype:  # (PyTorch checks the bias first)
+        raise RuntimeError(f"Input type ({x.dtype.c_name}) and bias type ({bias.dtype.c_name}) should be the same")
     if x.dtype is not weight.dtype:
         raise RuntimeError(f"expected scalar type {x.dtype._legacy[:-6]} but found {weight.dtype._legacy[:-6]}")
-    if bias is not None and bias.dtype is not x.dtype:
-        raise RuntimeError(f"Input type ({x.dtype.c_name}) and bias type ({bias.dtype.c_name}) should be the same")
     c_out, c_per_group = weight.shape[0], weight.shape[1]
     given = "Given transposed=1, weight" if transposed else "Given weight"
     c_in = c_out if transposed else c_per_group * groups

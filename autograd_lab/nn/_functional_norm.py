@@ -3,6 +3,7 @@ import numbers
 
 import numpy as np
 
+from .. import _dtype
 from .._printing import shape_str
 from ..ops import normalization as _N
 
@@ -11,9 +12,15 @@ def _check_float(input, kernel):
         raise NotImplementedError(f'"{kernel}" not implemented for \'{input.dtype.scalar_name}\'')
 
 
-def _check_same_dtype(input, *others):
-    if any(t is not None and t.dtype is not input.dtype for t in others):
-        raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+def _check_same_dtype(input, *params):
+    """PyTorch's CPU rule: parameters (and running statistics) of the input's dtype, or float32 ones
+    for a float16 input."""
+    dtypes = {t.dtype for t in params if t is not None}
+    if not dtypes or dtypes == {input.dtype} or (input.dtype is _dtype.float16 and dtypes == {_dtype.float32}):
+        return
+    if input.dtype in (_dtype.float32, _dtype.float16):
+        raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+    raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-05):
@@ -33,7 +40,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
         if t is not None and t.numel() != channels:
             raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
-    _check_same_dtype(input, weight, bias)
+    _check_same_dtype(input, weight, bias, running_mean, running_var)
     norm = _N.batch_norm_layout(tuple(input.shape))
     return _N.NativeBatchNormBackward0.apply(input, weight, bias, running_mean=running_mean, running_var=running_var,
                                              training=training, momentum=momentum, eps=eps, norm=norm)
