@@ -15,6 +15,8 @@ that level is hidden: the formula's own ops must not start tangents of tangents 
 import itertools
 import weakref
 
+import numpy as np
+
 _ids = itertools.count()
 
 
@@ -44,13 +46,13 @@ levels = []  # the open levels, outermost first; empty means forward AD costs on
 _hidden = set()  # levels whose tangent a node is computing right now
 
 
-def enter():
+def open_level():
     level = Level()
     levels.append(level)
     return level
 
 
-def exit(level):
+def close_level(level):
     level.close()
     levels.remove(level)
 
@@ -97,7 +99,6 @@ def move_tangents(src, dst):
             continue
         base = dst._base
         if old is None and base is not None and base._dtype.is_floating_point and tangent(base, level) is None:
-            import numpy as np
             from .ops.inplace import _positions
             base_tangent = _zeros_like(base)
             base_tangent._data[np.unravel_index(_positions(dst, base), base.shape)] = new._data
@@ -161,7 +162,6 @@ def propagate(node, inputs, outs):
 
 
 def _zeros_like(t):
-    import numpy as np
     from .tensor import Tensor
     dt = t._dtype
     return Tensor._make(np.zeros(t._data.shape, dt.np), dtype=dt)

@@ -196,7 +196,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
             if not isinstance(x, Tensor):
                 raise RuntimeError(f"jvp(f, primals, tangents): Expected {name} to only contain Tensors, got {type(x)}")
     from .autograd.forward_ad import _make_dual
-    level = _forward.enter()
+    level = _forward.open_level()
     try:
         duals = [_make_dual(p, t, level) for p, t in zip(p_leaves, t_leaves)]
         out = func(*build(duals))
@@ -212,7 +212,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
             t = _forward.tangent(o, level)
             tangents_out.append(t if t is not None else _forward._zeros_like(o))
     finally:
-        _forward.exit(level)
+        _forward.close_level(level)
     result = (out_build(out_leaves), out_build(tangents_out))
     return result + (aux,) if has_aux else result
 

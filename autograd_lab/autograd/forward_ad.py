@@ -22,7 +22,7 @@ def enter_dual_level():
     """Open a forward-AD level; returns its number."""
     if _public:
         raise RuntimeError("Nested forward mode AD is not supported at the moment")
-    _public.append(_forward.enter())
+    _public.append(_forward.open_level())
     return len(_public) - 1
 
 
@@ -35,7 +35,7 @@ def exit_dual_level(*, level=None):
                            "not supported.")
     if level < 0:
         raise RuntimeError("Dual level must be a positive number.")
-    _forward.exit(_public.pop())
+    _forward.close_level(_public.pop())
 
 
 def _level(level):
