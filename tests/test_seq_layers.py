@@ -675,3 +675,42 @@ def test_fused_attention_has_no_second_derivative_as_in_torch():
         assert [t.grad_fn.name() for t in g] == ["torch::autograd::NotImplemented"] * 3
         g[1].sum().backward()
     raises_same(fn, X(1, 2, 3, 4), X(1, 2, 3, 4), X(1, 2, 3, 4))
+
+
+# ---------------------------------------------------------------- forward mode
+FORWARD = [
+    ("embedding", None, lambda L, m, x: F(L).embedding(L.tensor([[1, 0], [1, 1]]), x[0])),
+    ("gru_cell", lambda L: L.nn.GRUCell(3, 2), lambda L, m, x: m(x[0])),
+    ("lstm_cell", lambda L: L.nn.LSTMCell(3, 2), lambda L, m, x: m(x[0])),
+    ("rnn_bidir", lambda L: L.nn.RNN(3, 2, bidirectional=True), lambda L, m, x: m(x)),
+    ("lstm_float64", lambda L: L.nn.LSTM(3, 2).double(), lambda L, m, x: m(x.double())),
+    ("mha", lambda L: L.nn.MultiheadAttention(3, 3), lambda L, m, x: m(x, x, x)),
+    ("sdpa_3d", None, lambda L, m, x: SDPA(L)(x, x, x, is_causal=True)),
+    ("tril", None, lambda L, m, x: (L.tril(x), x.triu(1))),
+]
+
+
+def _forward_mode(lib, make, call):
+    import importlib
+    fwAD = importlib.import_module(lib.__name__ + ".autograd.forward_ad")
+    lib.manual_seed(0)
+    m = make(lib) if make else None
+    x = lib.linspace(-1, 1, 12).reshape(2, 2, 3)
+    with fwAD.dual_level():
+        out = call(lib, m, fwAD.make_dual(x, lib.linspace(0.5, -0.5, 12).reshape(2, 2, 3)))
+        return [fwAD.unpack_dual(o).tangent for o in flat_tensors(out)]
+
+
+@pytest.mark.parametrize("name,make,call", FORWARD, ids=[c[0] for c in FORWARD])
+def test_forward_mode_tangents_match_torch(name, make, call):
+    got, want = (_forward_mode(lib, make, call) for lib in LIBS)
+    assert len(got) == len(want)
+    for i, (a, t) in enumerate(zip(got, want)):
+        assert (a is None) == (t is None), i
+        if t is not None:
+            assert_values(a, t, rtol=1e-5, atol=1e-6, what=f"tangent {i}")
+
+
+@pytest.mark.parametrize("call", [lambda L, m, x: m(x), lambda L, m, x: SDPA(L)(x[None], x[None], x[None])])
+def test_forward_mode_through_fused_kernels_fails_as_in_torch(call):
+    raises_same(lambda L: _forward_mode(L, lambda L: L.nn.LSTM(3, 2), call))

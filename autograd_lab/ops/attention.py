@@ -11,6 +11,7 @@ from .. import grad_mode
 from ..node import Node
 from .activations import SoftmaxBackward0, SoftmaxBackwardDataBackward0
 from .arithmetic import NoDerivative
+from .recurrent import no_forward_ad
 
 
 def _safe_softmax(x, dim):
@@ -70,6 +71,9 @@ class ScaledDotProductFlashAttentionForCpuBackward0(Node):
         self.save(query=query, key=key, value=value)
         p = self._weights(query._data, key._data)
         return _in_layout_of(query._data, np.matmul(p, value._data))
+
+    def jvp(self, *tangents):
+        raise no_forward_ad("_scaled_dot_product_flash_attention_for_cpu")
 
     def _weights(self, q, k):
         s = np.matmul(q, np.swapaxes(k, -1, -2)) * np.asarray(self.scale, q.dtype)

@@ -18,8 +18,13 @@ class EmbeddingBackward0(Node):
 
     def forward(self, weight, *, indices, padding_idx=-1, scale_grad_by_freq=False):
         self.num_weights, self.padding_idx, self.scale = weight.shape[0], padding_idx, scale_grad_by_freq
+        self.indices = indices  # (for jvp; backward reads the saved copy, which knows when it was freed)
         self.save(indices=indices)
         return weight._data[indices._data]
+
+    def jvp(self, dweight):
+        """d(out) = dweight[indices]"""
+        return EmbeddingBackward0.apply(dweight, indices=self.indices)
 
     def backward(self, g):
         return EmbeddingDenseBackwardBackward0.apply(g, indices=self.saved("indices"), num_weights=self.num_weights,

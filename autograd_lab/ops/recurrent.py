@@ -18,13 +18,17 @@ class UnsafeSplitBackward0(Node):
     as views)        ∂a = the pieces' grads joined again"""
 
     def forward(self, a, dim, sizes):
-        self.dim = dim
+        self.dim, self.sizes = dim, sizes
         bounds = np.cumsum(sizes)[:-1]
         return tuple(piece.copy() for piece in np.split(a._data, bounds, axis=dim))
 
     def backward(self, *grads):
         from . import api as F
         return F.cat(list(grads), self.dim)
+
+    def jvp(self, da):
+        """d(out k) = piece k of da"""
+        return UnsafeSplitBackward0.apply(da, dim=self.dim, sizes=self.sizes, _num_outputs=len(self.sizes))
 
 
 def unsafe_chunk(a, chunks, dim=0):
@@ -33,6 +37,14 @@ def unsafe_chunk(a, chunks, dim=0):
     size = -(-n // chunks)
     sizes = [size] * (n // size) + ([n % size] if n % size else [])
     return UnsafeSplitBackward0.apply(a, dim=d, sizes=sizes, _num_outputs=len(sizes))
+
+
+def no_forward_ad(op):
+    """PyTorch's words for a kernel that has no forward-mode formula yet."""
+    return NotImplementedError(
+        f"Trying to use forward AD with {op} that does not support it because it has not been implemented yet.\n"
+        "Please file an issue to PyTorch at https://github.com/pytorch/pytorch/issues/new?template=feature-request.yml "
+        "so that we can prioritize its implementation or submit a PR adding the implementation to derivatives.yaml")
 
 
 class TransposeBackward1(TransposeBackward0):
@@ -74,6 +86,9 @@ class MkldnnRnnLayerBackward0(Node):
     then ∂x = dgates·W_ih, ∂W_ih = Σ dgatesᵀ·x, ∂W_hh = Σ dgatesᵀ·h, ∂b_ih = ∂b_hh = Σ dgates,
     ∂h₀ = dh, ∂c₀ = dc."""
     num_outputs = 3
+
+    def jvp(self, *tangents):
+        raise no_forward_ad("mkldnn_rnn_layer")
 
     def forward(self, input, weight0, weight1, weight2, weight3, hx_, cx_, reverse=False):
         self.reverse = reverse

@@ -16,6 +16,10 @@ class TrilBackward0(Node):
     def backward(self, g):
         return TrilBackward0.apply(g, diagonal=self.diagonal)
 
+    def jvp(self, da):
+        """d(out) = tril(da, k)"""
+        return TrilBackward0.apply(da, diagonal=self.diagonal)
+
 
 class TriuBackward0(Node):
     """out = a with the entries below diagonal k set to 0        ∂a = triu(g, k)"""
@@ -26,6 +30,10 @@ class TriuBackward0(Node):
 
     def backward(self, g):
         return TriuBackward0.apply(g, diagonal=self.diagonal)
+
+    def jvp(self, da):
+        """d(out) = triu(da, k)"""
+        return TriuBackward0.apply(da, diagonal=self.diagonal)
 
 
 def _at_least_2d(input, name):
