@@ -208,13 +208,15 @@ def test_classification_losses(name, fn):
 
 
 def test_second_order_through_losses_matches_torch():
-    """Forward over reverse through the backward formulas of the losses and of max along a dim."""
+    """Forward over reverse through the backward formulas of the losses, the activations and max along a dim."""
     a, t, v = arr(3, 4), np.array([1, 0, 3]), RNG.standard_normal((3, 4))
     res = []
     for lib in (al, torch):
         def loss(x):
             return (F(lib).cross_entropy(x, lib.tensor(t)) + F(lib).mse_loss(x.tanh(), x * 0.5)
-                    + (x.max(1).values ** 2).sum())  # max's backward scatters: its jvp gathers
+                    + (x.max(1).values ** 2).sum()  # max's backward scatters: its jvp gathers
+                    + (F(lib).gelu(x) + F(lib).gelu(x, approximate="tanh") + F(lib).elu(x)
+                       + F(lib).softplus(x, beta=2) + F(lib).leaky_relu(x) + x.sigmoid()).pow(2).sum())
         _, hv = lib.func.jvp(lib.func.grad(loss), (lib.tensor(a),), (lib.tensor(v),))
         res.append(hv.numpy())
     np.testing.assert_allclose(res[0], res[1], rtol=1e-10, atol=1e-12)

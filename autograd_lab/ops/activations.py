@@ -371,15 +371,21 @@ class EluBackwardBackward0(Node):
 
     def backward(self, gg):
         g, x = self.saved("grad_output"), self.saved("self_or_result")
-        gx = None
-        if self.needs_input_grad(1):
-            # PyTorch's elu_double_backward: the mask is x < 0, where the first derivative is smooth
-            if self.is_result:
-                gx = gg * g * (x < 0)
-            else:
-                gx = EluBackwardBackward0.apply(gg * g, x, alpha=self.alpha, is_result=False) * (x < 0)
         return (EluBackwardBackward0.apply(gg, x, alpha=self.alpha, is_result=self.is_result)
-                if self.needs_input_grad(0) else None, gx)
+                if self.needs_input_grad(0) else None,
+                self._times_dx(gg * g, x) if self.needs_input_grad(1) else None)
+
+    def _times_dx(self, w, x):
+        """w·∂out/∂x divided by g: PyTorch's elu_double_backward (the mask is x < 0, where the first
+        derivative is smooth)"""
+        if self.is_result:
+            return w * (x < 0)
+        return EluBackwardBackward0.apply(w, x, alpha=self.alpha, is_result=False) * (x < 0)
+
+    def jvp(self, dg, dx):
+        """d(out) = dg·(the backward factor) + dx·g·(its derivative)"""
+        g, x = self.inputs
+        return EluBackwardBackward0.apply(dg, x, alpha=self.alpha, is_result=self.is_result) + self._times_dx(dx * g, x)
 
 
 def _erf(x):
@@ -438,23 +444,28 @@ class GeluBackwardBackward0(Node):
 
     def backward(self, gg):
         g, a = self.saved("grad_output"), self.saved("self")
-        ga = None
-        if self.needs_input_grad(1):
-            if self.approximate == "tanh":
-                # PyTorch's gelu_double_backward, product rule over ½a · (1 + tanh u) with u' = h
-                t = (_TANH_BETA * (a + _TANH_KAPPA * a ** 3)).tanh()
-                sech2 = 1 - t * t
-                h = _TANH_BETA * (1 + 3 * _TANH_KAPPA * a * a)
-                f_prime_gh = 0.5 * sech2 * h
-                g_prime_fh = 0.5 * a * h * (-2 * sech2 * t * h)
-                h_prime_fg = 0.5 * a * sech2 * (6 * _TANH_KAPPA * a * _TANH_BETA)
-                ga = gg * g * (f_prime_gh + f_prime_gh + g_prime_fh + h_prime_fg)
-            else:
-                a2 = a * a
-                pdf = _PDF_BETA * (-0.5 * a2).exp()
-                ga = gg * g * (2 * pdf - a2 * pdf)
         return (GeluBackwardBackward0.apply(gg, a, approximate=self.approximate) if self.needs_input_grad(0) else None,
-                ga)
+                self._times_second(gg * g, a) if self.needs_input_grad(1) else None)
+
+    def _times_second(self, w, a):
+        """w·gelu''(a)"""
+        if self.approximate == "tanh":
+            # PyTorch's gelu_double_backward, product rule over ½a · (1 + tanh u) with u' = h
+            t = (_TANH_BETA * (a + _TANH_KAPPA * a ** 3)).tanh()
+            sech2 = 1 - t * t
+            h = _TANH_BETA * (1 + 3 * _TANH_KAPPA * a * a)
+            f_prime_gh = 0.5 * sech2 * h
+            g_prime_fh = 0.5 * a * h * (-2 * sech2 * t * h)
+            h_prime_fg = 0.5 * a * sech2 * (6 * _TANH_KAPPA * a * _TANH_BETA)
+            return w * (f_prime_gh + f_prime_gh + g_prime_fh + h_prime_fg)
+        a2 = a * a
+        pdf = _PDF_BETA * (-0.5 * a2).exp()
+        return w * (2 * pdf - a2 * pdf)
+
+    def jvp(self, dg, da):
+        """d(out) = dg·gelu'(a) + da·g·gelu''(a)"""
+        g, a = self.inputs
+        return GeluBackwardBackward0.apply(dg, a, approximate=self.approximate) + self._times_second(da * g, a)
 
 
 class SiluBackward0(Node):
@@ -513,9 +524,17 @@ class SoftplusBackwardBackward0(Node):
 
     def backward(self, gg):
         g, a = self.saved("grad_output"), self.saved("self")
-        ga = None
-        if self.needs_input_grad(1):
-            xb = a * self.beta
-            ga = SigmoidBackwardBackward0.apply(gg * g, xb.sigmoid()) * (xb < self.threshold) * self.beta
         return (SoftplusBackwardBackward0.apply(gg, a, beta=self.beta, threshold=self.threshold)
-                if self.needs_input_grad(0) else None, ga)
+                if self.needs_input_grad(0) else None,
+                self._times_second(gg * g, a) if self.needs_input_grad(1) else None)
+
+    def _times_second(self, w, a):
+        """w·β·σ(β·a)·(1 - σ(β·a)) where β·a < threshold, else 0: the second derivative of softplus"""
+        xb = a * self.beta
+        return SigmoidBackwardBackward0.apply(w, xb.sigmoid()) * (xb < self.threshold) * self.beta
+
+    def jvp(self, dg, da):
+        """d(out) = dg·σ(β·a) + da·g·(softplus's second derivative)"""
+        g, a = self.inputs
+        return (SoftplusBackwardBackward0.apply(dg, a, beta=self.beta, threshold=self.threshold)
+                + self._times_second(da * g, a))
