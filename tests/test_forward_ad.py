@@ -298,6 +298,15 @@ def _inplace(lib):
         r = f.make_dual(lib.tensor([-1., 2.]), lib.tensor([3., 4.]))
         r.relu_()
         out.append(repr(r))
+        z = lib.zeros(3)
+        z[0] = r[1]
+        w = lib.zeros(2)
+        w.copy_(r)
+        k = lib.zeros(2)
+        k.fill_(r[0])
+        m = lib.zeros(3)
+        m[lib.tensor([0, 2])] = r
+        out += [repr(z), repr(w), repr(k), repr(m)]
         p = lib.ones(2, requires_grad=True)
         q = p * 1
         q.mul_(f.make_dual(lib.tensor([2., 3.]), lib.tensor([1., 1.])))

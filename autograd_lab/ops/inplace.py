@@ -217,6 +217,11 @@ class FillBackward2(Node):
         from .arithmetic import _zeros
         return _zeros(self.shape, g.dtype)
 
+    def jvp(self, da):
+        """d(out) = 0 (a constant now)"""
+        from .arithmetic import _zeros
+        return _zeros(self.shape, da.dtype)
+
 
 class FillBackward3(Node):
     """out = a filled with a 0-d tensor v        ∂a = 0,   ∂v = Σ g"""
@@ -229,6 +234,10 @@ class FillBackward3(Node):
         from .arithmetic import _zeros
         return (_zeros(self.shape, g.dtype) if self.needs_input_grad(0) else None,
                 g.sum() if self.needs_input_grad(1) else None)
+
+    def jvp(self, da, dv):
+        """d(out) = dv everywhere"""
+        return dv.expand(self.shape).clone()
 
 
 class ZeroBackward0(FillBackward2):
@@ -258,6 +267,10 @@ class CopyBackwards(Node):
         from .arithmetic import _zeros
         return (_zeros(self.shape, g.dtype) if self.needs_input_grad(0) else None,
                 g if self.needs_input_grad(1) else None)
+
+    def jvp(self, da, dsrc):
+        """d(out) = dsrc broadcast to a's shape (a fresh tensor: later in-place ops write into it)"""
+        return dsrc.expand(self.shape).clone()
 
 
 def copy(self, src, non_blocking=False):
@@ -300,6 +313,11 @@ class IndexPutBackward0(Node):
         keep[index] = False
         return (g * Tensor._make(keep) if self.needs_input_grad(0) else None,
                 S.IndexBackward0.apply(g, index=index) if self.needs_input_grad(1) else None)
+
+    def jvp(self, da, dvalues):
+        """d(out) = da with dvalues written at the same index"""
+        from .shapes import load_index
+        return IndexPutBackward0.apply(da, dvalues, index=load_index(self))
 
 
 def _copy_to(dst, value):
