@@ -51,7 +51,6 @@ EXACT = {
 XFAIL = {
     "introyt_tensors_deeper_part1.py": "torch.ceil/floor/asin/bitwise_xor/unique/cross/svd are missing",
     "torchies_autograd_tutorial.py": "Tensor.to(requires_grad=True) is accepted where PyTorch raises TypeError",
-    "torchies_tensor_tutorial.py": "Tensor.index_add_ is missing",
 }
 
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|[-+]?\b(?:inf|nan)\b")

@@ -240,3 +240,46 @@ def test_inplace_view_keeps_memory_and_base():
 def test_inplace_view_on_a_leaf_errors():
     assert error_of(lambda: A.ones(2, 1, requires_grad=True).squeeze_(1)) == \
         error_of(lambda: torch.ones(2, 1, requires_grad=True).squeeze_(1))
+
+
+# ---- torch.index_add / x.index_add_ (the former-Torch-users tensor tutorial) ----
+
+@pytest.mark.parametrize("case", [
+    ((5, 5), 1, [4, 0], (5, 2), {}),
+    ((5, 5), 0, [1, 1, 3], (3, 5), {"alpha": 2}),
+    ((3,), 0, [0, 0], (2,), {}),
+    ((2, 3, 4), -1, [3, 0, 3], (2, 3, 3), {"alpha": -0.5}),
+    ((), 0, [0], (), {}),
+])
+def test_index_add_matches_torch(case):
+    shape, dim, index, src_shape, kw = case
+
+    def run(L):
+        a = L.linspace(-1.0, 1.0, int(L.zeros(shape).numel())).reshape(shape).requires_grad_()
+        s = L.linspace(0.5, 2.0, int(L.zeros(src_shape).numel())).reshape(src_shape).requires_grad_()
+        out = L.index_add(a, dim, L.tensor(index), s, **kw)
+        (out * L.linspace(1.0, 3.0, out.numel()).reshape(out.shape)).sum().backward()
+        inplace = a.detach().clone()
+        inplace.index_add_(dim, L.tensor(index), s.detach(), **kw)
+        return str(out), out.grad_fn.name(), str(a.grad), str(s.grad), str(inplace), inplace._version
+    assert run(A) == run(torch)
+
+
+def test_index_add_gradcheck():
+    idx = A.tensor([2, 0, 2])
+    assert A.autograd.gradcheck(lambda a, s: A.index_add(a, 1, idx, s, alpha=3),
+                                (A.rand(2, 4, dtype=A.float64, requires_grad=True),
+                                 A.rand(2, 3, dtype=A.float64, requires_grad=True)))
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.index_add(L.ones(5, 5), 1, L.tensor([4.0, 0.0]), L.ones(5, 2)),
+    lambda L: L.index_add(L.ones(5, 5), 1, L.tensor([4, 0]), L.ones(5, 1)),
+    lambda L: L.index_add(L.ones(5, 5), 1, L.tensor([5, 0]), L.ones(5, 2)),
+    lambda L: L.index_add(L.ones(5, 5), 2, L.tensor([4, 0]), L.ones(5, 2)),
+    lambda L: L.ones(2, requires_grad=True).index_add_(0, L.tensor([0]), L.ones(1)),
+    lambda L: L.index_add(L.zeros(4), 0, L.tensor([2]), L.tensor(5.0)),
+    lambda L: L.index_add(L.zeros(4, 3), 0, L.tensor([2]), L.ones(1, 2)),
+])
+def test_index_add_errors(call):
+    assert error_of(lambda: call(A)) == error_of(lambda: call(torch))
