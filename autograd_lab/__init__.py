@@ -19,7 +19,8 @@ from .legacy_types import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, Flo
 from ._device import get_default_device, set_default_device  # noqa: F401
 from . import autograd  # noqa: F401,E402
 from . import new_factories as _new_factories  # noqa: E402,F401  (declares x.new_ones ... with @public)
-from .ops import index_add as _index_add, inplace_views as _inplace_views  # noqa: E402,F401  (x.squeeze_, x.unsqueeze_)
+from .ops import index_add as _index_add, inplace_views as _inplace_views, rounding_trig as _rounding_trig  # noqa: E402,F401
+from .ops import bitwise_unique_cross as _bitwise_unique_cross  # noqa: E402,F401
 from .ops import _methods, api as _api, random_fill as _random_fill, registry as _registry  # noqa: E402,F401  (modules declaring @public ops)
 from .ops import triangular as _triangular  # noqa: E402,F401
 

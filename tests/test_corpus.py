@@ -54,7 +54,7 @@ EXACT = {
 # Programs that fail for a feature another helper is building right now; strict=False so they turn
 # into passes silently as the feature lands (the reason names what is missing).
 XFAIL = {
-    "introyt_tensors_deeper_part1.py": "torch.ceil/floor/asin/bitwise_xor/unique/cross/svd are missing",
+    "introyt_tensors_deeper_part1.py": "torch.svd is missing",
     "torchies_autograd_tutorial.py": "Tensor.to(requires_grad=True) is accepted where PyTorch raises TypeError",
 }
 

@@ -283,3 +283,87 @@ def test_index_add_gradcheck():
 ])
 def test_index_add_errors(call):
     assert error_of(lambda: call(A)) == error_of(lambda: call(torch))
+
+
+# ---- ceil, floor, asin, bitwise_xor, unique, cross (the tensors tutorial's tour of math ops) ----
+
+@pytest.mark.parametrize("name", ["ceil", "floor", "asin", "arcsin"])
+@pytest.mark.parametrize("data", [[[-0.7, 0.2], [0.95, -0.5]], [[1, -2]], [[-0.0, 2.5, -2.5]]])
+def test_rounding_and_asin_match_torch(name, data):
+    def run(L):
+        x = L.tensor(data)
+        if x.dtype.is_floating_point:
+            x.requires_grad_()
+        y = getattr(L, name)(x)
+        out = [str(y), y.grad_fn.name() if y.grad_fn else None]
+        if x.requires_grad:
+            (y * L.linspace(1.0, 2.0, y.numel()).reshape(y.shape)).sum().backward()
+            out.append(str(x.grad))
+            z = x.detach().clone()
+            getattr(z, name + "_")()
+            out.append(str(z))
+        return out
+    assert run(A) == run(torch)
+
+
+@pytest.mark.parametrize("name", ["ceil", "floor", "asin"])
+def test_rounding_and_asin_gradcheck(name):
+    x = A.tensor([[-0.7, 0.2], [0.45, -0.3]], dtype=A.float64, requires_grad=True)
+    assert A.autograd.gradcheck(getattr(A, name), (x,))
+
+
+@pytest.mark.parametrize("a, b", [
+    ([1, 5, 11], [2, 7, 10]), ([True, False], [True, True]), ([1, 2], 3), ([True], 3),
+    (("uint8", [1, 2]), ("int8", [1, 2])), (("int32", [1, 2]), ("int64", 3)),
+])
+def test_bitwise_xor_matches_torch(a, b):
+    def make(L, v):
+        if isinstance(v, tuple):
+            return L.tensor(v[1], dtype=getattr(L, v[0]))
+        return L.tensor(v) if isinstance(v, list) else v
+    got, want = [L.bitwise_xor(make(L, a), make(L, b)) for L in LIBS]
+    assert str(got) == str(want)
+
+
+def test_bitwise_xor_refuses_floats():
+    assert error_of(lambda: A.bitwise_xor(A.tensor([1]), 2.5)) == error_of(lambda: torch.bitwise_xor(torch.tensor([1]), 2.5))
+
+
+@pytest.mark.parametrize("data, kw", [
+    ([1, 2, 1, 2, 1, 2], {}), ([3.0, 1.0, 3.0], {"return_inverse": True}),
+    ([[1, 2], [1, 2], [0, 5]], {"dim": 0, "return_inverse": True, "return_counts": True}),
+    ([[4, 4], [1, 4]], {"return_counts": True}),
+])
+def test_unique_matches_torch(data, kw):
+    got, want = [L.unique(L.tensor(data), **kw) for L in LIBS]
+    assert str(got).replace("torch.", "") == str(want).replace("torch.", "")
+
+
+@pytest.mark.parametrize("dim", [None, 0, -1])
+def test_cross_matches_torch(dim):
+    def run(L):
+        a = L.tensor([[1.0, 0.0, 2.0], [0.5, -1.0, 3.0], [2.0, 2.0, 1.0]], requires_grad=True)
+        b = L.tensor([[0.0, 1.0, 0.0], [1.5, 0.5, -2.0], [1.0, -1.0, 0.0]], requires_grad=True)
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            c = L.cross(a, b) if dim is None else L.cross(a, b, dim=dim)
+        (c * L.arange(9.0).reshape(3, 3)).sum().backward()
+        return str(c), str(a.grad), str(b.grad), [str(m.message) for m in w]
+    assert run(A) == run(torch)
+
+
+def test_cross_gradcheck():
+    assert A.autograd.gradcheck(lambda a, b: A.cross(a, b, dim=1),
+                                (A.rand(2, 3, dtype=A.float64, requires_grad=True),
+                                 A.rand(2, 3, dtype=A.float64, requires_grad=True)))
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.cross(L.ones(2), L.ones(2)),
+    lambda L: L.cross(L.ones(3, 2), L.ones(3, 2), dim=1),
+    lambda L: L.cross(L.ones(3), L.ones(4), dim=0),
+])
+def test_cross_errors(call):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert error_of(lambda: call(A)) == error_of(lambda: call(torch))
