@@ -62,6 +62,28 @@ def to_args(args, kwargs):
     return target
 
 
+_TO_OVERLOADS = (
+    " * (torch.device device = None, torch.dtype dtype = None, bool non_blocking = False, bool copy = False, *, "
+    "torch.memory_format memory_format = None)\n"
+    " * (torch.dtype dtype, bool non_blocking = False, bool copy = False, *, torch.memory_format memory_format = "
+    "None)\n"
+    " * (Tensor tensor, bool non_blocking = False, bool copy = False, *, torch.memory_format memory_format = None)\n")
+
+
+def _to_signature_error(args, kwargs):
+    """PyTorch's argument-parser message for a call of ``to`` that matches no overload."""
+    def kind(v):
+        if isinstance(v, Tensor):
+            return "Tensor"
+        if isinstance(v, (_dtype_cls, device)):
+            return f"torch.{type(v).__name__}"
+        return type(v).__name__
+    got = "".join(f"{kind(a)}, " for a in args) + "".join(f"{k}={kind(kwargs[k])}, " for k in sorted(kwargs))
+    if args:  # the parser trims the last separator only after positional arguments
+        got = got[:-2]
+    return f"to() received an invalid combination of arguments - got ({got}), but expected one of:\n{_TO_OVERLOADS}"
+
+
 class Tensor:
     """A multi-dimensional array that can record the operations applied to it."""
 
@@ -400,6 +422,9 @@ class Tensor:
     def to(self, *args, **kwargs):
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``; a cast is differentiable
         (ToCopyBackward0). Only the CPU exists: other devices fail as in a CPU build of PyTorch."""
+        unknown = set(kwargs) - {"dtype", "device", "non_blocking", "copy", "memory_format"}
+        if unknown:  # e.g. the old tutorials' to(requires_grad=True)
+            raise TypeError(_to_signature_error(args, kwargs))
         target = to_args(args, kwargs)
         if not kwargs.get("copy", False) and (target is None or target is self._dtype):
             return self

@@ -55,7 +55,6 @@ EXACT = {
 # into passes silently as the feature lands (the reason names what is missing).
 XFAIL = {
     "introyt_tensors_deeper_part1.py": "torch.svd is missing",
-    "torchies_autograd_tutorial.py": "Tensor.to(requires_grad=True) is accepted where PyTorch raises TypeError",
 }
 
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|[-+]?\b(?:inf|nan)\b")

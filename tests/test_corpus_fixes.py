@@ -367,3 +367,23 @@ def test_cross_errors(call):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert error_of(lambda: call(A)) == error_of(lambda: call(torch))
+
+
+# ---- x.to(requires_grad=True) is not a PyTorch signature (the former-Torch-users autograd tutorial) ----
+
+@pytest.mark.parametrize("call", [
+    lambda L, a: a.to(requires_grad=True),
+    lambda L, a: a.to("cpu", requires_grad=True),
+    lambda L, a: a.to(L.float64, foo=1),
+    lambda L, a: a.to(requires_grad=True, foo=1),
+    lambda L, a: a.to(a, L.device("cpu"), bar=2.0),
+])
+def test_to_rejects_unknown_keywords(call):
+    assert error_of(lambda: call(A, A.ones(2))) == error_of(lambda: call(torch, torch.ones(2)))
+
+
+def test_to_still_takes_its_keywords():
+    for L in LIBS:
+        a = L.ones(2)
+        assert a.to(dtype=L.float64, device="cpu", non_blocking=False, copy=True).dtype == L.float64
+        assert a.to(memory_format=L.preserve_format) is a
