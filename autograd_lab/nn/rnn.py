@@ -433,8 +433,8 @@ class LSTM(RNNBase):
             hiddens = list(zip(_api.unbind(hx[0], 0), _api.unbind(hx[1], 0)))
             output, finals = self._run_composed(self._seq_first(input), hiddens, step)
             hy, cy = _api.stack([f[0] for f in finals], 0), _api.stack([f[1] for f in finals], 0)
-            if self.batch_first:
-                output = TransposeBackward1.apply(output, dim0=0, dim1=1)
+            if self.batch_first:  # (PyTorch's LSTM transposes out of place, unlike its RNN and GRU)
+                output = output.transpose(0, 1)
         if not is_batched:
             return output.squeeze(batch_dim), (hy.squeeze(1), cy.squeeze(1))
         return output, (hy, cy)

@@ -9,7 +9,7 @@ runs the same recurrence, and its backward is backpropagation through time writt
 import numpy as np
 
 from .. import grad_mode
-from ..node import Node
+from ..node import Node, SavedTensor
 from .shapes import TransposeBackward0
 
 
@@ -48,7 +48,11 @@ def no_forward_ad(op):
 
 
 class TransposeBackward1(TransposeBackward0):
-    """out = a with dims d0 and d1 swapped, in place (``transpose_``)        ∂a = g swapped back"""
+    """out = a with dims d0 and d1 swapped, in place (``transpose_``)        ∂a = g swapped back
+
+    The tensor transposed in place is the layer's own result, which nobody else sees: the output is
+    that tensor (no view of another), as in PyTorch, so a later in-place op on it is recorded plainly."""
+    is_view = False
 
 
 def _lstm_steps(x, w_ih, w_hh, b_ih, b_hh, h, c, reverse):
@@ -100,8 +104,19 @@ class MkldnnRnnLayerBackward0(Node):
             outputs, h, c, _, _ = _lstm_steps(input, weight0, weight1, weight2, weight3, hx_, cx_, reverse)
         return np.stack([o._data for o in outputs]), h._data, c._data
 
+    @classmethod
+    def apply(cls, *inputs, **attrs):
+        outs = super().apply(*inputs, **attrs)
+        node = outs[0].grad_fn
+        if node is not None:  # PyTorch's kernel keeps its results: changing one in place breaks backward
+            for name, out in zip(("output", "hy_", "cy_"), outs):
+                node._hold(name, SavedTensor(name, out, node, is_output=True))
+        return outs
+
     def backward(self, g_out, g_hy, g_cy):
         from . import api as F
+        for name in ("output", "hy_", "cy_"):
+            self.saved(name)  # (raises if it was modified in place since)
         x, w_ih, w_hh, h0, c0 = (self.saved(n) for n in ("input", "weight0", "weight1", "hx_", "cx_"))
         b_ih, b_hh = (self.saved("weight2"), self.saved("weight3")) if self.has_bias else (None, None)
         _, _, _, record, order = _lstm_steps(x, w_ih, w_hh, b_ih, b_hh, h0, c0, self.reverse)
