@@ -732,3 +732,17 @@ def test_batch_first_output_then_in_place(kind, kwargs, dtype):
         raises_same(lambda L, x: fn(L, x).sum().backward(), X(2, 4, 3, dtype=dtype))
         return
     check(fn, X(2, 4, 3, dtype=dtype), check_repr=False, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(1, 2, 3, 4), (2, 3, 4)])
+def test_sdpa_output_changed_in_place(shape):
+    # the fused kernel keeps its output (backward refuses once it changed); the math path does not
+    def fn(L, q, k, v):
+        out = SDPA(L)(q, k, v)
+        out.mul_(2)
+        out.sum().backward()
+        return q.grad
+    if len(shape) == 4:
+        raises_same(fn, X(*shape), X(*shape), X(*shape))
+    else:
+        check(fn, X(*shape), X(*shape), X(*shape), check_repr=False)

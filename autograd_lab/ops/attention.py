@@ -8,7 +8,7 @@ path, whose softmax is ``_safe_softmax`` (a row masked out entirely gives zeros,
 import numpy as np
 
 from .. import grad_mode
-from ..node import Node
+from ..node import Node, SavedTensor
 from .activations import SoftmaxBackward0, SoftmaxBackwardDataBackward0
 from .arithmetic import NoDerivative
 from .recurrent import no_forward_ad
@@ -81,7 +81,15 @@ class ScaledDotProductFlashAttentionForCpuBackward0(Node):
             s = s + self.attn_mask._data
         return _safe_softmax(s, -1)
 
+    @classmethod
+    def apply(cls, *inputs, **attrs):
+        out = super().apply(*inputs, **attrs)
+        if out.grad_fn is not None:  # PyTorch's kernel keeps its output: changing it in place breaks backward
+            out.grad_fn._hold("output", SavedTensor("output", out, out.grad_fn, is_output=True))
+        return out
+
     def backward(self, g):
+        self.saved("output")  # (raises if it was modified in place since)
         q, k, v = self.saved("query"), self.saved("key"), self.saved("value")
         if not grad_mode.is_grad_enabled():
             return self._grads(q, k, v, g)
