@@ -320,3 +320,9 @@ def test_random_fill_refuses_a_leaf_that_requires_grad():
         with L.no_grad():
             w.uniform_()
         assert w._version == 1 and w.requires_grad
+
+
+@pytest.mark.parametrize("call", [lambda L: L.ones(2).to(requires_grad=True), lambda L: L.ones(2).to("cpu", foo=1),
+                                  lambda L: L.ones(2).to(L.float64, foo=1)])
+def test_to_with_unknown_keywords(call):  # (with several, PyTorch's order of them is its hash table's)
+    raises_same(call)
