@@ -1,14 +1,18 @@
-"""The op table: one row per op, read by every kind of test, so that an op added here is compared with
-PyTorch (test_ops_property), fuzzed (test_fuzz), checked by finite differences (test_ops_property)
-and by gradcheck (test_gradcheck) at once.
+"""The op table: one row per elementwise op (unary, then binary), read by every kind of test, so that
+an op added here is compared with PyTorch (test_ops_property), fuzzed (test_fuzz), checked by finite
+differences (test_ops_property) and by gradcheck (test_gradcheck) at once.
 
 A row says how to call the op and on which inputs it is defined: ``lo``/``hi`` bound the values the
 tests draw, ``kinks`` are points where the derivative jumps (finite differences stay away from them),
 ``tame`` caps the magnitude of what the fuzzer feeds an op that overflows (exp).
 """
+import operator
 from dataclasses import dataclass
 
 import numpy as np
+
+_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow,
+              "==": operator.eq, "<": operator.lt, ">=": operator.ge}
 
 
 @dataclass(frozen=True)
@@ -73,3 +77,46 @@ UNARY = [
     Unary("clone", elementwise=False),
 ]
 UNARY_BY_NAME = {op.name: op for op in UNARY}
+
+
+@dataclass(frozen=True)
+class Binary:
+    name: str               # torch.<name>(a, b) and a.<name>(b)
+    symbol: str = None      # the operator, when there is one (a + b)
+    lo: tuple = (-3.0, -3.0)  # per operand
+    hi: tuple = (3.0, 3.0)
+    nonzero: tuple = (False, False)  # operands that must stay away from zero (a divisor)
+    kink: bool = False      # the derivative jumps where a == b (maximum, minimum)
+    differentiable: bool = True
+
+    def __str__(self):
+        return self.name
+
+    def call(self, lib, a, b):
+        """The operator form where there is one, else the function."""
+        return _OPERATORS[self.symbol](a, b) if self.symbol else getattr(lib, self.name)(a, b)
+
+    def method(self, lib, a, b):
+        return getattr(a, self.name)(b)
+
+    def sample(self, rng, shape, i):
+        """float64 values for operand ``i``: in its domain, |x| ≥ 0.2 where it must not be zero."""
+        x = rng.uniform(self.lo[i], self.hi[i], shape)
+        if self.nonzero[i]:
+            x = np.where(np.abs(x) < 0.2, np.copysign(0.2, x) + x, x)
+        return x
+
+
+BINARY = [
+    Binary("add", "+"),
+    Binary("sub", "-"),
+    Binary("mul", "*"),
+    Binary("div", "/", nonzero=(False, True)),
+    Binary("pow", "**", lo=(0.2, -2.0), hi=(2.0, 2.0)),
+    Binary("maximum", kink=True),
+    Binary("minimum", kink=True),
+    Binary("eq", "==", differentiable=False),
+    Binary("lt", "<", differentiable=False),
+    Binary("ge", ">=", differentiable=False),
+]
+BINARY_BY_NAME = {op.name: op for op in BINARY}

@@ -80,9 +80,10 @@ torch.set_num_threads(1)  # tiny tensors: threads only contend
 
 import autograd_lab as A  # noqa: E402
 from _fuzz_graphs import counts  # noqa: E402
-from op_table import UNARY  # noqa: E402
+from op_table import BINARY, UNARY  # noqa: E402
 
 FUZZ_UNARY = [op for op in UNARY if op.elementwise]
+FUZZ_BINARY = [op for op in BINARY if op.differentiable and op.name != "pow"]
 
 N_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2000"))
 SHADOW = "shadow"  # the float64 PyTorch run, used to size tolerances
@@ -486,36 +487,29 @@ def op_unary(c):
 
 
 def op_binary(c):
+    """A binary op of the shared table (pow has op_pow): the operator, reflected (the partner on the
+    left), or the function (``alpha=`` for add and sub); maximum / minimum as function or method."""
     a = c.operand()
     if a is None:
         return None
-    ra = c.ref(a)
-    b = c.partner(tuple(ra.shape))
-    kind = c.pick(("add", "sub", "mul", "div", "radd", "rsub", "rmul", "rdiv", "add_alpha", "sub_fn"))
+    b = c.partner(tuple(c.ref(a).shape))
     is_scalar = b[0] in "-0123456789"
-    if kind == "add":
-        return f"{a} + {b}"
-    if kind == "sub":
-        return f"{a} - {b}"
-    if kind == "mul":
-        return f"{c.tame_big(a, 1e3)} * {b if is_scalar else c.tame_big(b, 1e3)}"
-    if kind == "div":
+    op = c.pick(FUZZ_BINARY)
+    if op.symbol is None:
         if is_scalar:
-            return f"{a} / {b}"
-        return f"{a} / {c.denominator(b)}"
-    if kind == "radd":
-        return f"{b} + {a}"
-    if kind == "rsub":
-        return f"{b} - {a}"
-    if kind == "rmul":
-        return f"{b} * {a}"
-    if kind == "rdiv":
-        return f"{b} / {c.denominator(a)}"
-    if kind == "add_alpha":
-        if is_scalar:
-            return f"torch.add({a}, {b})"
-        return f"torch.add({a}, {b}, alpha={c.pick((2, -1, 0.5))})"
-    return f"torch.sub({a}, {b})"
+            return None
+        return f"torch.{op.name}({a}, {b})" if c.chance(50) else f"{a}.{op.name}({b})"
+    if op.name in ("add", "sub") and c.chance(20):
+        alpha = "" if is_scalar else f", alpha={c.pick((2, -1, 0.5))}"
+        return f"torch.{op.name}({a}, {b}{alpha})"
+    x, y = (b, a) if c.chance(40) else (a, b)
+    x_scalar, y_scalar = (True, False) if x is b and is_scalar else (False, is_scalar)
+    if op.name == "mul":
+        x = x if x_scalar else c.tame_big(x, 1e3)
+        y = y if y_scalar else c.tame_big(y, 1e3)
+    if op.nonzero[1] and not y_scalar:
+        y = c.denominator(y)
+    return f"{x} {op.symbol} {y}"
 
 
 def op_pow(c):

@@ -18,7 +18,7 @@ else:
 
 import autograd_lab as A  # noqa: E402
 from _torch_diff import P, check  # noqa: E402
-from op_table import UNARY  # noqa: E402
+from op_table import BINARY, BINARY_BY_NAME, UNARY  # noqa: E402
 
 # PROP_EXAMPLES=2000 for a longer hunt; the default keeps the suite fast
 SETTINGS = settings(max_examples=int(os.environ.get("PROP_EXAMPLES", 120)), deadline=None,
@@ -75,31 +75,23 @@ def scalar(draw, lo=-3.0, hi=3.0):
         lambda v: v == 0 or abs(v) > 1e-3), st.booleans()))
 
 
-BINARY = {
-    "add": lambda L, a, b: a + b,
-    "sub": lambda L, a, b: a - b,
-    "mul": lambda L, a, b: a * b,
-    "div": lambda L, a, b: a / b,
-    "maximum": lambda L, a, b: L.maximum(a, b),
-    "minimum": lambda L, a, b: L.minimum(a, b),
-    "eq": lambda L, a, b: a == b,
-    "lt": lambda L, a, b: a < b,
-    "ge": lambda L, a, b: a >= b,
-    "where": lambda L, a, b: L.where(a > 0 if a.dtype != L.bool else a, a, b),
-}
+WHERE = lambda L, a, b: L.where(a > 0 if a.dtype != L.bool else a, a, b)  # noqa: E731
 
 
 @SETTINGS
-@given(st.data(), st.sampled_from(sorted(BINARY)), pair_shapes, st.sampled_from(DTYPES), st.sampled_from(DTYPES))
-def test_binary_tensor_tensor(data, name, shapes_, da, db):
+@given(st.data(), st.sampled_from([op for op in BINARY if op.name != "pow"] + ["where"]), pair_shapes,
+       st.sampled_from(DTYPES), st.sampled_from(DTYPES), st.booleans())
+def test_binary_tensor_tensor(data, op, shapes_, da, db, method):
     sa, sb = shapes_.input_shapes
     a = operand(data.draw, sa, da)
     b = operand(data.draw, sb, db)
-    if name == "div" and np.dtype(db).kind in "iub":
+    if op == "where":
+        same_or_raise(WHERE, a, b, rtol=1e-4, atol=1e-5)
+        return
+    if op.nonzero[1] and np.dtype(db).kind in "iub":
         assume(np.all(b.array != 0))
-    if name in ("maximum", "minimum", "where") and (np.dtype(da).kind == "b") != (np.dtype(db).kind == "b"):
-        pass  # PyTorch's own errors (if any) are compared too
-    same_or_raise(BINARY[name], a, b, rtol=1e-4, atol=1e-5)
+    # mixed bool/number operands: PyTorch's own errors (if any) are compared too
+    same_or_raise(op.method if method else op.call, a, b, rtol=1e-4, atol=1e-5)
 
 
 @SETTINGS
@@ -122,10 +114,11 @@ def test_binary_tensor_scalar(data, name, shape, dtype):
 @SETTINGS
 @given(st.data(), pair_shapes, st.sampled_from(FLOATS))
 def test_pow_tensor_tensor(data, shapes_, dtype):
+    op = BINARY_BY_NAME["pow"]
     sa, sb = shapes_.input_shapes
-    a = operand(data.draw, sa, dtype, 0.2, 2.0)
-    b = operand(data.draw, sb, dtype, -2.0, 2.0)
-    same_or_raise(lambda L, x, y: x ** y, a, b, rtol=1e-4, atol=1e-5)
+    a = operand(data.draw, sa, dtype, op.lo[0], op.hi[0])
+    b = operand(data.draw, sb, dtype, op.lo[1], op.hi[1])
+    same_or_raise(op.call, a, b, rtol=1e-4, atol=1e-5)
 
 
 @SETTINGS
@@ -371,8 +364,20 @@ def test_finite_differences_unary(data, name, shape):
     fd_check(fn, x)
 
 
-BINARY_SMOOTH = {
-    "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+@settings(max_examples=60, deadline=None)
+@given(st.data(), st.sampled_from([op for op in BINARY if op.differentiable]), pair_shapes)
+def test_finite_differences_binary_table(data, op, shapes_):
+    sa, sb = shapes_.input_shapes
+    assume(0 not in sa + sb)
+    a, b = data.draw(f64(sa, op.lo[0], op.hi[0])), data.draw(f64(sb, op.lo[1], op.hi[1]))
+    if op.nonzero[1]:
+        assume(np.all(np.abs(b) > 0.2))
+    if op.kink:
+        assume(np.all(np.abs(np.subtract(*np.broadcast_arrays(a, b))) > 1e-3))
+    fd_check(lambda x, y: op.call(A, x, y), a, b)
+
+
+BINARY_SMOOTH = {  # compositions beyond the op table
     "div": lambda a, b: a / (b * b + 1), "pow": lambda a, b: (a * a + 1) ** b,
     "where": lambda a, b: A.where(a > b, a * b, a - b), "atan2ish": lambda a, b: (a * b).tanh() + a.exp() * b,
 }
