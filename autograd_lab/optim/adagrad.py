@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_unsupported, _fma, _grads, _scalar, _to_scalar
+from .optimizer import Optimizer, _check_unsupported, _closure_loss, _fma, _grads, _scalar, _to_scalar
 
 
 class Adagrad(Optimizer):
@@ -40,11 +40,7 @@ class Adagrad(Optimizer):
                 self.state[p]["sum"] = Tensor._make(np.full_like(p._data, initial_accumulator_value))
 
     def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            from ..grad_mode import enable_grad
-            with enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             lr, wd, eps, lr_decay = _to_scalar(group["lr"]), group["weight_decay"], group["eps"], group["lr_decay"]
             for p, g in _grads(group, group["maximize"]):

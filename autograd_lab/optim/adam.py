@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_unsupported, _fma, _grads, _scalar, _to_scalar
+from .optimizer import Optimizer, _check_unsupported, _closure_loss, _fma, _grads, _scalar, _to_scalar
 
 
 def _lerp_(start, end, weight):
@@ -62,11 +62,7 @@ class Adam(Optimizer):
         return state
 
     def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            from ..grad_mode import enable_grad
-            with enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
             lr, wd, eps, amsgrad = _to_scalar(group["lr"]), group["weight_decay"], group["eps"], group["amsgrad"]

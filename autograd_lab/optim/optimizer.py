@@ -14,7 +14,7 @@ from itertools import chain
 import numpy as np
 
 
-from .. import engine
+from .. import engine, grad_mode
 from ..nn.module import typename
 from ..tensor import Tensor, reset_grad
 
@@ -33,6 +33,14 @@ def _to_scalar(x):
             raise ValueError("Tensor lr must be 1-element")
         return x.item()
     return x
+
+
+def _closure_loss(closure):
+    """``step(closure)``: the closure re-evaluates the loss with grad mode on (None without one)."""
+    if closure is None:
+        return None
+    with grad_mode.enable_grad():
+        return closure()
 
 
 def _emitting(step):

@@ -3,7 +3,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .adam import _lerp_
-from .optimizer import Optimizer, _check_unsupported, _fma, _grads, _scalar, _to_scalar
+from .optimizer import Optimizer, _check_unsupported, _closure_loss, _fma, _grads, _scalar, _to_scalar
 
 
 class RMSprop(Optimizer):
@@ -49,11 +49,7 @@ class RMSprop(Optimizer):
         return state
 
     def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            from ..grad_mode import enable_grad
-            with enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             lr, alpha, eps = _to_scalar(group["lr"]), group["alpha"], group["eps"]
             wd, mom = group["weight_decay"], group["momentum"]

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_unsupported, _grads, _scalar, _to_scalar
+from .optimizer import Optimizer, _check_unsupported, _closure_loss, _grads, _scalar, _to_scalar
 
 
 class SGD(Optimizer):
@@ -33,11 +33,7 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            from ..grad_mode import enable_grad
-            with enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             lr, wd, mom = _to_scalar(group["lr"]), group["weight_decay"], group["momentum"]
             damp, nesterov = group["dampening"], group["nesterov"]
