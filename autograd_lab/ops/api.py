@@ -444,22 +444,22 @@ def _var_grad_count(dim):
     return 1 if isinstance(dim, (tuple, list)) and not dim else None
 
 
+def _var_or_std(cls, a, dim, unbiased, keepdim, correction):
+    _need_float_var(a)
+    if isinstance(dim, bool):  # var(x, False): the old positional ``unbiased``
+        unbiased, dim = dim, None
+    return _rowmajor(cls.apply(a, dims=_reduce_dims(a, dim), correction=_correction(unbiased, correction),
+                               keepdim=keepdim, grad_count=_var_grad_count(dim), whole=dim is None))
+
+
 @public
 def var(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    _need_float_var(a)
-    if isinstance(dim, bool):
-        unbiased, dim = dim, None
-    return _rowmajor(R.VarBackward0.apply(a, dims=_reduce_dims(a, dim), correction=_correction(unbiased, correction),
-                                          keepdim=keepdim, grad_count=_var_grad_count(dim), whole=dim is None))
+    return _var_or_std(R.VarBackward0, a, dim, unbiased, keepdim, correction)
 
 
 @public
 def std(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    _need_float_var(a)
-    if isinstance(dim, bool):
-        unbiased, dim = dim, None
-    return _rowmajor(R.StdBackward0.apply(a, dims=_reduce_dims(a, dim), correction=_correction(unbiased, correction),
-                                          keepdim=keepdim, grad_count=_var_grad_count(dim), whole=dim is None))
+    return _var_or_std(R.StdBackward0, a, dim, unbiased, keepdim, correction)
 
 
 @public
