@@ -1,8 +1,7 @@
 """``torch.autograd.graph``: a module with Node, saved_tensors_hooks, save_on_cpu and
 disable_saved_tensors_hooks; pack/unpack called as PyTorch 2.13 calls them (which tensors, in which
-order, how often), and the autograd mechanics notes' examples printing the same."""
-import contextlib
-import io
+order, how often). The autograd mechanics notes' and the saved-tensors-hooks tutorial's examples run
+in the corpus (tests/corpus/notes_autograd_mechanics.py, int_saved_tensors_hooks.py)."""
 import types
 
 import pytest
@@ -213,46 +212,3 @@ def test_save_on_cpu_and_disable():
         out[L] = res
     assert_values(out[A][0], out[torch][0])
     assert out[A][1:] == out[torch][1:] == ["no hooks here"]
-
-
-def _print_run(L, src):
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        exec(src, {"torch": L})
-    return buf.getvalue()
-
-
-MECHANICS = '''
-x = torch.randn(5, requires_grad=True)
-y = x.pow(2)
-print(x.equal(y.grad_fn._saved_self))
-print(x is y.grad_fn._saved_self)
-x = torch.randn(5, requires_grad=True)
-y = x.exp()
-print(y.equal(y.grad_fn._saved_result))
-print(y is y.grad_fn._saved_result)
-
-def pack_hook(x):
-    print("Packing", x)
-    return x
-
-def unpack_hook(x):
-    print("Unpacking", x)
-    return x
-
-a = torch.ones(5, requires_grad=True)
-b = torch.ones(5, requires_grad=True) * 2
-with torch.autograd.graph.saved_tensors_hooks(pack_hook, unpack_hook):
-    y = a * b
-y.sum().backward()
-
-with torch.autograd.graph.saved_tensors_hooks(lambda x: x * 4, lambda x: x / 4):
-    x = torch.ones(5, requires_grad=True)
-    y = x * x
-    y.sum().backward()
-print(x.grad)
-'''
-
-
-def test_autograd_mechanics_notes_print_the_same():
-    assert _print_run(A, MECHANICS) == _print_run(torch, MECHANICS)

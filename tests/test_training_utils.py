@@ -51,20 +51,13 @@ ADAGRAD = [
 ]
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("kwargs", RMSPROP, ids=str)
-def test_rmsprop_matches_torch(kwargs, dtype):
-    res = {L: _train(L, lambda L, p: L.optim.RMSprop(p, **kwargs), dtype) for L in LIBS}
-    for mine, ref in zip(res[A][:2], res[torch][:2]):
-        assert_values(mine, ref, rtol=2e-6, atol=1e-7)
-    _same_state(res[A][2], res[torch][2])
-    assert repr(res[A][2]) == repr(res[torch][2])
+CASES = [("RMSprop", kw) for kw in RMSPROP] + [("Adagrad", kw) for kw in ADAGRAD]
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("kwargs", ADAGRAD, ids=str)
-def test_adagrad_matches_torch(kwargs, dtype):
-    res = {L: _train(L, lambda L, p: L.optim.Adagrad(p, **kwargs), dtype) for L in LIBS}
+@pytest.mark.parametrize("name,kwargs", CASES, ids=[f"{n}-{kw}" for n, kw in CASES])
+def test_optimizer_matches_torch(name, kwargs, dtype):
+    res = {L: _train(L, lambda L, p: getattr(L.optim, name)(p, **kwargs), dtype) for L in LIBS}
     for mine, ref in zip(res[A][:2], res[torch][:2]):
         assert_values(mine, ref, rtol=2e-6, atol=1e-7)
     _same_state(res[A][2], res[torch][2])

@@ -207,6 +207,19 @@ def _scalar(x, like):
     return like.dtype.type(x)
 
 
+_ARGUMENT_NAMES = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+def _check_arguments(lr, **values):
+    """PyTorch's constructor checks: a tensor lr has one element, and every value is >= 0
+    ("Invalid learning rate: -1", "Invalid momentum value: -1"), checked in the order given."""
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    for name, value in dict(lr=lr, **values).items():
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {_ARGUMENT_NAMES.get(name, name + ' value')}: {value}")
+
+
 def _fma(a, b, c):
     """a·b + c with one rounding, in c's dtype: PyTorch's CPU kernels for ``add(other, alpha=)`` and
     ``addcmul`` use fused multiply-add, and the last bit of an optimizer step depends on it."""
