@@ -1,7 +1,9 @@
 """The public names: every op declared in ops/registry.py is reachable where PyTorch has it (torch.name,
 x.name(), x.name_(), torch.name_) and nowhere else; every public function of the op modules is
 declared (or is nn.functional's, or an internal helper); the in-place forms behave as PyTorch's."""
+import importlib
 import inspect
+import pkgutil
 import types
 
 import numpy as np
@@ -12,6 +14,7 @@ torch = import_torch()
 
 import autograd_lab as A  # noqa: E402
 from _torch_diff import P, check  # noqa: E402
+from autograd_lab import ops  # noqa: E402
 from autograd_lab.ops import api, registry  # noqa: E402
 
 DECLARED = sorted(registry.PUBLIC)
@@ -36,9 +39,18 @@ def test_declared_op_is_where_torch_has_it(name):
         assert hasattr(torch, name + "_") and hasattr(A, name + "_"), f"torch.{name}_"
 
 
+def _declaring_modules():
+    """The op modules that declare public ops (they import registry.public)."""
+    for info in pkgutil.iter_modules(ops.__path__):
+        module = importlib.import_module(f"{ops.__name__}.{info.name}")
+        if module is not registry and getattr(module, "public", None) is registry.public:
+            yield module
+
+
 def test_every_public_op_function_is_declared():
     F = A.nn.functional
-    for module in (api,):
+    assert api in list(_declaring_modules())
+    for module in _declaring_modules():
         for name, fn in vars(module).items():
             if name.startswith("_") or not inspect.isfunction(fn) or fn.__module__ != module.__name__:
                 continue
