@@ -1,14 +1,17 @@
 """How fast the graph widgets are in Chromium (a script, not a timed test).
 
-    .venv/bin/python benchmarks/bench_widgets.py [--nodes 300] [--shot test-artifacts/bench.png]
+    .venv/bin/python benchmarks/bench_widgets.py [--graphs rnn,mlp,transformer] [--sizes 500,1000,3000]
 
-Builds a graph of about N drawn nodes with the real engine, takes the real BackwardStepper's trait
-values (the DOT, the graph, and the state after every step), and plays them into the real bundle
-(autograd_lab/static/widgets.js) in headless Chromium through a stand-in for anywidget's model.
-No Jupyter: what is measured is the widget code alone.
+Builds graphs of realistic shape with the real engine (benchmarks/widget_graphs.py: a recurrent loop
+on shared weights, a deep MLP, transformer-like blocks; "chain" is the old easy case), takes the
+real BackwardStepper's trait values (the opening message, then what each step changed), and plays
+them into the real bundle (autograd_lab/static/widgets.js) in headless Chromium through a stand-in
+for anywidget's model. No Jupyter: the kernel's share of a click is the measured Python step.
 
-Prints: the first layout (Graphviz WASM start, layout, decoration; goal <= 1 s) and one step's
-restyle (the trait change applied and the page's style recomputed; goal <= 16 ms, one frame).
+Prints per graph: the time to the first useful drawing (goal <= 1 s at 1,000 nodes), to the full
+layout, and click to paint per stepper step (a real click on the step button, the step's traits
+applied in a later task as the comm would, up to the next animation frame; plus the kernel's step;
+goal <= 50 ms). Screenshots go to test-artifacts/bench-<graph>-<n>.png.
 """
 import argparse
 import json
@@ -33,7 +36,7 @@ class Model {
   get(k) { return this.state[k]; }
   set(k, v) { this.state[k] = v; this.emit(`change:${k}`); }
   save_changes() {}
-  send(msg) { this.sent.push(msg); }
+  send(msg) { this.sent.push(msg); this.onSend && this.onSend(msg); }
   on(ev, fn) { if (!this.handlers.has(ev)) this.handlers.set(ev, new Set()); this.handlers.get(ev).add(fn); }
   off(ev, fn) { this.handlers.get(ev)?.delete(fn); }
   emit(ev, ...args) { for (const fn of this.handlers.get(ev) || []) fn(...args); }
@@ -58,46 +61,155 @@ def build_graph(n_nodes):
     return h.sum(), params
 
 
-def stepper_payloads(n_nodes):
+STEP_KEYS = ("state_codes", "state_delta", "current", "edge_grads", "edge_grads_delta", "notes", "notes_delta",
+             "nonfinite", "step_index", "summary", "done")
+
+
+def stepper_payloads(kind, n_nodes, max_steps=None):
+    """The real BackwardStepper on a graph of `kind` ("chain", "rnn", "mlp", "transformer"): its opening
+    traits, then what each step changed (as the comm would send it: only the traits that changed)."""
     from autograd_lab.widgets import BackwardStepper
-    loss, _ = build_graph(n_nodes)
+    if kind == "chain":
+        loss, params = build_graph(n_nodes)
+        params = None
+    else:
+        from widget_graphs import sized
+        loss, params, _ = sized(kind, n_nodes)
     t0 = time.perf_counter()
-    s = BackwardStepper(loss, retain_graph=True)
+    s = BackwardStepper(loss, params=params, retain_graph=True)
     build_ms = (time.perf_counter() - t0) * 1000
-    keys = ["dot", "graph", "state_codes", "current", "edge_grads", "notes", "selected", "inspector", "error_info",
-            "summary", "done", "can_reset", "reset_reason", "step_reason", "step_index", "total_steps"]
+    keys = [k for k in s.keys if not k.startswith("_") and k not in ("layout", "static_svg")]
     initial = {k: getattr(s, k) for k in keys}
+    sent = []
+    s.observe(lambda ch: sent.append(ch["name"]), names=[k for k in STEP_KEYS if s.has_trait(k)])
     steps, py_ms = [], []
-    for _ in range(s.total):
+    for _ in range(min(s.total, max_steps or s.total)):
+        sent.clear()
         t0 = time.perf_counter()
         s.step()
         py_ms.append((time.perf_counter() - t0) * 1000)
-        steps.append({k: getattr(s, k) for k in ("state_codes", "current", "edge_grads", "notes", "step_index",
-                                                  "summary", "done")})
-    return initial, steps, len(s.snapshot.nodes), build_ms, py_ms
+        steps.append({k: getattr(s, k) for k in dict.fromkeys(sent)})
+    return initial, steps, len(s.snapshot.nodes), len(s.snapshot.edges), build_ms, py_ms
+
+
+IN_PAGE_FIRST = """async ({ url, state, kind, timeout }) => {
+    const t0 = performance.now();
+    // as the loader does: the bundle's bytes imported from a Blob URL (the layout worker starts from it)
+    window.bundleUrl ||= URL.createObjectURL(new Blob([await (await fetch(url)).text()], { type: "text/javascript" }));
+    const mod = await import(window.bundleUrl);
+    const t1 = performance.now();
+    await mod.viz();                       // Graphviz's WASM on the page (the worker has its own)
+    const t2 = performance.now();
+    window.model = new Model(state);
+    const el = document.getElementById("host");
+    el.replaceChildren();
+    const shown = (sel) => el.querySelector(sel);
+    // the first drawing anything useful is on screen: nodes with ids (the overview or the full graph)
+    let firstAt = null;
+    const seen = new Promise((resolve) => {
+      const check = () => { if (firstAt === null && shown("[data-node-id]")) {
+        firstAt = performance.now(); resolve(); } };
+      new MutationObserver(check).observe(el, { childList: true, subtree: true });
+    });
+    const t3 = performance.now();
+    const rendered = mod.render("backward-stepper", { model: window.model, el }).then((c) => { window.cleanup = c; });
+    await Promise.race([seen, new Promise((r) => setTimeout(r, timeout))]);
+    await new Promise(requestAnimationFrame);
+    const first = firstAt === null ? null : performance.now() - t3;
+    const firstNodes = el.querySelectorAll("[data-node-id]").length;
+    await rendered;
+    const host = el.querySelector(".agl-graph");
+    const deadline = performance.now() + timeout;
+    while (host.dataset.stage && host.dataset.stage !== "full" && performance.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    await new Promise(requestAnimationFrame);
+    const full = host.dataset.stage && host.dataset.stage !== "full" ? null : performance.now() - t3;
+    return { import: t1 - t0, wasm: t2 - t1, first, full, firstNodes,
+             stage: host.dataset.stage || "full",
+             nodes: el.querySelectorAll("[data-node-id]").length,
+             layoutMs: Number(host.dataset.layoutMs), where: host.dataset.layoutWhere, decorateMs: Number(host.dataset.decorateMs) };
+}"""
+
+# Click to paint: a real click on the step button; the stand-in model answers the widget's message
+# the way the comm does (in a later task), with the traits that step changed; the clock stops at
+# the first animation frame after the widget applied them.
+IN_PAGE_CLICKS = """async (steps) => {
+    const out = [];
+    const btn = document.querySelector("[data-action='step']");
+    for (const s of steps) {
+      const painted = new Promise((resolve) => {
+        window.model.onSend = () => setTimeout(() => {
+          for (const [k, v] of Object.entries(s)) window.model.set(k, v);
+          queueMicrotask(() => queueMicrotask(() => requestAnimationFrame(() => resolve(performance.now()))));
+        }, 0);
+      });
+      const t0 = performance.now();
+      btn.click();
+      out.push((await painted) - t0);
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    return out;
+}"""
+
+
+def measure(page, kind, n_nodes, max_steps, timeout_ms, shot=None):
+    initial, steps, drawn, n_edges, build_ms, py_ms = stepper_payloads(kind, n_nodes, max_steps)
+    row = {"graph": kind, "nodes": drawn, "edges": n_edges, "python_ms": build_ms,
+           "dot_kb": len(initial["dot"]) / 1024, "graph_kb": len(json.dumps(initial["graph"])) / 1024,
+           "open_kb": len(json.dumps(initial)) / 1024}
+    first = page.evaluate(IN_PAGE_FIRST, {"url": f"{ORIGIN}/widgets.js", "state": initial, "kind": kind,
+                                          "timeout": timeout_ms})
+    row.update(first)
+    if steps and first["full"] is not None:
+        times = page.evaluate(IN_PAGE_CLICKS, steps)
+        step_bytes = [len(json.dumps(s)) for s in steps]
+        total = [t + p for t, p in zip(times, py_ms)]
+        row.update(click_med=statistics.median(times), click_max=max(times), py_step_med=statistics.median(py_ms),
+                   py_step_max=max(py_ms), total_med=statistics.median(total), total_max=max(total),
+                   step_kb_med=statistics.median(step_bytes) / 1024, step_kb_max=max(step_bytes) / 1024,
+                   n_steps=len(steps))
+    if shot:
+        page.screenshot(path=shot, full_page=False)
+    page.evaluate("() => { window.cleanup && window.cleanup(); document.getElementById('host').replaceChildren(); }")
+    return row
+
+
+def fmt_ms(v):
+    return "—" if v is None else f"{v:.0f}"
+
+
+def print_row(r):
+    print(f"{r['graph']:<11} {r['nodes']:>5} nodes {r['edges']:>5} edges | Python {r['python_ms']:.0f} ms, "
+          f"opening message {r['open_kb']:.0f} KB (DOT {r['dot_kb']:.0f} KB) | first drawing "
+          f"{fmt_ms(r['first'])} ms ({r['firstNodes']} nodes) | full layout {fmt_ms(r['full'])} ms "
+          f"(Graphviz {r['layoutMs']} ms in the {r['where']}, decoration {r['decorateMs']} ms)", flush=True)
+    if "click_med" in r:
+        print(f"{'':<11} click to paint over {r['n_steps']} steps: page median {r['click_med']:.1f} ms, max "
+              f"{r['click_max']:.1f} | kernel step median {r['py_step_med']:.1f} ms, max {r['py_step_max']:.1f} | "
+              f"sum median {r['total_med']:.1f} ms, max {r['total_max']:.1f} | message median "
+              f"{r['step_kb_med']:.1f} KB, max {r['step_kb_max']:.1f} KB", flush=True)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--nodes", type=int, default=300)
-    ap.add_argument("--shot", default=str(ROOT / "test-artifacts" / "bench.png"))
+    ap.add_argument("--graphs", default="rnn,mlp,transformer", help="comma-separated: chain, rnn, mlp, transformer")
+    ap.add_argument("--sizes", default="500,1000,3000", help="comma-separated drawn-node counts")
+    ap.add_argument("--steps", type=int, default=150, help="stepper clicks measured per graph (the first N)")
+    ap.add_argument("--timeout", type=float, default=180, help="seconds to wait for a layout")
+    ap.add_argument("--shots", default=str(ROOT / "test-artifacts"), help="folder for bench-<graph>-<n>.png")
     args = ap.parse_args()
     bundle = ROOT / "autograd_lab" / "static" / "widgets.js"
     if not bundle.exists():
         sys.exit(f"{bundle} is missing: run `npm install && npm run build` in widgets/")
+    sys.path.insert(0, str(ROOT / "benchmarks"))
     from playwright.sync_api import sync_playwright
 
-    initial, steps, drawn, build_ms, py_ms = stepper_payloads(args.nodes)
-    print(f"graph: {drawn} drawn nodes, {len(steps)} engine steps, DOT {len(initial['dot']) / 1024:.0f} KB")
-    print(f"python: BackwardStepper(...) {build_ms:.0f} ms; one step (engine + traits) "
-          f"median {statistics.median(py_ms):.2f} ms, max {max(py_ms):.2f} ms")
-    step_bytes = [len(json.dumps(s)) for s in steps]
-    print(f"one step's trait payload: median {statistics.median(step_bytes) / 1024:.1f} KB, "
-          f"max {max(step_bytes) / 1024:.1f} KB (the DOT is sent once)")
-
+    Path(args.shots).mkdir(parents=True, exist_ok=True)
+    rows = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(args.timeout * 1000 + 60_000)
         errors = []
         page.on("console", lambda m: m.type == "error" and errors.append(m.text))
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -106,51 +218,24 @@ def main():
             body=bundle.read_bytes() if route.request.url.endswith(".js") else PAGE))
         page.goto(f"{ORIGIN}/index.html")
         page.wait_for_function("window.ready === true")
-        first = page.evaluate("""async ({ url, state }) => {
-            const t0 = performance.now();
-            const mod = await import(url);
-            const t1 = performance.now();
-            await mod.viz();                       // Graphviz's WASM, once per page
-            const t2 = performance.now();
-            window.model = new Model(state);
-            const el = document.getElementById("host");
-            window.cleanup = await mod.render("backward-stepper", { model: window.model, el });
-            el.getBoundingClientRect();            // include the first style and layout
-            const t3 = performance.now();
-            return { import: t1 - t0, wasm: t2 - t1, render: t3 - t2, total: t3 - t0,
-                     nodes: el.querySelectorAll("[data-node-id]").length,
-                     layoutMs: Number(el.querySelector(".agl-graph").dataset.layoutMs),
-                     decorateMs: Number(el.querySelector(".agl-graph").dataset.decorateMs) };
-        }""", {"url": f"{ORIGIN}/widgets.js", "state": initial})
-        print(f"browser: {first['nodes']} nodes drawn")
-        print(f"first layout: {first['total']:.0f} ms in all = import {first['import']:.0f} + WASM start "
-              f"{first['wasm']:.0f} + layout, decoration and first paint {first['render']:.0f} ms "
-              f"(of which Graphviz {first['layoutMs']} ms, decoration {first['decorateMs']} ms)   goal <= 1000 ms")
-        times = page.evaluate("""async (steps) => {
-            const out = [];
-            for (const s of steps) {
-              const t0 = performance.now();
-              for (const [k, v] of Object.entries(s)) window.model.set(k, v);
-              await Promise.resolve();             // the widget applies a batch of changes in one microtask
-              await Promise.resolve();
-              const cur = document.querySelector(".is-current");
-              if (cur) getComputedStyle(cur.querySelector("path, polygon")).fill;   // force the style recalc
-              document.body.getBoundingClientRect();                                  // and the layout
-              out.push(performance.now() - t0);
-            }
-            return out;
-        }""", steps)
-        worst_at = max(range(len(times)), key=times.__getitem__)
-        ordered = sorted(times)
-        med, p95, worst = statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))], ordered[-1]
-        print(f"one step's restyle: median {med:.2f} ms, p95 {p95:.2f} ms, max {worst:.2f} ms (step {worst_at + 1}) "
-              f"over {len(times)} steps   goal <= 16 ms")
-        Path(args.shot).parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=args.shot, full_page=False)
-        print(f"screenshot: {args.shot}")
+        for kind in args.graphs.split(","):
+            for n in map(int, args.sizes.split(",")):
+                shot = str(Path(args.shots) / f"bench-{kind}-{n}.png")
+                rows.append(measure(page, kind, n, args.steps, args.timeout * 1000, shot))
+                print_row(rows[-1])
         if errors:
             print("console errors:", *errors, sep="\n  ")
         browser.close()
+    print()
+    print("| graph | nodes | edges | first useful drawing | full layout | click to paint, page (median / max) "
+          "| kernel step (median / max) | step message (median) |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        click = (f"{r['click_med']:.1f} / {r['click_max']:.1f} ms" if "click_med" in r else "—")
+        py = (f"{r['py_step_med']:.1f} / {r['py_step_max']:.1f} ms" if "click_med" in r else "—")
+        kb = (f"{r['step_kb_med']:.1f} KB" if "click_med" in r else "—")
+        print(f"| {r['graph']} | {r['nodes']} | {r['edges']} | {fmt_ms(r['first'])} ms | {fmt_ms(r['full'])} ms "
+              f"| {click} | {py} | {kb} |")
 
 
 if __name__ == "__main__":

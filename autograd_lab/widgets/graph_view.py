@@ -14,6 +14,8 @@ from ._picture import picture
 MAX_TEXT_LEAVES = 6  # leaves listed in the text repr; a 300-node graph's repr stays readable
 STATE_CODES = {"pending": "p", "current": "c", "done": "d", "freed": "f", "error": "e"}
 NONFINITE_WORDS = {"nan": "NaN", "inf": "inf"}
+BIG_GRAPH = 150  # drawn nodes; above it the layout trades curved edges for time (see GraphView._dot)
+FAST_LAYOUT = {"splines": "line", "mclimit": "0.05", "nslimit": "1", "nslimit1": "1"}
 
 
 def _worse(a, b):
@@ -84,13 +86,23 @@ class GraphView(Widget):
         # Grads are drawn as live overlays (notes), not baked into the layout.
         # NaN / inf are drawn live by the browser (class has-nan and a badge), not baked into the DOT
         initial = {
-            "dot": to_dot(self.snapshot, show_values=show_values, show_grads=False, show_saved=show_saved,
-                          show_nonfinite=False).source,
+            "dot": self._dot(show_values, show_saved),
             "graph": self._graph_payload(), "state_codes": self._codes(), "notes": self._leaf_notes(),
             "nonfinite": self._snapshot_nonfinite(), "summary": self.text(), "error_info": error_info,
             **self._initial_traits()}
         super().__init__(**initial, **kwargs)
         self.observe(self._on_selected, names="selected")
+
+    def _dot(self, show_values, show_saved):
+        """The DOT the browser lays out. A big graph gets Graphviz's cheap settings: straight edges
+        and short searches for ranks, positions and crossings. Measured in Graphviz's WASM
+        (benchmarks/bench_widgets.py): a 500-node recurrent loop, whose shared weights pull long
+        edges across every rank, took 151 s with the defaults and 1.9 s with these."""
+        g = to_dot(self.snapshot, show_values=show_values, show_grads=False, show_saved=show_saved,
+                   show_nonfinite=False)
+        if len(self.snapshot.nodes) > BIG_GRAPH:
+            g.graph_attr.update(FAST_LAYOUT)
+        return g.source
 
     def _initial_traits(self):
         """More trait values for the opening message (subclasses add theirs)."""

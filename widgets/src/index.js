@@ -4,6 +4,7 @@ import css from "./style.css";
 import { render as backwardStepper } from "./backward_stepper.js";
 import { render as gradWatch } from "./grad_watch.js";
 import { render as graphView } from "./graph_view.js";
+import { serveLayouts } from "./graph/layout.js";
 
 const WIDGETS = { "graph-view": graphView, "backward-stepper": backwardStepper, "grad-watch": gradWatch };
 
@@ -25,6 +26,9 @@ export async function render(kind, ctx) {
   const cleanup = await widget(ctx);
   return typeof cleanup === "function" ? cleanup : () => {};
 }
+
+// the same bundle runs as the layout worker (see graph/layout.js)
+if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScope) serveLayouts(self);
 
 export { viz } from "./graph.js";
 export { GraphCanvas } from "./graph.js";
