@@ -387,3 +387,20 @@ def test_to_still_takes_its_keywords():
         a = L.ones(2)
         assert a.to(dtype=L.float64, device="cpu", non_blocking=False, copy=True).dtype == L.float64
         assert a.to(memory_format=L.preserve_format) is a
+
+
+# ---- a range as an index (the nn tutorial's nll: input[range(n), target]) ----
+
+@pytest.mark.parametrize("index", [
+    lambda L: (range(3), L.tensor([0, 1, 2])), lambda L: range(1, 3), lambda L: (slice(None), range(0, 4, 2)),
+    lambda L: range(0), lambda L: (range(2), range(2)),
+])
+def test_range_index_matches_torch(index):
+    def run(L):
+        x = L.arange(12.0).reshape(3, 4).requires_grad_()
+        y = x[index(L)]
+        y.sum().backward()
+        z = L.arange(12.0).reshape(3, 4)
+        z[index(L)] = -1
+        return str(y), str(x.grad), str(z)
+    assert run(A) == run(torch)

@@ -919,7 +919,7 @@ def _slicing(a, key):
     for k in key:
         if isinstance(k, str):
             raise TypeError("new(): invalid data type 'str'")
-    key = [_index_array(k) if isinstance(k, (list, Tensor)) else k for k in key]
+    key = [_index_array(k) if isinstance(k, (list, range, Tensor)) else k for k in key]
     # a 0-d integer tensor is an int (a select), not an advanced index
     key = [int(k) if isinstance(k, np.ndarray) and k.ndim == 0 and k.dtype != np.bool_ else k for k in key]
     specified = builtins_sum(k.ndim if isinstance(k, np.ndarray) and k.dtype == np.bool_ else 1
