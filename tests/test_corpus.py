@@ -46,7 +46,7 @@ ATOL, RTOL = 1e-6, 1e-5
 EXACT = {
     "blitz_autograd_tutorial.py", "blitz_tensor_tutorial.py", "basics_tensorqs_tutorial.py", "d2l_autograd.py",
     "int_custom_function_double_backward.py", "micrograd_test_engine_torch.py", "nlp_pytorch_tutorial.py",
-    "nn_tutorial_part1.py", "notes_autograd_mechanics.py", "torchies_autograd_tutorial.py", "torchies_tensor_tutorial.py",
+    "notes_autograd_mechanics.py", "torchies_autograd_tutorial.py", "torchies_tensor_tutorial.py",
     "tut_leaf_vs_nonleaf.py", "tut_polynomial_autograd.py", "tut_two_layer_net_module_2017.py",
     "tut_two_layer_net_optim_2017.py",
 }
