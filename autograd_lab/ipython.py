@@ -5,7 +5,9 @@ Loading the extension
   history, a fold-out text tree of its graph (text, so stored notebook outputs do not depend on the
   Graphviz version of the machine that ran them);
 - gives autograd Nodes an HTML display: the graph below the node (SVG when ``dot`` is installed);
-- wraps IPython's handling of RuntimeError: the traceback is shown as usual, then, when the engine
+- wraps IPython's handling of RuntimeError: the traceback is shown with autograd_lab's own frames
+  left out (as PyTorch's show the user's code only: its engine is C++; the exception itself, and
+  ``%debug``, keep every frame; ``SHOW_INTERNAL_FRAMES = True`` shows them), then, when the engine
   attached the failing node (``exc.autograd_node``), the graph is drawn with that node in the error
   state, its freed or stale saved tensor marked, and PyTorch's message as the caption. A real
   ``torch`` backward that fails the same way (backward twice, a saved tensor modified in place) is
@@ -20,6 +22,7 @@ as they were. The core never imports this module (or IPython).
 import html
 import os
 import sys
+import types
 
 from . import anomaly, engine, viz
 from .node import Node, walk
@@ -30,6 +33,9 @@ MAGIC_NAME = "autograd_graph"
 INLINE_GRAPH_LIMIT = 200  # nodes; beyond this a fold-out tree in every tensor's display is noise
 ERROR_GRAPH_LIMIT = 300   # nodes; beyond this dot takes seconds, so errors show the failing node's surroundings
 ERROR_RADIUS = 4
+# False: tracebacks under the extension leave out the frames inside autograd_lab (the engine's
+# internals), as PyTorch's do. True shows them, for work on autograd_lab itself.
+SHOW_INTERNAL_FRAMES = False
 
 _MISSING = object()
 # keyed by id(shell). Kept across importlib.reload (which re-runs this file in the same module
@@ -81,7 +87,8 @@ class _Extension:
                 ext.torch_failure = (value, _torch_backward_root(tb))
             if prior_types and isinstance(value, prior_types) and not ext.drawable(value):
                 return prior_tb(etype, value, tb, tb_offset=tb_offset)
-            shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+            shell.showtraceback((etype, value, tb if SHOW_INTERNAL_FRAMES else _user_frames(tb)),
+                                tb_offset=tb_offset)
             if ext.drawable(value):
                 ext.show_error(value)
             return None
@@ -257,6 +264,27 @@ def _torch_backward_root(tb):
                     found = found if found is not None else value
         tb = tb.tb_next
     return found
+
+
+def _internal(frame):
+    name = frame.f_globals.get("__name__") or ""
+    return name == __package__ or name.startswith(__package__ + ".")
+
+
+def _user_frames(tb):
+    """A copy of the traceback chain without autograd_lab's frames (the exception's own
+    ``__traceback__`` is left whole). The user's frames stay, wherever they are: a hook or a custom
+    Function's backward that the engine called is the user's code."""
+    frames, first = [], tb
+    while tb is not None:
+        if not _internal(tb.tb_frame):
+            frames.append(tb)
+        tb = tb.tb_next
+    tb = first
+    trimmed = None
+    for old in reversed(frames):
+        trimmed = types.TracebackType(trimmed, old.tb_frame, old.tb_lasti, old.tb_lineno)
+    return trimmed if trimmed is not None else tb
 
 
 def _strip_xml_prolog(svg):

@@ -1,5 +1,6 @@
 """The IPython extension in a real kernel (nbclient): errors drawn on the graph, displays, unload."""
 import os
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -57,6 +58,18 @@ for _ in range(400):
     h = h * 1.0
 h.sum().backward()
 h.sum().backward()""",
+    # an error from deep in the engine: the traceback shows the user's lines, not the engine's
+    "hooked": """\
+def my_hook(grad):
+    raise RuntimeError("my hook failed")
+u = torch.ones(2, requires_grad=True)
+u.register_hook(my_hook)
+(u * 2).sum().backward()""",
+    "show_internal": """\
+import autograd_lab.ipython as agl_ipython
+agl_ipython.SHOW_INTERNAL_FRAMES = True
+z.backward()""",
+    "hide_internal": "agl_ipython.SHOW_INTERNAL_FRAMES = False",
     "tensor": "y",
     "node": "y.grad_fn",
     "magic": "%autograd_graph z",
@@ -151,6 +164,35 @@ def test_backward_twice_shows_traceback_and_marked_graph(outputs):
         "└─ MulBackward0  saved: self (freed), other (freed)  [error]",
         "   ├─ x [2] (leaf)",
         "   └─ x [2] (leaf)"]
+
+
+def _plain(err):
+    """An IPython traceback as plain text (ANSI colours stripped)."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(err.traceback))
+
+
+def _frame_files(err):
+    """The file of each frame an IPython traceback shows."""
+    text = _plain(err)
+    return re.findall(r"^File (\S+?):\d+", text, re.M) + re.findall(r"^(Cell In\[\d+\])", text, re.M)
+
+
+def test_tracebacks_show_the_users_frames_only(outputs):
+    package = str(Path(autograd_lab.__file__).parent)
+    for name in ("twice", "inplace", "hooked"):
+        err = _error(outputs[name])
+        files = _frame_files(err)
+        assert files, err.traceback
+        assert not any(f.startswith(package) for f in files), (name, files)
+        assert err.ename == "RuntimeError"
+    text = _plain(_error(outputs["hooked"]))
+    # the user's hook, called from inside the engine, is the user's code: it stays
+    assert "my_hook" in text and 'raise RuntimeError("my hook failed")' in text
+    assert "(u * 2).sum().backward()" in text
+    # asked for, the engine's frames come back
+    files = _frame_files(_error(outputs["show_internal"]))
+    assert any(f.startswith(package) for f in files), files
+    assert outputs["hide_internal"] == []
 
 
 @requires_dot

@@ -410,6 +410,21 @@ def test_grad_watch_detaches_its_listener_when_closed():
     watch.close()  # twice is fine
 
 
+def test_grad_watch_stop_freezes_it_on_screen():
+    a = torch.tensor([1.], requires_grad=True)
+    watch = GradWatch(a)
+    (a * 2).sum().backward()
+    n = len(engine._listeners)
+    assert watch.live and "stopped" not in watch.text()
+    watch.stop()
+    assert not watch.live and not watch.listening and len(engine._listeners) == n - 1
+    (a * 3).sum().backward()  # a later cell: the stopped watch does not count it
+    assert [r.event for r in watch.history] == ["backward"]
+    assert watch.summary == watch.text() and watch.text().startswith("GradWatch: 1 tensor, 1 event (backward), stopped")
+    watch.stop()
+    watch.close()
+
+
 def test_grad_watch_checks_its_arguments():
     a = torch.tensor([1.], requires_grad=True)
     with pytest.raises(ValueError):
@@ -660,7 +675,11 @@ def test_error_panel_and_inspector_say_where_the_failing_node_was_made():
     assert site.endswith("c = (b * a).sum()")
     assert stepper.error_info["site"] == site and stepper.error_info["node_label"] == "MulBackward0"
     error = stepper.inspector["sections"][0]
-    assert error["title"] == "error" and error["pre"].endswith(f"(this node was made at {site})")
+    assert error["title"] == "error" and error["text"].endswith(f"It was made at {site}.")
+    # the message is said once, in the error panel: not again in the inspector or the status line
+    message = str(stepper.error)
+    assert message not in error["text"] and message not in stepper.summary
+    assert "failed at MulBackward0" in stepper.summary and message in stepper.text()
     # without a recorded site the panel has nothing to add
     x, w, loss = make()
     loss.backward()
@@ -668,7 +687,7 @@ def test_error_panel_and_inspector_say_where_the_failing_node_was_made():
     with pytest.raises(RuntimeError):
         plain.run()
     assert plain.error_info["site"] == ""
-    assert not plain.inspector["sections"][0]["pre"].endswith(")")
+    assert "made at" not in plain.inspector["sections"][0]["text"]
 
 
 def test_why_is_grad_none_in_the_inspector():
@@ -699,8 +718,17 @@ def test_why_is_grad_none_in_the_inspector():
     assert why(h_id)["reason"] == "non_leaf"
     assert why(w2_id)["reason"] == "not_run"
     loss.backward()
-    assert why(w2_id) is None  # it has a grad now
+    # the view shows the moment it was made: a grad filled later is named as such, not taken for then
+    assert why(w2_id)["reason"] == "changed"
+    titles = {sec["title"]: sec.get("pre") for sec in view.inspect(w2_id)["sections"]}
+    assert titles[".grad when drawn"] == "None"
+    assert titles[".grad now (changed by a later cell)"] == str(w2.grad)
     assert why("n0") is None  # the output itself is not asked about
+    # an explained tensor keeps its answer when a later cell fills its grad (a lesson's solution)
+    ((x * w1).sigmoid() * w2).sum().backward()
+    assert w1.grad is not None and why(w1_id) == cut
+    fresh = GraphView(loss, explain=[w1])
+    assert fresh.inspect(fresh.snapshot.id_of(w1))["sections"][-1]["title"] != "why is .grad None?"
 
 
 def test_stepper_explains_a_leaf_it_has_not_reached_yet():

@@ -41,7 +41,9 @@ class GradWatch(Widget):
     """``GradWatch(w, b)``: a table of the tensors' .grad now, with a sparkline of their history.
 
     ``.history`` is every :class:`GradRecord`; ``.series(name)`` the sparkline's numbers (the grad
-    itself for one-element tensors, its L2 norm otherwise). ``close()`` stops listening to the engine.
+    itself for one-element tensors, its L2 norm otherwise). The watch is live: it keeps recording what
+    later cells do to these tensors, until ``stop()`` (which keeps the widget and its history on
+    screen, marked "stopped") or ``close()``.
     """
 
     _kind = "grad-watch"
@@ -49,6 +51,7 @@ class GradWatch(Widget):
     leaves = traitlets.List().tag(sync=True)   # [{name, shape}]
     rows = traitlets.List().tag(sync=True)     # per tensor: grad now, series, events, count
     log = traitlets.List().tag(sync=True)      # the last LOG_LEN entries
+    live = traitlets.Bool(True).tag(sync=True)  # still recording (False after stop())
 
     # While a cell runs, a training loop fires thousands of events: send at most one update per
     # interval, and the last one when the cell finishes. Outside a cell (a stepper's button, plain
@@ -73,6 +76,7 @@ class GradWatch(Widget):
         self.history = []
         self._index = {id(t): i for i, t in enumerate(self.tensors)}
         self._touched = False
+        self._stopped_grads = None  # the grads at stop(), shown from then on
         self._last_sync = 0.0
         self._dirty = False
         super().__init__(**kwargs)
@@ -159,8 +163,7 @@ class GradWatch(Widget):
         self._dirty = False
         recent = self.history[-SERIES_LEN:]
         rows = []
-        for i, t in enumerate(self.tensors):
-            g = view.grad(t)
+        for i, (t, g) in enumerate(zip(self.tensors, self._grads_shown())):
             rows.append({"grad": fmt.short(g, 48), "grad_full": fmt.full(g, 400),
                          "series": [r.metric(i) for r in recent], "events": [r.event for r in recent],
                          "metric": "grad" if t.numel() == 1 else "‖grad‖ (L2 norm)",
@@ -181,8 +184,28 @@ class GradWatch(Widget):
         if self._dirty:
             self._sync(force=True)
 
+    def stop(self):
+        """Stop recording: the widget stays, showing the history so far, marked "stopped"."""
+        self._unlisten()
+        if self.live:
+            self._stopped_grads = self._grads_now()
+            with self.hold_sync():
+                self.live = False
+                self._sync(force=True)
+        return self
+
     def close(self):
         """Stop listening to the engine (and to IPython), then close the widget."""
+        self._unlisten()
+        super().close()
+
+    def _grads_shown(self):
+        """Each tensor's .grad now; once stopped, as it was at stop()."""
+        if self._stopped_grads is None:
+            return [view.grad(t) for t in self.tensors]
+        return [None if g is None else Tensor._make(g) for g in self._stopped_grads]
+
+    def _unlisten(self):
         remove, self._remove_listener = getattr(self, "_remove_listener", None), None
         if remove is not None:
             remove()
@@ -197,7 +220,6 @@ class GradWatch(Widget):
                 except ValueError:
                     pass
             self._ip = None
-        super().close()
 
     @property
     def listening(self):
@@ -212,9 +234,11 @@ class GradWatch(Widget):
                f"{len(self.history)} event{'s' if len(self.history) != 1 else ''}"
         if events:
             head += f" ({events})"
+        if not self.live:
+            head += ", stopped"
         lines = [head]
-        for name, t in zip(self.names, self.tensors):
-            lines.append(f"  {name}.grad = " + fmt.full(view.grad(t)).replace("\n", "\n    "))
+        for name, g in zip(self.names, self._grads_shown()):
+            lines.append(f"  {name}.grad = " + fmt.full(g).replace("\n", "\n    "))
         return "\n".join(lines)
 
 

@@ -1,11 +1,13 @@
 """GraphView: the autograd graph of some tensors, drawn once in the browser, with an inspector."""
+import numpy as np
 import traitlets
 
 from ..viz import nonfinite_of, snapshot, to_dot, view
 from ..viz.snapshot import named_items
 from ..viz.dot import label_extras
 from ..viz.text import text_tree
-from ..viz.why import explain
+from ..tensor import Tensor
+from ..viz.why import GradExplanation, explain
 from . import _format as fmt
 from ._base import Widget
 from ._names import caller_scope
@@ -82,6 +84,14 @@ class GraphView(Widget):
         self._states = dict(self.snapshot.states)
         self._drawing = {"show_values": show_values, "show_saved": show_saved}
         self._picture_key = None
+        # A GraphView shows the graph as it was when its cell ran: the grads and the "why is .grad
+        # None?" answers of that moment are kept, so a later cell (a solution that fills the grad,
+        # an optimizer step) does not change what the inspector says; it only adds a "now" line.
+        self._grads_then = {} if self._steps else self._grads_by_node()
+        self._versions_then = {} if self._steps else self._versions_by_node()
+        self._why_then = {}
+        if not self._steps:
+            self._why_then = {nid: self._explanation(nid) for nid in self._explained}
         # everything goes out with the comm's opening message: the DOT once, and never again.
         # Grads are drawn as live overlays (notes), not baked into the layout.
         # NaN / inf are drawn live by the browser (class has-nan and a badge), not baked into the DOT
@@ -187,9 +197,42 @@ class GraphView(Widget):
             notes.append(f"held {NONFINITE_WORDS[self.nonfinite[node_id]]} during this backward")
         return notes
 
+    # ---- the moment the view was drawn ----
+    def _grads_by_node(self):
+        """{node id: a NumPy copy of its .grad, or None} for every node that holds a .grad now."""
+        grads = {}
+        for n in self.snapshot.nodes:
+            if n["kind"] in ("leaf", "output") or n["retains_grad"]:
+                holder = self._grad_holder(n["id"])
+                if holder is not None:
+                    g = view.grad(holder)
+                    grads[n["id"]] = None if g is None else view.array(g).copy()
+        return grads
+
+    def _versions_by_node(self):
+        return {n["id"]: getattr(self.snapshot.obj_of(n["id"]), "_version", None)
+                for n in self.snapshot.nodes if n["kind"] in ("leaf", "output")}
+
+    def _grad_changed(self, node_id):
+        """True when this node's .grad is not what it was when the view was drawn."""
+        if node_id not in self._grads_then:
+            return False
+        then, now = self._grads_then[node_id], view.grad(self._grad_holder(node_id))
+        if then is None or now is None:
+            return (then is None) != (now is None)
+        now = view.array(now)
+        return then.shape != now.shape or not np.array_equal(then, now, equal_nan=then.dtype.kind == "f")
+
     # ---- why is .grad None? ----
     def _explanation(self, node_id):
         """The "why is .grad None?" text for a leaf or an explained tensor (None when not asked)."""
+        if node_id in self._why_then:
+            return self._why_then[node_id]
+        if self._grads_then.get(node_id, 0) is None and self._grad_changed(node_id):
+            return GradExplanation(
+                "changed", "When this view was drawn, .grad was None; a later cell has filled it since (see "
+                           "\".grad now\"). Run the cell again to draw the graph as it is now, or call "
+                           "why_no_grad(tensor, loss).")
         n = self.snapshot.node(node_id)
         if not (n["kind"] == "leaf" or node_id in self._explained) or n["kind"] == "saved":
             return None
@@ -278,9 +321,12 @@ class GraphView(Widget):
                 rows.append(["made at", n["site"]])
             sections.append({"title": "tensor", "rows": rows})
             sections.append({"title": "value", "pre": fmt.full(t.detach())})
-            holder = self._grad_holder(node_id)
-            if holder is not None:
-                sections.append({"title": ".grad", "pre": fmt.full(view.grad(holder))})
+            version_then = self._versions_then.get(node_id)
+            if version_then is not None and getattr(t, "_version", None) != version_then:
+                sections.append({"title": "changed since", "text": (
+                    f"The value above is the value now: it was changed in place after this view was drawn "
+                    f"(version {version_then} then, {t._version} now).")})
+            sections.extend(self._grad_sections(node_id, ".grad"))
             acc = self.snapshot.graph_node_of(node_id) if kind == "leaf" else None
             if acc is not None and view.is_accumulate(acc):
                 title = f"{n['label']} (AccumulateGrad)" if n["name"] else "AccumulateGrad"
@@ -362,8 +408,7 @@ class GraphView(Widget):
         if hooks:
             sections.append({"title": "hooks", "list": hooks})
         if n["retains_grad"]:
-            holder = self._grad_holder(node_id)
-            sections.append({"title": "retained .grad", "pre": fmt.full(view.grad(holder))})
+            sections.extend(self._grad_sections(node_id, "retained .grad"))
         nonfinite = self._nonfinite_notes(node_id)
         if nonfinite:
             sections.insert(0, {"title": "NaN / inf", "list": nonfinite, "tone": "nan"})
@@ -373,11 +418,25 @@ class GraphView(Widget):
                              "reason": why.reason})
         error = self.error_info if self.error_info.get("node") == node_id else None
         if error:
-            text = f"{error['type']}: {error['message']}"
+            # the message itself is in the error panel above the graph: said once, not here again
+            text = f"This node raised the {error['type']} shown above the graph."
             if error.get("site"):
-                text += f"\n(this node was made at {error['site']})"
-            sections.insert(0, {"title": "error", "pre": text})
+                text += f" It was made at {error['site']}."
+            sections.insert(0, {"title": "error", "text": text})
         return {"id": node_id, "title": title, "subtitle": f"{node_id} · {kind} · {state}", "sections": sections}
+
+    def _grad_sections(self, node_id, title):
+        """The .grad as it was when the view was drawn, and what it is now when a later cell changed it
+        (a stepper shows its own pass: always now)."""
+        holder = self._grad_holder(node_id)
+        if holder is None:
+            return []
+        now = fmt.full(view.grad(holder))
+        if node_id not in self._grads_then or not self._grad_changed(node_id):
+            return [{"title": title, "pre": now}]
+        then = self._grads_then[node_id]
+        return [{"title": f"{title} when drawn", "pre": fmt.full(None if then is None else Tensor._make(then))},
+                {"title": f"{title} now (changed by a later cell)", "pre": now}]
 
     def _hooks_of(self, node_id):
         kind = self.snapshot.node(node_id)["kind"]

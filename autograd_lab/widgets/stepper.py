@@ -306,6 +306,17 @@ class BackwardStepper(GraphView):
             if self.static_svg and (self.done or self.error is not None or not self.steps):
                 self.picture()
 
+    def _update_summary(self):
+        # the browser's status line: the error panel above already says the message
+        text = self.text()
+        if self.error is not None:
+            head, _, rest = text.partition("\n")
+            where = self._label_of(self.error_info.get("node", "")) or "?"
+            head = f"BackwardStepper: step {len(self.steps)}/{self._total}, failed at {where} " \
+                   f"({type(self.error).__name__}: see the error above)"
+            text = "\n".join([head, rest]) if rest else head
+        self.summary = text
+
     def text(self):
         i, total = len(self.steps), self._total
         if self.error is not None:

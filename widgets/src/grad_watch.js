@@ -8,8 +8,10 @@ export function render({ model, el }) {
   const table = h("table", { className: "agl-table agl-watch-table" });
   const log = h("div", { className: "agl-watch-log", dataset: { testid: "grad-watch-log" } });
   const status = textSummary();
+  // live: it keeps recording what later cells do; stopped: frozen by watch.stop()
+  const mode = h("span", { className: "agl-pill agl-watch-mode", dataset: { testid: "grad-watch-mode" } });
   const root = h("div", { className: "agl-root agl-watch", dataset: { testid: "grad-watch" } },
-    h("div", { className: "agl-toolbar" }, h("span", { className: "agl-title" }, "grad watch")),
+    h("div", { className: "agl-toolbar" }, h("span", { className: "agl-title" }, "grad watch"), mode),
     table, log, status.el);
   el.append(root);
 
@@ -33,9 +35,14 @@ export function render({ model, el }) {
       ...entries.map((e) => h("div", { className: `agl-log-row ev-${e.event}` },
         h("span", { className: "agl-pill" }, `#${e.index} ${e.event}`),
         ...(e.grads || []).map((g, i) => h("code", {}, `${leaves[i]?.name ?? i}.grad = ${g}`)))));
+    const live = model.get("live") !== false;
+    mode.textContent = live ? "live" : "stopped";
+    mode.title = live ? "Follows these tensors as later cells change them (watch.stop() freezes it)"
+      : "Stopped by watch.stop(): shows the events up to then";
+    root.classList.toggle("is-stopped", !live);
     status.set(model.get("summary"));
   });
-  const stop = onChanges(model, ["leaves", "rows", "log", "summary"], draw);
+  const stop = onChanges(model, ["leaves", "rows", "log", "summary", "live"], draw);
   draw();
   return stop;
 }

@@ -2,7 +2,8 @@
 import { h } from "../util.js";
 
 const MAX_HEIGHT = 560;           // the viewport's height cap (px); it is resizable by the user
-const MIN_FIT = 0.45;             // below this zoom node labels are unreadable: pan instead
+const MIN_FIT = 0.45;
+const ZOOM_KEYS = /Mac|iPhone|iPad/.test(globalThis.navigator?.platform ?? "") ? "⌘ + wheel" : "Ctrl + wheel";             // below this zoom node labels are unreadable: pan instead
 
 export class Viewport {
   /** onClick(target element): a click (not a drag) inside; onResize(): the viewport got a size */
@@ -76,14 +77,18 @@ export class Viewport {
     this.fit();
   }
 
-  /** wheel zooms, a drag pans, a click goes to onClick; fit on resize until the user takes over */
+  /** Ctrl/Cmd + wheel zooms, a drag pans, a click goes to onClick; fit on resize until the user takes over */
   listen() {
     const vp = this.el;
     const on = (target, type, fn, opts) => {
       target.addEventListener(type, fn, opts);
       this.cleanups.push(() => target.removeEventListener(type, fn, opts));
     };
+    // the plain wheel scrolls the notebook (a graph must not trap it); Ctrl/Cmd + wheel (and a
+    // trackpad pinch, which the browser sends as Ctrl + wheel) zooms, as on a map
+    vp.title = `Drag to pan · ${ZOOM_KEYS} to zoom`;
     on(vp, "wheel", (ev) => {
+      if (!(ev.ctrlKey || ev.metaKey)) { this._hint(); return; }
       ev.preventDefault();
       const r = vp.getBoundingClientRect();
       this.zoomBy(Math.exp(-ev.deltaY * 0.0015), ev.clientX - r.left, ev.clientY - r.top);
@@ -116,7 +121,19 @@ export class Viewport {
     this.cleanups.push(() => ro.disconnect());
   }
 
+  /** a short-lived "Ctrl + wheel to zoom" note, shown when the plain wheel passes over the graph */
+  _hint() {
+    if (!this.hint) {
+      this.hint = h("div", { className: "agl-wheel-hint", dataset: { testid: "wheel-hint" } }, `${ZOOM_KEYS} to zoom`);
+      this.el.append(this.hint);
+    }
+    this.hint.classList.add("is-shown");
+    clearTimeout(this.hintTimer);
+    this.hintTimer = setTimeout(() => this.hint.classList.remove("is-shown"), 1200);
+  }
+
   destroy() {
+    clearTimeout(this.hintTimer);
     for (const fn of this.cleanups.splice(0)) fn();
   }
 }
