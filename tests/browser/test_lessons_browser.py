@@ -321,6 +321,12 @@ def test_lesson_runs_in_jupyterlab(lesson, lab, lesson_tab):
     stray = stray_text(page)
     assert not stray, f"{lesson.name}: a widget shows a JavaScript null / undefined / NaN: {stray[:5]}"
 
+    # the interactive widgets, as a student finds them after Run All: usable, and saying what the
+    # lesson's text says
+    check = AFTER_RUN_ALL.get(number)
+    if check is not None:
+        check(page, notebook, cells)
+
     # the screenshot shows the first widget, else the first drawing (SVG, then the printed text tree),
     # else the top of the lesson
     target = None
@@ -337,6 +343,185 @@ def test_lesson_runs_in_jupyterlab(lesson, lab, lesson_tab):
         expect(target).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"lesson-{number}.png"), full_page=True)
+
+
+# ---- issue 20: after Run All, each interactive widget is usable and agrees with the lesson text ----
+
+def _printed(cells, marker):
+    """The text a cell printed, for the first cell whose output contains ``marker``."""
+    for cell in cells:
+        for out in cell["outputs"]:
+            text = out.get("text", "")
+            text = "".join(text) if isinstance(text, list) else text
+            if marker in text:
+                return text
+    raise AssertionError(f"no cell printed {marker!r}")
+
+
+def _node(root, label):
+    """The drawn node whose first label line is exactly ``label``."""
+    page = root.page
+    return root.locator("g.node[data-node-id]").filter(
+        has=page.locator("text", has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))).first
+
+
+def _press_until_done(stepper, limit=20):
+    for _ in range(limit):
+        if stepper.get_attribute("data-done") == "true":
+            return
+        before = stepper.get_attribute("data-step")
+        stepper.locator("[data-action='step']").click()
+        expect(stepper).not_to_have_attribute("data-step", before)
+    raise AssertionError(f"the stepper was not done after {limit} clicks")
+
+
+def _after_run_all_03(page, notebook, cells):
+    # "Click through it yourself": the stepper the student clicks is waiting at step 0, not finished
+    clicked, coded = notebook.locator("[data-testid='backward-stepper']").all()[:2]
+    expect(clicked).to_have_attribute("data-step", "0")
+    expect(clicked).to_have_attribute("data-done", "false")
+    expect(clicked.locator("[data-action='step']")).to_be_enabled()
+    expect(clicked.locator("[data-testid='status']")).to_contain_text("not started")
+    _press_until_done(clicked)
+    expect(clicked.locator("[data-testid='status']")).to_contain_text("done")
+    expect(clicked.locator("[data-testid='status']")).to_contain_text("a.grad = tensor(64.)")
+    # retain_graph=True, as the text says: reset puts it back and it can be clicked through again
+    expect(clicked.locator("[data-action='reset']")).to_be_enabled()
+    clicked.locator("[data-action='reset']").click()
+    expect(clicked).to_have_attribute("data-step", "0")
+    expect(clicked.locator("[data-action='step']")).to_be_enabled()
+    # the stepper driven from code is where its cells left it: done
+    expect(coded).to_have_attribute("data-done", "true")
+
+
+def _after_run_all_09(page, notebook, cells):
+    view = notebook.locator("[data-testid='graph-view']").first
+    expect(view.locator("rect.agl-badge-hook")).to_have_count(2)   # on x and on hidden
+    expect(view.locator("rect.agl-badge-retain")).to_have_count(1)  # hidden.retain_grad()
+    view.locator("g.node.retains-grad").first.click()  # hidden's node: its hook is listed by name
+    expect(view.locator("[data-testid='inspector']")).to_contain_text("lambda")
+
+
+def _after_run_all_11(page, notebook, cells):
+    printed = _printed(cells, "events; the last ones")
+    events = printed.split()[0]
+    assert events == "90", printed  # what the text says: three events per step, thirty steps
+    watch = notebook.locator("[data-testid='grad-watch']").first
+    expect(watch.locator("[data-testid='grad-watch-mode']")).to_have_text("stopped")
+    for row in watch.locator("tbody tr").all():  # the self-check's backward came after stop()
+        expect(row.locator("td").last).to_have_text(events)
+    expect(watch.locator("[data-testid='status']")).to_contain_text(f"{events} events")
+
+
+def _after_run_all_13(page, notebook, cells):
+    views = notebook.locator("[data-testid='graph-view']")
+    steppers = notebook.locator("[data-testid='backward-stepper']")
+    # bug 1: the stepper that watches the NaN appear, waiting to be stepped
+    nan = steppers.nth(0)
+    expect(nan).to_have_attribute("data-step", "0")
+    expect(nan.locator("g.node.has-nan", has_text="LogBackward0")).to_have_count(0)
+    nan.locator("[data-action='run']").click()
+    expect(nan).to_have_attribute("data-done", "true")
+    expect(nan.locator("g.node.has-nan", has_text="LogBackward0").first).to_be_attached()
+    # bug 2: "clicking it opens the explanation", though the solution cell has filled w1.grad since
+    explained = views.nth(1)
+    _node(explained, "w1").click()
+    inspector = explained.locator("[data-testid='inspector']")
+    expect(inspector.locator("[data-section='why']")).to_contain_text("w1 is not reached from loss")
+    expect(inspector.locator("[data-section='why']")).to_contain_text(".detach()")
+    expect(inspector).to_contain_text(".grad when drawn")
+    # bug 3: press run; the error is said once, and w (the stepper's own) still has no grad
+    failing = steppers.nth(1)
+    expect(failing).to_have_attribute("data-step", "0")
+    failing.locator("[data-action='run']").click()
+    expect(failing.locator("[data-testid='error']")).to_be_visible()
+    expect(failing.locator("[data-testid='error']")).to_contain_text("modified by an inplace operation")
+    status = failing.locator("[data-testid='status']")
+    expect(status).to_contain_text("failed at")
+    expect(status).to_contain_text("w.grad = None")
+    text = failing.inner_text()
+    assert text.count("modified by an inplace operation") == 1, text
+
+
+AFTER_RUN_ALL = {"03": _after_run_all_03, "09": _after_run_all_09, "11": _after_run_all_11,
+                 "13": _after_run_all_13}
+
+
+# ---- issue 20: a 1024x700 projector: the inspector beside the graph, the wheel scrolls the page ----
+SCROLLER = "el => el.closest('.jp-WindowedPanel-outer')"
+
+
+def test_projector_size(lab, browser):
+    lesson = next(p for p in LESSONS if p.name.startswith("13_"))
+    rel = f"lessons/projector-{lesson.name}"
+    _fresh_copy(lesson, Path(lab.root_dir) / rel)
+    context = browser.new_context(viewport={"width": 1024, "height": 700})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(f"{lab.base}/lab?reset&token={TOKEN}")
+        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell", timeout=60_000)
+        page.evaluate("async () => { await window.jupyterapp.restored; }")
+        page.wait_for_function("() => ['docmanager:open', 'notebook:run-all-cells', 'apputils:change-theme']"
+                               ".every(c => window.jupyterapp.commands.hasCommand(c))", timeout=60_000)
+        page.evaluate(OPEN, rel)
+        page.wait_for_function(KERNEL_READY, timeout=60_000)
+        page.evaluate(RUN_ALL)
+        page.wait_for_function(RUN_FINISHED, timeout=RUN_TIMEOUT)
+        notebook = page.locator(f"[id='{page.evaluate('() => window.__aglLesson.id')}']")
+        view = notebook.locator("[data-testid='graph-view']").nth(1)  # bug 2's GraphView(loss, explain=[w1])
+        expect(view.locator("g.node[data-node-id]").first).to_be_attached(timeout=RENDER_TIMEOUT)
+        _scroll(page, view)
+        viewport = view.locator("[data-testid='graph-viewport']")
+        before = viewport.bounding_box()
+        transform = view.locator(".agl-stage").evaluate("e => e.style.transform")
+
+        # a click opens the inspector beside the graph, on screen, and the graph does not move
+        _node(view, "MvBackward0").click()
+        inspector = view.locator("[data-testid='inspector']")
+        expect(inspector.locator("table").first).to_be_visible()
+        box, after = inspector.bounding_box(), viewport.bounding_box()
+        assert box["x"] >= after["x"] + after["width"] - 1, f"the inspector wrapped below the graph: {box} {after}"
+        assert box["y"] < 700 and box["x"] + box["width"] <= 1024, f"the inspector is off screen: {box}"
+        assert (round(after["x"]), round(after["width"])) == (round(before["x"]), round(before["width"])), \
+            f"the graph moved when the inspector opened: {before} -> {after}"
+        assert view.locator(".agl-stage").evaluate("e => e.style.transform") == transform
+        # the saved-tensor table stays inside the inspector (it scrolls there if it must)
+        right = inspector.evaluate("el => el.getBoundingClientRect().right")
+        spill = inspector.evaluate("el => Math.max(...[...el.querySelectorAll('table, pre')]"
+                                   ".map(t => t.getBoundingClientRect().right))")
+        assert spill <= right + 1, f"a table or value spills out of the inspector ({spill} > {right})"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "projector-1024x700-light.png"))
+        light_bg = view.evaluate("el => getComputedStyle(el).backgroundColor")
+        _theme(page, "JupyterLab Dark")
+        page.wait_for_function("([el, before]) => getComputedStyle(el).backgroundColor !== before",
+                               arg=[view.element_handle(), light_bg], timeout=30_000)
+        page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=30_000)
+        _scroll(page, view)
+        page.screenshot(path=str(ARTIFACTS / "projector-1024x700-dark.png"))
+        _theme(page, "JupyterLab Light")  # the lab's settings are shared with the other tests
+
+        # the plain wheel over the graph scrolls the notebook and leaves the zoom alone
+        zoom = viewport.get_attribute("data-zoom")
+        scroller = viewport.evaluate_handle(SCROLLER)
+        top = scroller.evaluate("el => el.scrollTop")
+        box = viewport.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + min(box["height"] / 2, 80))
+        page.mouse.wheel(0, 250)
+        page.wait_for_function("([el, top]) => el.scrollTop > top", arg=[scroller, top], timeout=5_000)
+        assert viewport.get_attribute("data-zoom") == zoom
+        page.evaluate(CLOSE_ALL)
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+def _theme(page, name):
+    page.evaluate("(t) => window.jupyterapp.commands.execute('apputils:change-theme', {theme: t})", name)
+    light = "true" if "Light" in name else "false"
+    page.wait_for_function(f"() => document.body.dataset.jpThemeLight === '{light}'", timeout=30_000)
 
 
 def _scroll(page, target):

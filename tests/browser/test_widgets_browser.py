@@ -222,13 +222,24 @@ def test_dark_theme_and_grad_watch(lab, open_notebook):
     clusters.first.locator("[data-action='toggle-cluster']").first.click()
     expect(members).to_have_count(0)
 
-    # zoom with the wheel, pan by dragging, and the reset button puts the view back
+    # the plain wheel is the page's (it scrolls the notebook; a hint says how to zoom), Ctrl + wheel
+    # zooms, a drag pans, and the reset button puts the view back
     viewport = view.locator("[data-testid='graph-viewport']")
     stage = view.locator(".agl-stage")
     start_zoom, start_transform = viewport.get_attribute("data-zoom"), stage.evaluate("e => e.style.transform")
+    viewport.scroll_into_view_if_needed()
     box = viewport.bounding_box()
     nb.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     nb.page.mouse.wheel(0, -300)
+    expect(view.locator("[data-testid='wheel-hint']")).to_have_class(re.compile(r"\bis-shown\b"))
+    expect(view.locator("[data-testid='wheel-hint']")).to_contain_text("Ctrl + wheel to zoom")
+    assert viewport.get_attribute("data-zoom") == start_zoom
+    viewport.scroll_into_view_if_needed()
+    box = viewport.bounding_box()
+    nb.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    nb.page.keyboard.down("Control")
+    nb.page.mouse.wheel(0, -300)
+    nb.page.keyboard.up("Control")
     expect(viewport).not_to_have_attribute("data-zoom", start_zoom)
     nb.page.mouse.down()
     nb.page.mouse.move(box["x"] + box["width"] / 2 + 60, box["y"] + box["height"] / 2 + 40, steps=5)
