@@ -449,6 +449,10 @@ AFTER_RUN_ALL = {"03": _after_run_all_03, "09": _after_run_all_09, "11": _after_
 
 # ---- issue 20: a 1024x700 projector: the inspector beside the graph, the wheel scrolls the page ----
 SCROLLER = "el => el.closest('.jp-WindowedPanel-outer')"
+DARK_PAGE = """el => [el, el.closest('.jp-Notebook'), document.body].every(e => {
+    const [r, g, b] = getComputedStyle(e).backgroundColor.match(/\\d+/g).map(Number);
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 100;
+})"""
 
 
 def test_projector_size(lab, browser):
@@ -499,8 +503,11 @@ def test_projector_size(lab, browser):
         page.wait_for_function("([el, before]) => getComputedStyle(el).backgroundColor !== before",
                                arg=[view.element_handle(), light_bg], timeout=30_000)
         page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=30_000)
+        # the whole page dark (the theme's CSS arrives in parts), not only the widget
+        page.wait_for_function(DARK_PAGE, arg=view.element_handle(), timeout=30_000)
         _scroll(page, view)
-        page.screenshot(path=str(ARTIFACTS / "projector-1024x700-dark.png"))
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(ARTIFACTS / "projector-1024x700-dark.png"), animations="disabled")
         _theme(page, "JupyterLab Light")  # the lab's settings are shared with the other tests
 
         # the plain wheel over the graph scrolls the notebook and leaves the zoom alone
