@@ -197,6 +197,9 @@ class GraphTask:
                 if r is not None:
                     grads[:] = list(r)
         if info is not None:
+            if info.captures and not info.needed and isinstance(node, AccumulateGrad) and node.variable._backward_hooks:
+                # autograd.grad of a leaf: its hooks still see (and may change) the gradient, as in PyTorch
+                grads[0] = _call_hooks(node.variable._backward_hooks, grads[0])
             for i, nr in info.captures:
                 self.captured_grads[i] = grads[nr]
                 step.captured.append(i)
@@ -270,6 +273,23 @@ class GraphTask:
                                    "graph. Set allow_unused=True if this is the desired behavior.")
 
 
+running = []  # the GraphTask evaluating a node right now (innermost last)
+
+
+def will_execute(node):
+    """Whether the backward pass now running will run ``node`` (PyTorch's _will_engine_execute_node)."""
+    if not running:
+        raise RuntimeError("_will_engine_execute_node should only be called during the backward pass")
+    task = running[-1]
+    if task.exec_info is None:
+        return node in task.root_nodes or node in task.dependencies
+    if isinstance(node, AccumulateGrad) and task.captured_grads is not None:
+        raise RuntimeError("A leaf node was passed to _will_engine_execute_node but we are currently running "
+                           "autograd.grad(). This is currently not supported.")
+    info = task.exec_info.get(node)
+    return info is not None and bool(info.needed or info.captures)
+
+
 def _count_dependencies(roots):
     """How many edges point at each node reachable from ``roots`` (iterative, no recursion)."""
     deps = {}
@@ -324,10 +344,12 @@ def run(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None, 
             step = Step(index, node, tuple(grads))
             # grad mode is set per step, never across a yield: the stepper's user code runs between
             outer_mode, mode.enabled = mode.enabled, task.create_graph
+            running.append(task)  # (hooks may ask will_execute about this pass)
             try:
                 task.evaluate(node, grads, step)
                 task.deliver(node, step.grad_out)
             finally:
+                running.pop()
                 mode.enabled = outer_mode
             index += 1
             if _listeners:

@@ -2,6 +2,8 @@
 disable_saved_tensors_hooks; pack/unpack called as PyTorch 2.13 calls them (which tensors, in which
 order, how often). The autograd mechanics notes' and the saved-tensors-hooks tutorial's examples run
 in the corpus (tests/corpus/notes_autograd_mechanics.py, int_saved_tensors_hooks.py)."""
+import contextlib
+import io
 import types
 
 import pytest
@@ -212,3 +214,56 @@ def test_save_on_cpu_and_disable():
         out[L] = res
     assert_values(out[A][0], out[torch][0])
     assert out[A][1:] == out[torch][1:] == ["no hooks here"]
+
+
+MULTI = '''
+a = torch.tensor([1., 2.], requires_grad=True)
+b = torch.tensor([3., 4.], requires_grad=True)
+c = torch.tensor([5.], requires_grad=True)
+log = []
+h = torch.autograd.graph.register_multi_grad_hook(
+    (a, b, c), lambda grads: log.append(["None" if g is None else g.tolist() for g in grads]))
+(a * b).sum().backward()
+(a * 2 + b).sum().backward()
+(c * 3).sum().backward()
+y = (a * b).sum() + c.sum()
+try:
+    torch.autograd.grad(y, [a], retain_graph=True)
+except RuntimeError as e:
+    log.append(str(e))
+h.remove()
+y.backward()
+h2 = torch.autograd.graph.register_multi_grad_hook((a, b), lambda g: log.append(g.tolist()), mode="any")
+(a * b).sum().backward()
+(b * 5).sum().backward()
+h2.remove()
+x, z = a * 1, b * 1
+torch.autograd.graph.register_multi_grad_hook((x, z), lambda gs: log.append([g.tolist() for g in gs]))
+(x * z).sum().backward()
+try:
+    torch.autograd.graph.register_multi_grad_hook((a,), print, mode="some")
+except ValueError as e:
+    log.append(str(e))
+print(log)
+'''
+
+
+def test_register_multi_grad_hook_as_torch():
+    out = {}
+    for L in LIBS:
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            exec(MULTI, {"torch": L})
+        out[L] = buf.getvalue()
+    assert out[A] == out[torch]
+
+
+def test_leaf_hooks_run_in_autograd_grad():
+    out = {}
+    for L in LIBS:
+        seen = []
+        b = L.tensor([1.0, 2.0], requires_grad=True)
+        b.register_hook(lambda g: seen.append(g.tolist()) or g * 10)
+        g, = L.autograd.grad((b * 2).sum(), [b])
+        out[L] = (seen, g.tolist(), b.grad)
+    assert out[A] == out[torch]

@@ -8,6 +8,7 @@ activations compressed, on disk, or (in PyTorch) on the CPU while the model runs
 """
 import contextlib
 
+from .. import engine
 from ..node import Node, saved_tensors_hooks_stack  # noqa: F401  (Node: isinstance(x.grad_fn, Node))
 from ..node import RemovableHandle  # noqa: F401
 
@@ -62,3 +63,51 @@ def increment_version(tensor):
     from ..tensor import Tensor
     for t in (tensor,) if isinstance(tensor, Tensor) else tensor:
         t._bump_version()
+
+
+class _MultiHandle:
+    """Removes every hook that register_multi_grad_hook put on its tensors."""
+
+    def __init__(self, handles):
+        self.handles = handles
+
+    def remove(self):
+        for h in self.handles:
+            h.remove()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def register_multi_grad_hook(tensors, fn, *, mode="all"):
+    """``mode="all"``: ``fn(grads)`` once per backward pass, when every tensor of ``tensors`` that the
+    pass reaches has its gradient (None for the others). ``mode="any"``: ``fn(grad)`` with the first
+    gradient computed, once per pass."""
+    if mode not in ("all", "any"):
+        raise ValueError(f"Expects mode to be one of ('all', 'any') but got {mode}")
+    seen = {}  # backward pass (GraphTask) -> what has arrived in it
+    if mode == "any":
+        def first(grad):
+            task = engine.running[-1]
+            if task not in seen:
+                seen[task] = True
+                fn(grad)
+        return _MultiHandle(tuple(t.register_hook(first) for t in tensors if t.requires_grad))
+    nodes = [t.grad_fn if t.grad_fn is not None else t._grad_accumulator() for t in tensors]
+
+    def collector(i):
+        def hook(grad):
+            task = engine.running[-1]
+            if task not in seen:  # first arrival: how many of the tensors will this pass reach?
+                seen[task] = [sum(map(engine.will_execute, nodes)), [None] * len(tensors)]
+            state = seen[task]
+            state[1][i] = grad
+            state[0] -= 1
+            if state[0] == 0:
+                del seen[task]
+                fn(state[1])
+        return hook
+    return _MultiHandle(tuple(t.register_hook(collector(i)) for i, t in enumerate(tensors)))
