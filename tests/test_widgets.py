@@ -133,8 +133,51 @@ def test_a_step_sends_small_state_and_never_the_dot(wire):
     for u in updates:
         keys = set(u["state"])
         assert "dot" not in keys and "graph" not in keys and "_esm" not in keys
-        assert {"state_codes", "current", "step_index"} <= keys
+        # what the step changed, not the whole state (issue 17: a click costs the same at any size)
+        assert {"delta", "current", "step_index"} <= keys
+        assert not keys & {"state_codes", "edge_grads", "notes"}
         assert len(json.dumps(u)) < 3000
+    first, second = (u["state"]["delta"] for u in updates)
+    assert second["seq"] == first["seq"] + 1
+    # the first step makes its node current and the output done; the second makes it done
+    assert set(first["states"].values()) <= {"c", "d"} and "c" in first["states"].values()
+    was_current = [k for k, v in first["states"].items() if v == "c"]
+    assert was_current and all(second["states"][k] == "d" for k in was_current)
+
+
+def test_the_deltas_add_up_to_the_whole_state_sent_at_the_end(wire):
+    """Playing every step's delta onto the opening state gives what Python holds; at the pass's
+    end (and on reset) the whole state is sent too, so a view opened later starts right."""
+    _, _, loss = make()
+    stepper = BackwardStepper(loss, retain_graph=True)
+    order = [n["id"] for n in stepper.graph["nodes"]]
+    states = dict(zip(order, stepper.state_codes))
+    edges, notes = dict(stepper.edge_grads), dict(stepper.notes)
+    wire.clear()
+    while not stepper.done:
+        stepper.step()
+        update = [d for d, _ in wire if d and d.get("method") == "update"]
+        if not stepper.done:
+            assert len(update) == 1
+        delta = update[0]["state"].get("delta", {})
+        states.update(delta.get("states", {}))
+        edges.update(delta.get("edge_grads", {}))
+        notes.update(delta.get("notes", {}))
+        if not stepper.done:
+            wire.clear()
+    assert "".join(states[i] for i in order) == stepper.state_codes and "c" not in stepper.state_codes
+    assert edges == stepper.edge_grads and len(edges) > 3 and notes == stepper.notes
+    whole = [d["state"] for d, _ in wire if d and d.get("method") == "update" and "state_codes" in d["state"]]
+    assert whole and whole[-1]["state_codes"] == stepper.state_codes and whole[-1]["edge_grads"] == stepper.edge_grads
+    wire.clear()
+    stepper.reset()
+    sent = {k for d, _ in wire if d and d.get("method") == "update" for k in d["state"]}
+    assert {"state_codes", "edge_grads", "notes"} <= sent
+    wire.clear()
+    stepper.step()
+    stepper._on_action("resync")  # a view opened mid-pass asks for the whole state
+    last = [d["state"] for d, _ in wire if d and d.get("method") == "update"][-1]
+    assert last["state_codes"] == stepper.state_codes and "c" in last["state_codes"]
 
 
 def test_reset_puts_the_grads_back_and_steps_again():

@@ -9,6 +9,9 @@ const KEYS = { n: "step", N: "step", ArrowRight: "step", r: "run", R: "run" };
 export async function render({ model, el }) {
   const view = await mountGraph({ model, el, testid: "backward-stepper", title: "backward" });
   const send = (action) => model.send({ type: "agl:action", action });
+  // mid-pass, the model's whole-state traits are as old as the last full send (each step sends only
+  // its delta): a view opened now asks for the whole state once
+  if (model.get("step_index") > 0 && !model.get("done")) send("resync");
 
   const button = (action, text) => {
     const b = h("button", { className: "agl-btn", type: "button", dataset: { action }, onclick: () => send(action) }, text);

@@ -7,14 +7,17 @@ import { Clusters } from "./graph/clusters.js";
 import { drawPills } from "./graph/badges.js";
 import { Drawing } from "./graph/drawing.js";
 import { fitLabels } from "./graph/labels.js";
-import { layout } from "./graph/layout.js";
+import { draftSvg } from "./graph/draft.js";
+import { laidOut, layout } from "./graph/layout.js";
 import { Overlays } from "./graph/overlays.js";
 import { Viewport } from "./graph/viewport.js";
+import { neighbourhood } from "./graph/find.js";
 import { h } from "./util.js";
 
 export { viz } from "./graph/layout.js";
 
 const STATES = ["pending", "current", "done", "freed", "error"];
+const DRAFT_OVER = 150;          // nodes: a bigger graph is drawn as a draft first (graph/draft.js)
 const CODES = { p: "pending", c: "current", d: "done", f: "freed", e: "error" };  // see GraphView.state_codes
 
 export class GraphCanvas {
@@ -30,30 +33,84 @@ export class GraphCanvas {
     this.clusters = null;
     this.viewport = null;
     this.states = {};             // node id -> state, as drawn
-    this.codes = "";              // the state letters drawn last
+    this.letters = [];            // the state letter drawn on each node, in graph.nodes order
+    this.index = new Map();       // node id -> its place in graph.nodes
     this.current = "";
     this.selected = "";
     this.fitted = false;          // labels squeezed and pills drawn (needs the drawing in the page)
+    this.focused = "";            // the node focus mode is centred on ("" when off)
+    this.marked = [];             // the nodes a search found
   }
 
+  /**
+   * Lays `dot` out (in the worker) and draws it. A big graph not laid out yet is drawn at once as a
+   * draft (graph/draft.js: every node, in layers) and draw() returns then; the Graphviz drawing
+   * replaces it when the worker answers, with every state drawn so far carried over. `this.full`
+   * settles then; host.dataset.stage says which drawing is shown ("draft" or "full").
+   */
   async draw(dot, graph) {
     const timings = { graphviz: 0 };
-    const svgEl = await layout(dot, timings);
     const t0 = performance.now();
+    const full = layout(dot, timings);
+    if ((graph.nodes || []).length > DRAFT_OVER && !laidOut(dot)) {
+      this._mount(draftSvg(graph), graph, "draft");
+      this.host.dataset.draftMs = String(Math.round(performance.now() - t0));
+      this.full = full.then((svgEl) => this._swap(svgEl, graph, timings), (err) => {
+        this.host.dataset.stage = "draft-only";
+        this.viewport.el.prepend(h("div", { className: "agl-muted agl-draft-note" },
+          `Graphviz could not lay this graph out (${err.message}): this is the quick drawing.`));
+      });
+      return this;
+    }
+    this._mount(await full, graph, "full", timings);
+    this.full = Promise.resolve();
+    return this;
+  }
+
+  _mount(svgEl, graph, stage, timings) {
+    const t0 = performance.now();
+    this.viewport?.destroy();
     const d = this.drawing = new Drawing(svgEl, graph);
+    this.index = new Map(d.order.map((id, i) => [id, i]));
     this.overlays = new Overlays(d);
     this.clusters = new Clusters(d, this.overlays);
     this.viewport = new Viewport(d, {
       onClick: (target) => this._click(target),
       onResize: () => this._fitLabels(),
     });
+    this.fitted = stage === "draft";   // the draft's labels are cut to fit already
     this.host.replaceChildren(this.viewport.el);
     this._fitLabels();
     this.viewport.listen();
-    // read by the benchmark: Graphviz's layout (0 when cached) and the decoration, separately
-    this.host.dataset.layoutMs = String(Math.round(timings.graphviz));
-    this.host.dataset.decorateMs = String(Math.round(performance.now() - t0));
-    return this;
+    this.host.dataset.stage = stage;
+    this.viewport.el.classList.toggle("is-draft", stage === "draft");
+    if (stage === "draft") {
+      this.viewport.el.append(h("div", { className: "agl-draft-note", dataset: { testid: "draft-note" } },
+        `quick drawing of ${d.nodes.size} nodes: Graphviz is laying the graph out…`));
+    }
+    if (timings) {
+      // read by the benchmark: Graphviz's layout (0 when cached) and the decoration, separately
+      this.host.dataset.layoutMs = String(Math.round(timings.graphviz));
+      this.host.dataset.layoutWhere = timings.where || "";  // worker, page or cache
+      this.host.dataset.decorateMs = String(Math.round(performance.now() - t0));
+    }
+  }
+
+  /** the real layout arrived: draw it, with what the draft showed (states, labels, notes, marks) */
+  _swap(svgEl, graph, timings) {
+    const letters = this.letters, { edgeData, noteData, nonfinite } = this.overlays;
+    const current = this.current, selected = this.selected;
+    this.letters = [];
+    this.current = this.selected = "";
+    this._mount(svgEl, graph, "full", timings);
+    letters.forEach((c, i) => this._restyle(i, c || "p"));
+    this.setNonfinite(nonfinite);
+    this.setEdgeLabels(edgeData);
+    this.setNotes(noteData);
+    this.setCurrent(current);
+    this.setSelected(selected);
+    if (this.focused) this.setFocus(this.focused);
+    this.onSwap?.();
   }
 
   _fitLabels() {
@@ -74,20 +131,29 @@ export class GraphCanvas {
 
   /** codes: one letter per node in graph.nodes order; only nodes whose letter changed are touched */
   setStateCodes(codes) {
-    const { order, nodes } = this.drawing;
-    const before = this.codes;
-    for (let i = 0; i < order.length; i++) {
-      const c = codes[i] || "p";
-      if (c === (before[i] || "p")) continue;
-      const id = order[i];
-      this.states[id] = CODES[c] || "pending";
-      const g = nodes.get(id)?.g;
-      if (!g) continue;
-      for (const s of STATES) g.classList.remove(`state-${s}`);
-      g.classList.add(`state-${this.states[id]}`);
-    }
-    this.codes = codes;
+    const { order } = this.drawing;
+    for (let i = 0; i < order.length; i++) this._restyle(i, codes[i] || "p");
     if (this.clusters.anyCollapsed) this.clusters.rollUp(this);
+  }
+
+  /** delta: {node id: letter} — the nodes one step changed; nothing else is looked at */
+  patchStates(delta) {
+    for (const [id, c] of Object.entries(delta)) {
+      const i = this.index.get(id);
+      if (i !== undefined) this._restyle(i, c || "p");
+    }
+    if (this.clusters.anyCollapsed) this.clusters.rollUp(this);
+  }
+
+  _restyle(i, c) {
+    if (c === (this.letters[i] || "p")) return;
+    this.letters[i] = c;
+    const id = this.drawing.order[i];
+    this.states[id] = CODES[c] || "pending";
+    const g = this.drawing.nodes.get(id)?.g;
+    if (!g) return;
+    for (const s of STATES) g.classList.remove(`state-${s}`);
+    g.classList.add(`state-${this.states[id]}`);
   }
 
   setCurrent(id) {
@@ -112,6 +178,19 @@ export class GraphCanvas {
     nodes.get(this.selected)?.g.classList.add("is-selected");
   }
 
+  /** focus mode: every node and edge farther than FOCUS_HOPS from `id` is dimmed ("" ends it) */
+  setFocus(id) {
+    const d = this.drawing;
+    this.focused = id && d.nodes.has(id) ? id : "";
+    const near = this.focused ? neighbourhood(d, this.focused) : null;
+    for (const [nid, node] of d.nodes) node.g.classList.toggle("is-faded", !!near && !near.has(nid));
+    for (const edge of d.edges.values()) {
+      edge.g.classList.toggle("is-faded", !!near && !(near.has(edge.info.source) && near.has(edge.info.target)));
+    }
+    this.host.dataset.focus = this.focused;
+    if (this.focused) this.reveal(this.focused);
+  }
+
   /** flags: {node id: "nan" | "inf"} — class has-nan, data-nonfinite and a "NaN" / "inf" badge */
   setNonfinite(flags) { this.overlays.setNonfinite(flags); }
 
@@ -120,6 +199,14 @@ export class GraphCanvas {
 
   /** notes: {node id: text} — a line above a node (a leaf's .grad as it grows) */
   setNotes(notes) { this.overlays.setNotes(notes); }
+
+  /** delta: {states: {node id: letter}, edge_grads: {edge id: text}, notes: {node id: text}} — what
+   * one stepper step changed (BackwardStepper sends this instead of the whole state) */
+  applyDelta(delta) {
+    this.patchStates(delta.states || {});
+    this.overlays.patchEdgeLabels(delta.edge_grads || {});
+    this.overlays.patchNotes(delta.notes || {});
+  }
 
   toggleCluster(cluster, collapsed) { this.clusters.toggle(cluster, collapsed, this); }
 

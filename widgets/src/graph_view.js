@@ -1,8 +1,12 @@
 // GraphView: the computation graph, laid out once, with an inspector. BackwardStepper reuses
 // `mountGraph` and adds its toolbar.
 import { GraphCanvas, zoomControls } from "./graph.js";
+import { findControls } from "./graph/find.js";
 import { renderError, renderInspector } from "./panels.js";
-import { batched, h, onChanges, textSummary } from "./util.js";
+import { batched, h, textSummary } from "./util.js";
+
+const FIND_OVER = 40;  // nodes: a graph this big gets the search box and focus mode
+const FULL = ["state_codes", "current", "edge_grads", "notes", "nonfinite", "selected", "inspector", "error_info"];
 
 /** Draw the graph of `model` into a fresh layout; returns {root, canvas, toolbar, cleanup}. */
 export async function mountGraph({ model, el, testid, title }) {
@@ -29,21 +33,36 @@ export async function mountGraph({ model, el, testid, title }) {
     return { root, canvas: null, toolbar, status, cleanup: () => {} };
   }
   toolbar.append(zoomControls(canvas));
+  if ((model.get("graph").nodes || []).length > FIND_OVER) {
+    toolbar.append(findControls(canvas, (id) => { model.set("selected", id); model.save_changes(); }));
+  }
 
-  const update = batched(() => {
-    canvas.setStateCodes(model.get("state_codes") || "");
-    canvas.setCurrent(model.get("current"));
-    canvas.setNonfinite(model.get("nonfinite") || {});  // first: labels placed after it avoid its badges
-    canvas.setEdgeLabels(model.get("edge_grads") || {});
-    canvas.setNotes(model.get("notes") || {});
-    canvas.setSelected(model.get("selected"));
-    renderInspector(inspector, model.get("inspector"));
-    renderError(error, model.get("error_info"));
-    root.classList.toggle("has-error", !!(model.get("error_info") || {}).message);
+  // Only what changed is applied: a stepper's step sends `delta` (the few nodes, edges and notes it
+  // changed), the whole state comes only with the opening message, a reset, a run or a pass's end.
+  const dirty = new Set(FULL);
+  const apply = batched(() => {
+    const is = (name) => dirty.has(name);
+    if (is("state_codes")) canvas.setStateCodes(model.get("state_codes") || "");
+    if (is("nonfinite")) canvas.setNonfinite(model.get("nonfinite") || {});  // first: labels placed after it avoid its badges
+    if (is("edge_grads")) canvas.setEdgeLabels(model.get("edge_grads") || {});
+    if (is("notes")) canvas.setNotes(model.get("notes") || {});
+    if (is("delta")) canvas.applyDelta(model.get("delta") || {});
+    if (is("current") || is("state_codes") || is("delta")) canvas.setCurrent(model.get("current"));
+    if (is("selected")) canvas.setSelected(model.get("selected"));
+    if (is("inspector")) renderInspector(inspector, model.get("inspector"));
+    if (is("error_info")) {
+      renderError(error, model.get("error_info"));
+      root.classList.toggle("has-error", !!(model.get("error_info") || {}).message);
+    }
+    dirty.clear();
   });
-  const stop = onChanges(model, ["state_codes", "current", "edge_grads", "notes", "nonfinite", "selected", "inspector",
-    "error_info"], update);
-  update();
+  const stops = [...FULL, "delta"].map((name) => {
+    const fn = () => { dirty.add(name); apply(); };
+    model.on(`change:${name}`, fn);
+    return () => model.off(`change:${name}`, fn);
+  });
+  const stop = () => stops.forEach((f) => f());
+  apply();
   // a held sync arrives as several change events in one task: apply them together, now
   await Promise.resolve();
   return { root, canvas, toolbar, status, cleanup: () => { stop(); canvas.destroy(); } };

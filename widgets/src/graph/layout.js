@@ -9,6 +9,10 @@ import { instance } from "@viz-js/viz";
 let vizPromise = null;            // one WASM instance per page (and one in the worker)
 const layouts = new Map();        // dot source -> laid-out SVG (or the promise of it)
 const MAX_CACHED_LAYOUTS = 16;
+const ready = new Set();          // dot sources whose layout is done
+
+/** True when `dot` was laid out on this page already (a second view draws it at once). */
+export function laidOut(dot) { return ready.has(dot) && layouts.has(dot); }
 
 export function viz() {
   vizPromise ||= instance();
@@ -107,7 +111,7 @@ export async function layout(dot, timings) {
   if (!cached) {
     cached = inWorker(dot, timings);
     layouts.set(dot, cached);
-    cached.catch(() => layouts.delete(dot));
+    cached.then(() => ready.add(dot), () => layouts.delete(dot));
     if (layouts.size > MAX_CACHED_LAYOUTS) layouts.delete(layouts.keys().next().value);
   } else {
     timings.where = "cache";

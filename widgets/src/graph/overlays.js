@@ -45,8 +45,19 @@ export class Overlays {
 
   /** labels: {edge id: short text} — text along each edge */
   setEdgeLabels(labels) {
+    this._edgeLabels(changedKeys(this.edgeData, labels), labels);
+    this.edgeData = { ...labels };
+  }
+
+  /** delta: {edge id: short text} — only the edges a step changed (the rest stay as drawn) */
+  patchEdgeLabels(delta) {
+    Object.assign(this.edgeData, delta);
+    this._edgeLabels(Object.keys(delta), this.edgeData);
+  }
+
+  _edgeLabels(ids, labels) {
     const d = this.drawing;
-    for (const id of changedKeys(this.edgeData, labels)) {
+    for (const id of ids) {
       const value = labels[id];
       let text = this.edgeLabels.get(id);
       if (!value) { text?.remove(); this.edgeLabels.delete(id); this.placed.delete(`e:${id}`); continue; }
@@ -66,13 +77,23 @@ export class Overlays {
       text.lastChild.textContent = full;
       this._placeOnEdge(id, edge, text, value);
     }
-    this.edgeData = { ...labels };
   }
 
   /** notes: {node id: text} — a line above a node (a leaf's .grad as it grows) */
   setNotes(notes) {
+    this._notes(changedKeys(this.noteData, notes), notes);
+    this.noteData = { ...notes };
+  }
+
+  /** delta: {node id: text} — only the notes a step changed */
+  patchNotes(delta) {
+    Object.assign(this.noteData, delta);
+    this._notes(Object.keys(delta), this.noteData);
+  }
+
+  _notes(ids, notes) {
     const d = this.drawing;
-    for (const id of changedKeys(this.noteData, notes)) {
+    for (const id of ids) {
       let text = this.notes.get(id);
       const value = notes[id];
       if (!value) { text?.remove(); this.notes.delete(id); this.placed.delete(`n:${id}`); continue; }
@@ -97,7 +118,6 @@ export class Overlays {
       text.setAttribute("y", y.toFixed(1));
       this.placed.set(`n:${id}`, box);
     }
-    this.noteData = { ...notes };
   }
 
   /** an overlay <text> with its tooltip: firstChild the text, lastChild the <title> */
