@@ -6,34 +6,30 @@ from ..node import Node
 from .registry import public
 
 
-class TrilBackward0(Node):
+class _Triangular(Node):
+    """Keep one triangle (``part``: np.tril or np.triu) of the last two dims. The map is linear and
+    only zeroes entries, so backward and jvp apply it again to the incoming tensor."""
+    part = None
+
+    def forward(self, a, diagonal):
+        self.diagonal = diagonal
+        return type(self).part(a._data, diagonal)
+
+    def backward(self, g):
+        return type(self).apply(g, diagonal=self.diagonal)
+
+    def jvp(self, da):
+        return type(self).apply(da, diagonal=self.diagonal)
+
+
+class TrilBackward0(_Triangular):
     """out = a with the entries above diagonal k set to 0        ∂a = tril(g, k)"""
-
-    def forward(self, a, diagonal):
-        self.diagonal = diagonal
-        return np.tril(a._data, diagonal)
-
-    def backward(self, g):
-        return TrilBackward0.apply(g, diagonal=self.diagonal)
-
-    def jvp(self, da):
-        """d(out) = tril(da, k)"""
-        return TrilBackward0.apply(da, diagonal=self.diagonal)
+    part = staticmethod(np.tril)
 
 
-class TriuBackward0(Node):
+class TriuBackward0(_Triangular):
     """out = a with the entries below diagonal k set to 0        ∂a = triu(g, k)"""
-
-    def forward(self, a, diagonal):
-        self.diagonal = diagonal
-        return np.triu(a._data, diagonal)
-
-    def backward(self, g):
-        return TriuBackward0.apply(g, diagonal=self.diagonal)
-
-    def jvp(self, da):
-        """d(out) = triu(da, k)"""
-        return TriuBackward0.apply(da, diagonal=self.diagonal)
+    part = staticmethod(np.triu)
 
 
 def _at_least_2d(input, name):
