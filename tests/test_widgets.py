@@ -845,3 +845,37 @@ def test_no_static_picture_without_dot_or_past_the_size_cap(monkeypatch):
     view = GraphView(loss)
     data, _ = view._repr_mimebundle_()
     assert "image/svg+xml" not in data and view.static_svg == ""
+
+
+def test_drawing_and_inspector_agree_after_backward_and_an_optimizer_step():
+    """Lesson 11: a GraphView drawn before backward and optimizer.step(). The weight's inspector leads
+    with the value its box shows; a saved tensor freed by the later backward is drawn freed, and
+    the inspector's header and its saved-tensor table both say so."""
+    model = torch.nn.Linear(2, 1)
+    x = torch.tensor([[1.0, -2.0], [0.5, 3.0]])
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(model(x).squeeze(1), torch.tensor([1.0, 0.0]))
+    view = GraphView(loss, params=dict(model.named_parameters()))
+    w_id = view.snapshot.id_of(model.weight)
+    drawn = view.snapshot.node(w_id)["value"]
+    before = model.weight.detach().clone()
+    assert set(view.states.values()) == {"pending"}
+    loss.backward()
+    torch.optim.SGD(model.parameters(), lr=0.5).step()
+
+    sections = {s["title"]: s for s in view.inspect(w_id)["sections"]}
+    assert sections["value when drawn (as in the box)"]["pre"] == fmt.full(before)
+    assert sections["value now (changed by a later cell)"]["pre"] == fmt.full(model.weight.detach())
+    assert fmt.full(before) != fmt.full(model.weight.detach())
+    box = [float(v) for v in re.findall(r"-?\d+\.\d+(?:e-?\d+)?", drawn)]
+    assert np.allclose(box, before.numpy().ravel(), atol=1e-3)  # the box and "value when drawn" agree
+
+    saved_id = next(n["id"] for n in view.snapshot.nodes if n["kind"] == "saved")
+    owner = view.snapshot.node(saved_id)["owner"]
+    view.selected = owner   # a click reads the graph as it is now and restyles the drawing
+    assert view.states[saved_id] == "freed" and view.states[owner] == "freed"
+    assert view.state_codes[view._order.index(saved_id)] == STATE_CODES["freed"]
+    head = view.inspector["subtitle"].split(" · ")[-1]
+    table = next(s for s in view.inspector["sections"] if s["title"] == "saved tensors")["table"]
+    assert head == "freed" and set(row[-1] for row in table["rows"]) == {"freed"}
+    view.selected = saved_id
+    assert view.inspector["subtitle"].endswith("· freed")

@@ -16,6 +16,7 @@ from ._picture import picture
 MAX_TEXT_LEAVES = 6  # leaves listed in the text repr; a 300-node graph's repr stays readable
 STATE_CODES = {"pending": "p", "current": "c", "done": "d", "freed": "f", "error": "e"}
 NONFINITE_WORDS = {"nan": "NaN", "inf": "inf"}
+KEEP_VALUES = 100_000  # elements of a leaf's value kept to show "value when drawn" after an in-place change
 BIG_GRAPH = 150  # drawn nodes; above it the layout trades curved edges for time (see GraphView._dot)
 FAST_LAYOUT = {"splines": "line", "mclimit": "0.05", "nslimit": "1", "nslimit1": "1"}
 
@@ -89,6 +90,7 @@ class GraphView(Widget):
         # an optimizer step) does not change what the inspector says; it only adds a "now" line.
         self._grads_then = {} if self._steps else self._grads_by_node()
         self._versions_then = {} if self._steps else self._versions_by_node()
+        self._values_then = {} if self._steps else self._values_by_node()
         self._why_then = {}
         if not self._steps:
             self._why_then = {nid: self._explanation(nid) for nid in self._explained}
@@ -209,6 +211,17 @@ class GraphView(Widget):
                     grads[n["id"]] = None if g is None else view.array(g).copy()
         return grads
 
+    def _values_by_node(self):
+        """{node id: a NumPy copy of its value} for the leaves and outputs (small enough to keep): the
+        value its box shows, which the inspector shows too after an in-place change (an optimizer step)."""
+        values = {}
+        for n in self.snapshot.nodes:
+            if n["kind"] in ("leaf", "output"):
+                a = view.array(self.snapshot.obj_of(n["id"]))
+                if a is not None and a.size <= KEEP_VALUES:
+                    values[n["id"]] = a.copy()
+        return values
+
     def _versions_by_node(self):
         return {n["id"]: getattr(self.snapshot.obj_of(n["id"]), "_version", None)
                 for n in self.snapshot.nodes if n["kind"] in ("leaf", "output")}
@@ -301,7 +314,18 @@ class GraphView(Widget):
 
     # ---- the inspector ----
     def _on_selected(self, change):
+        if not self._steps:
+            self.refresh_states()
         self.inspector = self.inspect(change["new"]) if change["new"] else {}
+
+    def refresh_states(self):
+        """Restyle the drawing as the graph is now: a saved tensor a later backward freed is drawn
+        freed (and its op "buffers freed"), so the drawing, the inspector's header and its saved-tensor
+        table say the same thing. Called on every click; states set by hand (errors) stay."""
+        self.snapshot.refresh()
+        states = self.snapshot.states
+        if states != self._states:
+            self._set_states(states)
 
     def inspect(self, node_id):
         """The inspector's content for one node, read from the live objects now."""
@@ -320,12 +344,17 @@ class GraphView(Widget):
             if n["site"]:
                 rows.append(["made at", n["site"]])
             sections.append({"title": "tensor", "rows": rows})
-            sections.append({"title": "value", "pre": fmt.full(t.detach())})
             version_then = self._versions_then.get(node_id)
             if version_then is not None and getattr(t, "_version", None) != version_then:
-                sections.append({"title": "changed since", "text": (
-                    f"The value above is the value now: it was changed in place after this view was drawn "
-                    f"(version {version_then} then, {t._version} now).")})
+                # the box shows the value when drawn: the inspector leads with the same one
+                then = self._values_then.get(node_id)
+                if then is not None:
+                    sections.append({"title": "value when drawn (as in the box)", "pre": fmt.full(Tensor._make(then))})
+                sections.append({"title": "value now (changed by a later cell)", "pre": fmt.full(t.detach()),
+                                 "text": f"Changed in place after this view was drawn (version {version_then} "
+                                         f"then, {t._version} now)."})
+            else:
+                sections.append({"title": "value", "pre": fmt.full(t.detach())})
             sections.extend(self._grad_sections(node_id, ".grad"))
             acc = self.snapshot.graph_node_of(node_id) if kind == "leaf" else None
             if acc is not None and view.is_accumulate(acc):
