@@ -69,6 +69,18 @@ def test_a_thousand_node_rnn_draws_at_once_steps_searches_and_focuses(lab, open_
     expect(root.locator(f"g.node.state-done[data-node-id='{first}']")).to_have_count(1)
     shot(page, "big-rnn-1000-full")
 
+    # the overview: a press on its top takes the view there (the loss is at the bottom)
+    minimap = root.locator("[data-testid='minimap']")
+    expect(minimap).to_be_visible()
+    stage = root.locator(".agl-stage")
+    before = stage.get_attribute("style")
+    minimap.scroll_into_view_if_needed()
+    box = minimap.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + 4)
+    assert stage.get_attribute("style") != before
+    expect(root.locator("g.node.is-current")).to_have_count(1)  # a press on the overview is no click on a node
+    shot(page, "big-rnn-1000-minimap")
+
     # search: every TanhBackward0, the view taken to each in turn, the node selected (inspector)
     search = root.locator("[data-action='search']")
     search.fill("TanhBackward0")

@@ -9,6 +9,7 @@ import { Drawing } from "./graph/drawing.js";
 import { fitLabels } from "./graph/labels.js";
 import { draftSvg } from "./graph/draft.js";
 import { laidOut, layout } from "./graph/layout.js";
+import { Minimap } from "./graph/minimap.js";
 import { Overlays } from "./graph/overlays.js";
 import { Viewport } from "./graph/viewport.js";
 import { neighbourhood } from "./graph/find.js";
@@ -17,6 +18,7 @@ import { h } from "./util.js";
 export { viz } from "./graph/layout.js";
 
 const STATES = ["pending", "current", "done", "freed", "error"];
+const MINIMAP_OVER = 40;         // nodes: a bigger graph gets an overview in the corner
 const DRAFT_OVER = 150;          // nodes: a bigger graph is drawn as a draft first (graph/draft.js)
 const CODES = { p: "pending", c: "current", d: "done", f: "freed", e: "error" };  // see GraphView.state_codes
 
@@ -82,6 +84,7 @@ export class GraphCanvas {
     this.host.replaceChildren(this.viewport.el);
     this._fitLabels();
     this.viewport.listen();
+    if (d.nodes.size > MINIMAP_OVER) this.viewport.addMinimap(new Minimap(this.viewport));
     this.host.dataset.stage = stage;
     this.viewport.el.classList.toggle("is-draft", stage === "draft");
     if (stage === "draft") {

@@ -25,6 +25,22 @@ export class Viewport {
     const { k, x, y } = this.view;
     this.stage.style.transform = `translate(${x}px, ${y}px) scale(${k})`;
     this.el.dataset.zoom = k.toFixed(3);
+    this.minimap?.update();
+  }
+
+  /** an overview in the corner (graph/minimap.js), for graphs too big to read whole */
+  addMinimap(minimap) {
+    this.minimap = minimap;
+    this.el.append(minimap.canvas);
+    minimap.update();
+  }
+
+  /** centre the view on a point of the stage (CSS px before zoom), keeping the zoom */
+  lookAt(px, py) {
+    const { k } = this.view;
+    this.view = { k, x: this.el.clientWidth / 2 - px * k, y: this.el.clientHeight / 2 - py * k };
+    this.touched = true;
+    this._apply();
   }
 
   /**
