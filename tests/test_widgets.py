@@ -826,10 +826,10 @@ def test_static_picture_shows_the_state_and_is_redrawn_only_when_a_pass_ends(wir
     stepper.reset()
     assert f'states {stepper.state_codes}"' in stepper.static_svg
     assert "al-state-done" not in unescape(stepper.static_svg)
-    # nbval compares a picture by what it shows (notebooks/sanitize.cfg), not by Graphviz's coordinates
+    # nbval compares a picture by what it shows (lesson_tools/sanitize.cfg), not by Graphviz's coordinates
     import configparser
     cfg = configparser.ConfigParser()
-    cfg.read(ROOT / "notebooks" / "sanitize.cfg")
+    cfg.read(ROOT / "lesson_tools" / "sanitize.cfg")
     rule = cfg["widget pictures"]
     assert re.sub(rule["regex"], rule["replace"], svg) == f"[widget picture: 12 nodes, states {'p' * 12}]"
 

@@ -1,10 +1,10 @@
 """Build the lesson notebooks from their sources, run them, clean them, save them.
 
-    .venv/bin/python notebooks/tools/build.py            # every lesson
-    .venv/bin/python notebooks/tools/build.py 03 07      # lessons whose name starts with 03 or 07
-    .venv/bin/python notebooks/tools/build.py --no-run   # write the cells only (no outputs)
+    .venv/bin/python lesson_tools/build.py            # every lesson
+    .venv/bin/python lesson_tools/build.py 03 07      # lessons whose name starts with 03 or 07
+    .venv/bin/python lesson_tools/build.py --no-run   # write the cells only (no outputs)
 
-Each lesson's source is ``notebooks/tools/lessons/<name>.txt``: plain text split into cells by
+Each lesson's source is ``lesson_tools/lessons/<name>.txt``: plain text split into cells by
 lines that start with ``%%%``::
 
     %%% md                      a Markdown cell
@@ -26,8 +26,8 @@ import nbformat
 from nbclient import NotebookClient
 
 HERE = Path(__file__).resolve().parent
-NOTEBOOKS = HERE.parent
-ROOT = NOTEBOOKS.parent
+ROOT = HERE.parent
+NOTEBOOKS = ROOT / "notebooks"  # the lessons only: the tools live here, out of the students' file browser
 sys.path.insert(0, str(HERE))
 
 from clean import clean  # noqa: E402

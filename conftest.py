@@ -1,4 +1,5 @@
-"""pytest set-up for the lessons (collected by nbval, see [tool.pytest.ini_options]).
+"""pytest set-up for the lessons in notebooks/ (collected by nbval, see [tool.pytest.ini_options]).
+It lives here, not in notebooks/, so that the students' file browser shows the lessons only.
 
 nbval starts each notebook's kernel in notebooks/, so put the repository root on the kernel's
 PYTHONPATH: the lessons then import this checkout's ``autograd_lab`` even when it is not
@@ -7,7 +8,7 @@ pip-installed. (The kernel inherits this process's environment.)
 import os
 from pathlib import Path
 
-_ROOT = str(Path(__file__).resolve().parent.parent)
+_ROOT = str(Path(__file__).resolve().parent)
 _paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
 if _ROOT not in _paths:
     os.environ["PYTHONPATH"] = os.pathsep.join([_ROOT, *_paths])

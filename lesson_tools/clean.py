@@ -1,9 +1,9 @@
 """Strip a lesson notebook down to what nbval compares, before it is saved.
 
-    python notebooks/tools/clean.py notebooks/*.ipynb      # clean in place
+    python lesson_tools/clean.py notebooks/*.ipynb      # clean in place
 
 Kept: text outputs (streams, text/plain, errors) and a widget's static picture (its SVG; nbval
-compares what it shows through notebooks/sanitize.cfg). Removed: widget state (notebook
+compares what it shows through lesson_tools/sanitize.cfg). Removed: widget state (notebook
 ``metadata.widgets`` and every ``application/vnd.jupyter.widget-*`` output), heavy rich outputs
 (SVG, PNG, HTML, JavaScript) and per-cell execution timestamps.
 
