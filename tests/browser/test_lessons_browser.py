@@ -321,8 +321,14 @@ def test_lesson_runs_in_jupyterlab(lesson, lab, lesson_tab):
     stray = stray_text(page)
     assert not stray, f"{lesson.name}: a widget shows a JavaScript null / undefined / NaN: {stray[:5]}"
 
-    # the interactive widgets, as a student finds them after Run All: usable, and saying what the
-    # lesson's text says
+    # the interactive widgets, as a student finds them after Run All: usable (a click on a node opens
+    # the inspector), and, where the lesson's text says what they show, saying that
+    graphs = notebook.locator("[data-testid='graph-view'], [data-testid='backward-stepper']")
+    for k in range(graphs.count()):
+        root = graphs.nth(k)
+        root.locator("g.node[data-node-id]:not(.agl-hidden)").first.click()
+        expect(root.locator("[data-testid='inspector-title']"),
+               f"{lesson.name}: graph widget #{k + 1} opened no inspector").not_to_be_empty()
     check = AFTER_RUN_ALL.get(number)
     if check is not None:
         check(page, notebook, cells)
@@ -443,8 +449,19 @@ def _after_run_all_13(page, notebook, cells):
     assert text.count("modified by an inplace operation") == 1, text
 
 
+def _after_run_all_15(page, notebook, cells):
+    # "Click step and watch which node PyTorch runs next": PyTorch's stepper waits at step 0
+    clicked = notebook.locator("[data-testid='backward-stepper']").first
+    expect(clicked).to_have_attribute("data-step", "0")
+    clicked.locator("[data-action='step']").click()
+    expect(clicked).to_have_attribute("data-step", "1")
+    expect(clicked.locator("g.node.is-current")).to_have_count(1)
+    clicked.locator("[data-action='reset']").click()  # ends the paused worker thread
+    expect(clicked).to_have_attribute("data-step", "0")
+
+
 AFTER_RUN_ALL = {"03": _after_run_all_03, "09": _after_run_all_09, "11": _after_run_all_11,
-                 "13": _after_run_all_13}
+                 "13": _after_run_all_13, "15": _after_run_all_15}
 
 
 # ---- issue 20: a 1024x700 projector: the inspector beside the graph, the wheel scrolls the page ----
