@@ -5,6 +5,7 @@ import warnings
 from ..tensor import Tensor
 from . import api as F
 from .inplace import ZeroBackward0, copy, fill, setitem
+from .linalg import TraceBackward0
 from .registry import inplace_form
 
 
@@ -40,6 +41,8 @@ def _methods():
     m["T"] = property(_T)
     m["mT"] = property(_mT)
     m["where"] = lambda self, condition, other: F.where(condition, self, other)
+    # torch.trace is also the package's site recorder (autograd_lab.trace), so the method is bound here
+    m["trace"] = lambda self: TraceBackward0.apply(self)
     m["__getitem__"] = F.getitem
     m["__setitem__"] = setitem
     m["__add__"] = m["__radd__"] = F.add

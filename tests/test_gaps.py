@@ -1,0 +1,163 @@
+"""Gaps in the PyTorch surface that tutorials meet: SVD (torch.svd, torch.linalg.svd/svdvals) and
+Tensor.trace(), against torch 2.13.
+
+Singular vectors are unique only up to the sign of each pair (uᵢ, vᵢ), and PyTorch's LAPACK and
+NumPy's may pick different signs: outputs are compared after aligning the signs to torch's, and
+gradients through sign-invariant functions (S, uᵢuᵢᵀ-style products, squares of U and Vh).
+"""
+import numpy as np
+import pytest
+from oracle import import_torch
+
+torch = import_torch()
+
+import autograd_lab as A  # noqa: E402
+from _torch_diff import LIBS, P, raises_same, to_np  # noqa: E402
+from autograd_lab.autograd import gradcheck  # noqa: E402
+
+SHAPES = [(4, 3), (3, 4), (3, 3), (2, 3, 4), (2, 5, 2), (1, 1)]
+
+
+def _data(shape, dtype, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+def _align(mine_u, mine_vh, ref_u, k):
+    """Flip the sign of each singular pair so that mine's U columns point as torch's do."""
+    sign = np.sign(np.sum(mine_u[..., :k] * ref_u[..., :k], axis=-2, keepdims=True))
+    sign[sign == 0] = 1
+    u = mine_u.copy()
+    u[..., :k] *= sign
+    vh = mine_vh.copy()
+    vh[..., :k, :] *= np.swapaxes(sign, -1, -2)
+    return u, vh
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("full", [True, False])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linalg_svd_values(shape, full, dtype):
+    a = _data(shape, dtype)
+    out = {lib: lib.linalg.svd(lib.tensor(a, requires_grad=True), full_matrices=full) for lib in LIBS}
+    mine, ref = out[A], out[torch]
+    assert type(mine).__name__ == type(ref).__name__ == "linalg_svd"
+    k = min(shape[-2:])
+    for name in ("U", "S", "Vh"):
+        m, r = getattr(mine, name), getattr(ref, name)
+        assert tuple(m.shape) == tuple(r.shape), name
+        assert str(m.dtype) == str(r.dtype), name
+        assert m.is_contiguous() == r.is_contiguous(), name
+        assert m.grad_fn.name() == r.grad_fn.name() == "LinalgSvdBackward0"
+    assert mine.U.grad_fn is mine.S.grad_fn is mine.Vh.grad_fn
+    assert [nr for _, nr in [(None, mine.U.output_nr), (None, mine.S.output_nr), (None, mine.Vh.output_nr)]] == [
+        ref.U.output_nr, ref.S.output_nr, ref.Vh.output_nr]
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(to_np(mine.S), to_np(ref.S), **tol)
+    u, vh = _align(to_np(mine.U), to_np(mine.Vh), to_np(ref.U), k)
+    np.testing.assert_allclose(u[..., :k], to_np(ref.U)[..., :k], **tol)
+    np.testing.assert_allclose(vh[..., :k, :], to_np(ref.Vh)[..., :k, :], **tol)
+    # the whole basis is orthonormal and rebuilds A
+    uu = to_np(mine.U)
+    np.testing.assert_allclose(np.swapaxes(uu, -1, -2) @ uu, np.broadcast_to(np.eye(uu.shape[-1]), uu.shape[:-2] + (uu.shape[-1],) * 2), **tol)
+    rebuilt = (to_np(mine.U)[..., :k] * to_np(mine.S)[..., None, :]) @ to_np(mine.Vh)[..., :k, :]
+    np.testing.assert_allclose(rebuilt, a, rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+def _invariant(lib, t, full, seed):
+    """A loss of U, S, Vh that does not change when a singular pair flips sign."""
+    U, S, Vh = lib.linalg.svd(t, full_matrices=full)
+    k = S.shape[-1]
+    rng = np.random.default_rng(seed)
+    g = [lib.tensor(rng.standard_normal(tuple(x.shape)).astype(to_np(S).dtype)) for x in (U[..., :k], S, Vh[..., :k, :])]
+    return (U[..., :k] ** 2 * g[0]).sum() + (S * g[1]).sum() + (Vh[..., :k, :] ** 2 * g[2]).sum() + (
+        (U[..., :k] * S.unsqueeze(-2)) @ Vh[..., :k, :] * g[0].sum()).sum()
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("full", [True, False])
+def test_linalg_svd_grad(shape, full):
+    a = _data(shape, np.float64, seed=1)
+    grads = {}
+    for lib in LIBS:
+        t = lib.tensor(a, requires_grad=True)
+        _invariant(lib, t, full, seed=2).backward()
+        grads[lib] = to_np(t.grad)
+    np.testing.assert_allclose(grads[A], grads[torch], rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("which", [("U",), ("S",), ("Vh",), ("U", "S"), ("S", "Vh"), ("U", "Vh"), ("U", "S", "Vh")])
+@pytest.mark.parametrize("shape", [(4, 3), (3, 4), (3, 3), (2, 3, 2)])
+def test_linalg_svd_gradcheck(which, shape):
+    """Each output alone and in pairs (the missing grads are the formula's dropped terms)."""
+    a = A.tensor(_data(shape, np.float64, seed=3), requires_grad=True)
+
+    def f(x):
+        out = A.linalg.svd(x, full_matrices=False)
+        return tuple(getattr(out, n) for n in which)
+    assert gradcheck(f, (a,))
+
+
+def test_full_matrices_gradcheck():
+    """full_matrices=True: only the first k columns of U / rows of Vh carry a gradient."""
+    for shape in [(4, 2), (2, 4)]:
+        a = A.tensor(_data(shape, np.float64, seed=4), requires_grad=True)
+        assert gradcheck(lambda x: tuple(t[..., :2] if i == 0 else t[..., :2, :] if i == 2 else t
+                                         for i, t in enumerate(A.linalg.svd(x))), (a,))
+
+
+@pytest.mark.parametrize("some", [True, False])
+@pytest.mark.parametrize("compute_uv", [True, False])
+def test_torch_svd(some, compute_uv):
+    a = _data((4, 3), np.float32, seed=5)
+    out = {lib: lib.svd(lib.tensor(a, requires_grad=True), some=some, compute_uv=compute_uv) for lib in LIBS}
+    mine, ref = out[A], out[torch]
+    assert type(mine).__name__ == "svd" and mine._fields == ("U", "S", "V")
+    for m, r in zip(mine, ref):
+        assert tuple(m.shape) == tuple(r.shape)
+        assert (m.grad_fn and m.grad_fn.name()) == (r.grad_fn and r.grad_fn.name())
+        assert m.is_contiguous() == r.is_contiguous()
+    np.testing.assert_allclose(to_np(mine.S), to_np(ref.S), rtol=1e-5)
+    if not compute_uv:
+        assert repr(mine) == repr(ref)  # zeros for U and V
+    # the method form
+    assert A.tensor(a).svd().S.shape == (3,)
+
+
+def test_svd_repr_when_signs_agree():
+    """A matrix whose singular vectors both libraries sign alike prints the same."""
+    a = np.array([[3.0, 0.0], [0.0, 2.0]], dtype=np.float32)
+    reps = [repr(lib.svd(lib.tensor(a, requires_grad=True))) for lib in LIBS]
+    assert reps[0] == reps[1]
+
+
+def test_svdvals():
+    a = _data((3, 5), np.float64, seed=6)
+    out = {}
+    for lib in LIBS:
+        t = lib.tensor(a, requires_grad=True)
+        s = lib.linalg.svdvals(t)
+        s.sum().backward()
+        out[lib] = (to_np(s), to_np(t.grad), s.grad_fn.name())
+    np.testing.assert_allclose(out[A][0], out[torch][0], rtol=1e-12)
+    np.testing.assert_allclose(out[A][1], out[torch][1], rtol=1e-10, atol=1e-12)
+    assert out[A][2] == out[torch][2]
+
+
+@pytest.mark.parametrize("fn", [lambda lib, x: lib.linalg.svd(x), lambda lib, x: lib.svd(x),
+                                lambda lib, x: lib.linalg.svdvals(x)])
+@pytest.mark.parametrize("x", [P(np.ones(3, np.float32)), P(np.ones((2, 2), np.int64)), P(np.float32(1.0))])
+def test_svd_errors(fn, x):
+    raises_same(fn, x)
+
+
+def test_trace_method():
+    a = _data((3, 4), np.float32, seed=7)
+    out = {}
+    for lib in LIBS:
+        t = lib.tensor(a, requires_grad=True)
+        y = t.trace()
+        y.backward()
+        out[lib] = (repr(y), to_np(t.grad))
+    assert out[A][0] == out[torch][0]
+    np.testing.assert_array_equal(out[A][1], out[torch][1])
+    raises_same(lambda lib, x: x.trace(), P(np.ones(3, np.float32)))
