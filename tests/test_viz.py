@@ -922,3 +922,39 @@ def test_why_not_reached_not_run_and_unknown():
     with pytest.raises(TypeError):
         why_no_grad(np.zeros(2))
     assert why_no_grad(w1, loss, names={id(w1): "weight", id(loss): "L"}).message.startswith("weight is reached from L")
+
+
+def _contrast(a, b):
+    """WCAG contrast ratio of two #rrggbb colours."""
+    def lum(c):
+        rgb = [int(c[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        rgb = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in rgb]
+        return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_one_colour_code_that_reads_on_light_and_dark_pages():
+    """Issue 20: orange means "running now" only (saved tensors were orange in draw() and the
+    current node orange in the widgets); the background is transparent, so draw() is no white slab
+    on a dark theme; freed text keeps a readable contrast; lines outside boxes are mid tones."""
+    oranges = {viz_dot.STATE_STYLE["current"]["color"]}
+    kinds = viz_dot.KIND_STYLE
+    assert all(s.get("color") not in oranges and s.get("fillcolor") not in oranges for s in kinds.values())
+    assert all(s.get("color") not in oranges for s in viz_dot.EDGE_STYLE.values())
+    freed = viz_dot.STATE_STYLE["freed"]
+    assert _contrast(freed["fontcolor"], freed["fillcolor"]) >= 4.5
+    dark, white = "#111111", "#ffffff"   # JupyterLab dark's page, and the light one
+    for colour in [viz_dot.CAPTION_RED] + [s["color"] for s in viz_dot.EDGE_STYLE.values()]:
+        assert _contrast(colour, dark) >= 3 and _contrast(colour, white) >= 3, colour
+
+    x = A.tensor([1.0, 2.0], requires_grad=True)
+    loss = (x.exp() * x).sum()
+    g = to_dot(snapshot(loss))
+    assert g.graph_attr["bgcolor"] == "transparent"
+    if viz_dot.has_dot():
+        root = ET.fromstring(re.sub(r"\A[\s\S]*?(?=<svg\b)", "", viz.svg(snapshot(loss))))
+        ns = {"s": "http://www.w3.org/2000/svg"}
+        backgrounds = root.findall("s:g/s:polygon", ns)   # the graph's own polygon, when Graphviz draws one
+        assert all(p.get("fill") in ("transparent", "none") for p in backgrounds)
+        assert root.findall("s:g/s:g[@id='node1']", ns)  # (the path above does reach the graph's children)

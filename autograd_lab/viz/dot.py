@@ -1,9 +1,11 @@
 """Snapshot -> DOT (through the ``graphviz`` package) -> SVG (through Graphviz's ``dot`` binary).
 
-The visual language, once: leaves are light blue boxes, ops grey rounded boxes, outputs green,
-saved tensors small orange boxes hanging off their op. States restyle a node without moving it:
-current = thick orange border, done = dimmed with a check mark, freed = dashed grey,
-error = red. Every label is an HTML-like label built from ``html.escape``d text, so a parameter
+The visual language, once, the same as the widgets' (widgets/src/style.css and their legend):
+leaves are light blue boxes, ops grey rounded boxes, outputs green, saved tensors small white
+dotted boxes hanging off their op. States restyle a node without moving it: current = orange (the
+only orange), done = dimmed with a check mark, freed = dashed grey, error = red; hooks are purple.
+The background is transparent and every line or text outside a box is a mid tone, so a drawing
+reads on a light and on a dark notebook theme alike. Every label is an HTML-like label built from ``html.escape``d text, so a parameter
 called ``<script>`` is drawn as those characters and never becomes markup.
 
 Node names in the DOT source are the snapshot ids, so each node's SVG ``<title>`` is its id; the
@@ -41,23 +43,25 @@ KIND_STYLE = {
     "leaf": {"shape": "box", "style": "filled", "fillcolor": "#cfe8fc", "color": "#1e6fb8"},
     "op": {"shape": "box", "style": "rounded,filled", "fillcolor": "#e0e0e0", "color": "#616161"},
     "output": {"shape": "box", "style": "filled", "fillcolor": "#c8e6c9", "color": "#2e7d32"},
-    "saved": {"shape": "box", "style": "filled", "fillcolor": "#ffd8a8", "color": "#e8710a",
+    "saved": {"shape": "box", "style": "filled,dotted", "fillcolor": "#ffffff", "color": "#616161",
               "fontsize": "9", "height": "0.2", "margin": "0.06,0.03"},
 }
 STATE_STYLE = {
     "pending": {},
     "current": {"color": "#e65100", "penwidth": "3.5"},
     "done": {"color": "#2e7d32", "fontcolor": "#6d6d6d"},   # fill is dimmed too, see _node_attrs
-    "freed": {"color": "#9e9e9e", "fontcolor": "#9e9e9e", "fillcolor": "#f5f5f5"},
+    "freed": {"color": "#757575", "fontcolor": "#616161", "fillcolor": "#eeeeee"},  # 5.4:1, not faded out
     "error": {"color": "#d32f2f", "fontcolor": "#b71c1c", "fillcolor": "#ffcdd2", "penwidth": "3"},
 }
 STATE_MARK = {"done": "✓ ", "error": "✗ "}
 EDGE_STYLE = {
-    "grad": {"color": "#424242"},
+    "grad": {"color": "#7a7a7a"},   # mid grey: an edge shows on a white and on a dark page
     "output": {"color": "#2e7d32"},
-    "saved": {"color": "#e8710a", "style": "dashed", "arrowsize": "0.5"},
+    "saved": {"color": "#8a8a8a", "style": "dotted", "arrowsize": "0.5"},
 }
 ERROR_RED = "#b71c1c"
+CAPTION_RED = "#d32f2f"  # the caption sits on the page, not in a box: a red that reads on light and dark
+HOOK_PURPLE = "#6a1b9a"  # the widgets' --agl-hook
 NAN_PINK = "#c2185b"
 NONFINITE_TEXT = {"nan": "NaN", "inf": "inf"}
 VALUE_CHARS = 42  # a wider value line makes the whole layout wide; the snapshot keeps 60
@@ -128,7 +132,7 @@ def _label(n, show_values, show_grads, show_attrs, max_attr_chars=50, show_nonfi
             lines.append(_small(_cut(f"{key}={value}", max_attr_chars)))
     extras = label_extras(n)
     if extras:
-        lines.append(_small(", ".join(e["text"] for e in extras), "#6a1b9a"))
+        lines.append(_small(", ".join(e["text"] for e in extras), HOOK_PURPLE))
     return "<" + "<BR/>".join(lines) + ">"
 
 
@@ -199,13 +203,14 @@ def to_dot(snap, *, show_values=True, show_grads=True, show_saved=True, show_att
     that live, as an overlay, and turn it off here).
     """
     g = graphviz.Digraph("autograd", graph_attr={"rankdir": rankdir, "nodesep": "0.25", "ranksep": "0.35",
-                                                 "fontname": "Helvetica", "fontsize": "11"},
+                                                 "fontname": "Helvetica", "fontsize": "11",
+                                                 "bgcolor": "transparent"},
                          node_attr={"fontname": "Helvetica", "fontsize": "11"},
                          edge_attr={"arrowsize": "0.7"})
     if caption is None and snap.error is not None:
         caption = error_caption(snap.error)
     if caption:
-        g.attr(label=_caption(caption), labelloc="t", labeljust="l", fontcolor=ERROR_RED)
+        g.attr(label=_caption(caption), labelloc="t", labeljust="l", fontcolor=CAPTION_RED)
 
     drawn = [n for n in snap.nodes if show_saved or n["kind"] != "saved"]
 
@@ -218,7 +223,7 @@ def to_dot(snap, *, show_values=True, show_grads=True, show_saved=True, show_att
                     clusters[path] = graphviz.Digraph(
                         f"cluster_m{len(clusters)}",
                         graph_attr={"label": "<" + _text(path) + ">", "style": "rounded,dashed",
-                                    "color": "#9575cd", "fontcolor": "#5e35b1", "labeljust": "l",
+                                    "color": "#6f93cf", "fontcolor": "#3d7bd6", "labeljust": "l",
                                     "class": "al-module"})
     for n in drawn:
         target = clusters[n["module"]] if n["module"] else g

@@ -188,6 +188,7 @@ THEME_CELLS = [
     "w = params['fc1.weight']\nwatch = GradWatch(x, w)\nopt = torch.optim.SGD([x, w], lr=0.1)\nwatch",
     "for _ in range(3):\n    opt.zero_grad()\n    (((x * w).sigmoid() * x).sum()).backward()\n    opt.step()\n"
     "print('SENT=' + json.dumps(_bundle.sent))\nwatch",
+    "from autograd_lab.viz import draw\ndraw(loss)",
 ]
 
 FILL = """el => getComputedStyle(el.querySelector('path, polygon')).fill"""
@@ -195,7 +196,7 @@ FILL = """el => getComputedStyle(el.querySelector('path, polygon')).fill"""
 
 def test_dark_theme_and_grad_watch(lab, open_notebook):
     nb = open_notebook(lab, "theme.ipynb", THEME_CELLS)
-    for i in range(4):
+    for i in range(5):
         nb.run(i)
     view = nb.page.locator("[data-testid='graph-view']")
     view.scroll_into_view_if_needed()
@@ -257,6 +258,14 @@ def test_dark_theme_and_grad_watch(lab, open_notebook):
     expect(view.locator("g.node.has-hook rect.agl-badge-hook")).to_have_count(1)
     expect(view.locator("g.node.retains-grad rect.agl-badge-retain")).to_have_count(1)
     assert view.evaluate(PILLS_INSIDE) == [], "a badge pill sticks out of its node"
+    # the legend: one swatch per kind drawn (and the badges), coloured by the nodes' own rules
+    legend = view.locator("[data-testid='legend']")
+    expect(legend).to_be_visible()
+    keys = legend.locator(".agl-legend-item").evaluate_all("els => els.map(e => e.dataset.key)")
+    assert {"leaf", "op", "output", "saved", "freed", "hook", "retain"} <= set(keys), keys
+    assert "current" not in keys  # a GraphView runs nothing: "running now" is the stepper's
+    key_leaf = legend.locator("[data-key='leaf'] .agl-key")
+    assert key_leaf.evaluate(FILL) == leaf.evaluate(FILL)
     light_fill = leaf.evaluate(FILL)
     light_bg = view.evaluate("el => getComputedStyle(el).backgroundColor")
     shot(nb.page, "lab-light")
@@ -268,7 +277,12 @@ def test_dark_theme_and_grad_watch(lab, open_notebook):
     nb.page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=30_000)
     dark_fill = leaf.evaluate(FILL)
     dark_bg = view.evaluate("el => getComputedStyle(el).backgroundColor")
+    assert key_leaf.evaluate(FILL) == dark_fill
     shot(nb.page, "lab-dark")
+    # draw()'s picture has no background of its own: no white slab on the dark page
+    picture = nb.page.locator(".jp-Cell").nth(4).locator(".jp-OutputArea-output img, .jp-OutputArea-output svg").first
+    picture.scroll_into_view_if_needed()
+    shot(nb.page, "lab-dark-draw")
     nb.execute_command("apputils:change-theme", {"theme": "JupyterLab Light"})
     nb.page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'", timeout=30_000)
     assert dark_fill != light_fill and dark_bg != light_bg

@@ -2,6 +2,7 @@
 // `mountGraph` and adds its toolbar.
 import { GraphCanvas, zoomControls } from "./graph.js";
 import { findControls } from "./graph/find.js";
+import { legend } from "./legend.js";
 import { renderError, renderInspector } from "./panels.js";
 import { batched, h, textSummary } from "./util.js";
 
@@ -33,6 +34,8 @@ export async function mountGraph({ model, el, testid, title }) {
     return { root, canvas: null, toolbar, status, cleanup: () => {} };
   }
   toolbar.append(zoomControls(canvas));
+  // the key sits under the graph and the inspector (the canvas replaces its host's children on a redraw)
+  graphHost.parentNode.after(legend(model.get("graph"), { stepper: testid === "backward-stepper" }));
   if ((model.get("graph").nodes || []).length > FIND_OVER) {
     toolbar.append(findControls(canvas, (id) => { model.set("selected", id); model.save_changes(); }));
   }
