@@ -445,3 +445,38 @@ def test_saved_notebook_shows_its_graphs_without_the_kernel(lab, open_notebook, 
     assert len(svgs) == 2
     for ids, svg in zip(live, svgs):
         assert sorted(re.findall(r'<g class="node[^"]*">\n<title>([^<]+)</title>', svg)) == ids
+
+
+# ---- issue 20: fit to the width (small graphs enlarged), big graphs without a blank half ----
+FIT_CELLS = [
+    SETUP,
+    "x, w, loss = make()\nGraphView(loss)",
+    # a 60-odd node chain: too tall to read whole
+    "h = torch.tensor([0.1, 0.2], requires_grad=True)\nz = h\n"
+    "for _ in range(20):\n    z = (z * 0.9).tanh() + h\nGraphView(z.sum(), show_saved=False)",
+]
+
+COVER = """vp => { const v = vp.getBoundingClientRect(), s = vp.querySelector('svg').getBoundingClientRect();
+  const w = Math.max(0, Math.min(v.right, s.right) - Math.max(v.left, s.left));
+  const h = Math.max(0, Math.min(v.bottom, s.bottom) - Math.max(v.top, s.top));
+  return {cover: (w * h) / (v.width * v.height), graphWidth: s.width, viewWidth: v.width,
+          zoom: +vp.dataset.zoom}; }"""
+
+
+def test_fit_uses_the_width_and_leaves_no_blank_half(lab, open_notebook):
+    nb = open_notebook(lab, "fit.ipynb", FIT_CELLS)
+    for i in range(3):
+        nb.run(i)
+    views = nb.page.locator("[data-testid='graph-view']")
+    expect(views).to_have_count(2)
+    small, big = (views.nth(k).locator("[data-testid='graph-viewport']") for k in range(2))
+    expect(views.nth(1).locator("g.node[data-node-id]").first).to_be_attached(timeout=30_000)
+    small.scroll_into_view_if_needed()
+    s = small.evaluate(COVER)
+    # enlarged: as wide as the view, or at the cap (1.6x)
+    assert s["zoom"] > 1 and (s["graphWidth"] >= 0.8 * s["viewWidth"] or s["zoom"] >= 1.59), s
+    shot(nb.page, "lab-fit-small")
+    big.scroll_into_view_if_needed()
+    b = big.evaluate(COVER)
+    assert b["zoom"] >= 0.8 and b["cover"] > 0.6, b   # readable, and the drawing fills the view
+    shot(nb.page, "lab-fit-big")

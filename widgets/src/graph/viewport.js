@@ -2,8 +2,12 @@
 import { h } from "../util.js";
 
 const MAX_HEIGHT = 560;           // the viewport's height cap (px); it is resizable by the user
-const MIN_FIT = 0.45;
-const ZOOM_KEYS = /Mac|iPhone|iPad/.test(globalThis.navigator?.platform ?? "") ? "⌘ + wheel" : "Ctrl + wheel";             // below this zoom node labels are unreadable: pan instead
+// Graphviz draws titles at 11 and value lines at 9 units, one CSS px each: a small graph is enlarged
+// to the width it has (up to MAX_FIT: a 9-node graph no longer fills a third of it); a big one is
+// never shrunk below MIN_FIT, where the value lines would drop under 7 px (pan or search instead)
+const MIN_FIT = 0.8;
+const MAX_FIT = 1.6;
+const ZOOM_KEYS = /Mac|iPhone|iPad/.test(globalThis.navigator?.platform ?? "") ? "⌘ + wheel" : "Ctrl + wheel";
 
 export class Viewport {
   /** onClick(target element): a click (not a drag) inside; onResize(): the viewport got a size */
@@ -51,13 +55,25 @@ export class Viewport {
     const width = this.el.clientWidth;
     if (!width) return false;
     const { w, h: hgt } = this.drawing.size;
-    const whole = Math.min(1, (width - 8) / w, (MAX_HEIGHT - 8) / hgt);
-    const k = Math.max(whole, MIN_FIT);
+    const byWidth = (width - 8) / w, byHeight = (MAX_HEIGHT - 8) / hgt;
+    const whole = Math.min(MAX_FIT, byWidth, byHeight);
+    // too big to read whole: as wide as the view (within the caps), the output in sight, and no
+    // blank half (the drawing is kept against the viewport's edges, see _clamp)
+    const k = whole >= MIN_FIT ? whole : Math.max(MIN_FIT, Math.min(MAX_FIT, byWidth));
     this.el.style.height = `${Math.min(Math.max(hgt * k + 8, 140), MAX_HEIGHT)}px`;
     this.view = { k, x: Math.max(4, (width - w * k) / 2), y: 4 };
     if (whole < MIN_FIT && this.drawing.focus) this._centre(this.drawing.focus);
+    this._clamp();
     this._apply();
     return true;
+  }
+
+  /** keep the drawing over the viewport: centred along an axis where it fits, else edge to edge */
+  _clamp() {
+    const { k, x, y } = this.view, vw = this.el.clientWidth, vh = this.el.clientHeight;
+    const gw = this.drawing.size.w * k, gh = this.drawing.size.h * k;
+    const along = (pos, g, v) => (g + 8 <= v ? Math.max(4, (v - g) / 2) : Math.min(4, Math.max(v - g - 4, pos)));
+    this.view = { k, x: along(x, gw, vw), y: gh + 8 <= vh ? 4 : along(y, gh, vh) };
   }
 
   _centre(id) {
