@@ -610,3 +610,35 @@ def test_saved_lesson_shows_its_graphs_without_the_kernel(lesson, lab, lesson_ta
         assert not errors, errors
     finally:
         context.close()
+
+
+# ---- issue 20: the same Run All checks in Notebook 7 (the widgets work there, not only in JupyterLab) ----
+NB7_RUN_FINISHED = """() => {
+    const p = window.jupyterapp.shell.currentWidget;
+    const k = p && p.sessionContext.session && p.sessionContext.session.kernel;
+    return window.__aglRun.done && !!k && k.status === 'idle'
+        && !p.content.widgets.some(c => c.hasClass('jp-mod-busy'))
+        && p.content.widgets.every(c => c.model.type !== 'code' || !c.model.sharedModel.getSource().trim()
+                                         || c.model.executionCount !== null);
+}"""
+
+
+@pytest.mark.parametrize("lesson", [p for p in LESSONS if p.name[:2] in ("03", "13")], ids=lambda p: p.stem)
+def test_lesson_after_run_all_in_notebook7(lesson, notebook7, page, notebook_dir):
+    from .jupyter_driver import Notebook
+    rel = f"lessons/nb7-{lesson.name}"
+    _fresh_copy(lesson, Path(notebook_dir) / rel)
+    nb = Notebook(page, notebook7, rel)
+    page.evaluate(RUN_ALL)
+    page.wait_for_function(NB7_RUN_FINISHED, timeout=RUN_TIMEOUT)
+    cells = page.evaluate(CELLS.replace("window.__aglLesson", "window.jupyterapp.shell.currentWidget"))
+    problems = _check_outputs(cells, lesson.name)
+    assert not problems, f"{lesson.name} in Notebook 7:\n" + "\n".join(problems)
+    notebook = page.locator(".jp-Notebook")
+    expect(notebook.locator("[data-testid='backward-stepper'] g.node[data-node-id]").first).to_be_attached(
+        timeout=RENDER_TIMEOUT)
+    AFTER_RUN_ALL[lesson.name[:2]](page, notebook, cells)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"nb7-lesson-{lesson.name[:2]}.png"))
+    page.evaluate("async () => { const p = window.jupyterapp.shell.currentWidget; "
+                  "await p.sessionContext.shutdown(); p.context.model.dirty = false; }")
