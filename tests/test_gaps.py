@@ -1,5 +1,5 @@
-"""Gaps in the PyTorch surface that tutorials meet: SVD (torch.svd, torch.linalg.svd/svdvals) and
-Tensor.trace(), against torch 2.13.
+"""Gaps in the PyTorch surface that tutorials meet, against torch 2.13: SVD (torch.svd,
+torch.linalg.svd/svdvals), Tensor.trace(), gather / scatter_add.
 
 Singular vectors are unique only up to the sign of each pair (uᵢ, vᵢ), and PyTorch's LAPACK and
 NumPy's may pick different signs: outputs are compared after aligning the signs to torch's, and
@@ -12,8 +12,8 @@ from oracle import import_torch
 torch = import_torch()
 
 import autograd_lab as A  # noqa: E402
-from _torch_diff import LIBS, P, raises_same, to_np  # noqa: E402
-from autograd_lab.autograd import gradcheck  # noqa: E402
+from _torch_diff import LIBS, P, check, raises_same, to_np  # noqa: E402
+from autograd_lab.autograd import gradcheck, gradgradcheck  # noqa: E402
 
 SHAPES = [(4, 3), (3, 4), (3, 3), (2, 3, 4), (2, 5, 2), (1, 1)]
 
@@ -161,3 +161,79 @@ def test_trace_method():
     assert out[A][0] == out[torch][0]
     np.testing.assert_array_equal(out[A][1], out[torch][1])
     raises_same(lambda lib, x: x.trace(), P(np.ones(3, np.float32)))
+
+
+def _rand(shape, seed=0, dtype=np.float32):
+    return _data(shape, dtype, seed)
+
+
+def _index(shape, high, seed=0):
+    return np.random.default_rng(seed).integers(0, high, shape).astype(np.int64)
+
+
+GATHER = [  # (input shape, dim, index shape): index smaller than input off dim, repeats, negative dim
+    ((3, 4), 1, (3, 2)), ((3, 4), 0, (2, 4)), ((3, 4), 1, (2, 2)), ((3, 4), -1, (3, 6)),
+    ((2, 3, 4), 2, (2, 3, 1)), ((2, 3, 4), 1, (1, 5, 2)), ((5,), 0, (7,))]
+
+
+@pytest.mark.parametrize("shape,dim,ishape", GATHER)
+@pytest.mark.parametrize("method", [False, True])
+def test_gather(shape, dim, ishape, method):
+    idx = _index(ishape, shape[dim], seed=len(ishape))
+    f = (lambda lib, x, i: x.gather(dim, i)) if method else (lambda lib, x, i: lib.gather(x, dim, i))
+    check(f, P(_rand(shape, 1, np.float64)), P(idx), second=True)
+
+
+def test_gather_0d_and_int32_index():
+    check(lambda lib, x, i: lib.gather(x, 0, i), P(np.array(2.5)), P(np.array(0)))
+    check(lambda lib, x, i: lib.gather(x, 1, i), P(_rand((3, 4))), P(_index((3, 2), 4).astype(np.int32)))
+
+
+@pytest.mark.parametrize("shape,dim,ishape", GATHER)
+def test_scatter_add(shape, dim, ishape):
+    idx = _index(ishape, shape[dim], seed=len(ishape))
+    check(lambda lib, x, i, s: lib.scatter_add(x, dim, i, s), P(_rand(shape, 2, np.float64)), P(idx),
+          P(_rand(ishape, 3, np.float64)), second=True)
+    check(lambda lib, x, i, s: x.scatter_add(dim, i, s), P(_rand(shape, 2)), P(idx), P(_rand(ishape, 3)))
+
+
+def test_scatter_add_inplace():
+    def f(lib, x, i, s):
+        y = x * 1
+        y.scatter_add_(0, i, s)
+        return y
+    check(f, P(_rand((3, 4), 4)), P(_index((5, 4), 3)), P(_rand((5, 4), 5)))
+
+
+@pytest.mark.parametrize("op", ["gather", "scatter_add"])
+def test_gather_scatter_gradcheck(op):
+    idx = A.tensor(_index((4, 3), 3, seed=6))
+    x = A.tensor(_rand((3, 3), 7, np.float64), requires_grad=True)
+    s = A.tensor(_rand((4, 3), 8, np.float64), requires_grad=True)
+    if op == "gather":
+        assert gradcheck(lambda x: A.gather(x, 0, idx), (x,))
+        assert gradgradcheck(lambda x: A.gather(x, 0, idx), (x,))
+    else:
+        assert gradcheck(lambda x, s: A.scatter_add(x, 0, idx, s), (x, s))
+        assert gradgradcheck(lambda x, s: A.scatter_add(x, 0, idx, s), (x, s))
+
+
+GATHER_ERRORS = [
+    lambda lib, x, i: lib.gather(x, 1, i.float()),
+    lambda lib, x, i: lib.gather(x, 1, i.to(lib.int16)),
+    lambda lib, x, i: lib.gather(x, 1, i[0]),
+    lambda lib, x, i: lib.gather(x, 2, i),
+    lambda lib, x, i: lib.gather(x, 1, i + 4),
+    lambda lib, x, i: lib.gather(x, 1, i - 1),
+    lambda lib, x, i: lib.gather(x, 1, lib.zeros(4, 1, dtype=lib.long)),
+    lambda lib, x, i: lib.scatter_add(x, 1, i, lib.ones(1, 1)),
+    lambda lib, x, i: lib.scatter_add(x, 1, i.float(), x),
+    lambda lib, x, i: lib.scatter_add(x, 1, i, x.double()),
+    lambda lib, x, i: lib.scatter_add(x, 1, i[0], x),
+    lambda lib, x, i: lib.scatter_add(x, 1, i + 4, x),
+]
+
+
+@pytest.mark.parametrize("k", range(len(GATHER_ERRORS)))
+def test_gather_scatter_errors(k):
+    raises_same(GATHER_ERRORS[k], P(_rand((3, 4))), P(_index((2, 2), 3)))

@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import _warnings
 from ..node import Node
+from .gather_scatter import GatherBackward0, ScatterBackward0
 
 
 def _unsqueeze_dims(g, dims, keepdim):
@@ -151,38 +152,6 @@ class _ValueSelecting(Node):
             return da.clone()
         picked = GatherBackward0.apply(da, dim=self.dim, indices=idx)
         return picked if self.keepdim else picked.squeeze(self.dim)
-
-
-class ScatterBackward0(Node):
-    """out = zeros with g written at indices along dim (max/min's backward)        ∂g = gg gathered there"""
-
-    def forward(self, g, shape, dim, indices):
-        self.dim, self.indices = dim, indices
-        out = np.zeros(shape, g._data.dtype)
-        np.put_along_axis(out, indices, g._data, axis=dim)
-        return out
-
-    def backward(self, gg):
-        return GatherBackward0.apply(gg, dim=self.dim, indices=self.indices)
-
-    def jvp(self, dg):
-        """d(out) = zeros with dg written at the same indices (linear in g)"""
-        return ScatterBackward0.apply(dg, shape=self.output.shape, dim=self.dim, indices=self.indices)
-
-
-class GatherBackward0(Node):
-    """out = a's values at indices along dim        ∂a = zeros with gg written back there"""
-
-    def forward(self, a, dim, indices):
-        self.shape, self.dim, self.indices = a.shape, dim, indices
-        return np.take_along_axis(a._data, indices, axis=dim)
-
-    def backward(self, gg):
-        return ScatterBackward0.apply(gg, shape=self.shape, dim=self.dim, indices=self.indices)
-
-    def jvp(self, da):
-        """d(out) = da's values at the same indices"""
-        return GatherBackward0.apply(da, dim=self.dim, indices=self.indices)
 
 
 # NumPy's argmax / argmin already pick as PyTorch does: a NaN is the extreme (the first NaN of the

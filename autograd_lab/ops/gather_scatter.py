@@ -1,0 +1,127 @@
+"""Gather and scatter along a dimension: ``out[i][j] = a[i][index[i][j]]`` (dim=1) and its reverse.
+
+``index`` may be smaller than the tensor in every dimension but ``dim``; only its box is read or
+written. Gather's backward is a scatter-add (an index picked twice gets both gradients)."""
+import numpy as np
+
+from ..node import Node
+from .registry import public
+
+
+def _positions(index, dim):
+    """Full coordinates of every element ``index`` addresses: its own grid, ``dim`` replaced by it."""
+    grid = list(np.indices(index.shape, sparse=True))
+    grid[dim] = index
+    return tuple(grid)
+
+
+def _box(d, shape):
+    """The leading ``shape`` corner of array ``d``."""
+    return d[tuple(slice(0, n) for n in shape)]
+
+
+class ScatterBackward0(Node):
+    """out = zeros with g written at indices along dim (max/min's backward)        ∂g = gg gathered there"""
+
+    def forward(self, g, shape, dim, indices):
+        self.dim, self.indices = dim, indices
+        out = np.zeros(shape, g._data.dtype)
+        np.put_along_axis(out, indices, g._data, axis=dim)
+        return out
+
+    def backward(self, gg):
+        return GatherBackward0.apply(gg, dim=self.dim, indices=self.indices)
+
+    def jvp(self, dg):
+        """d(out) = zeros with dg written at the same indices (linear in g)"""
+        return ScatterBackward0.apply(dg, shape=self.output.shape, dim=self.dim, indices=self.indices)
+
+
+class GatherBackward0(Node):
+    """out[p] = a[p with its dim-th coordinate replaced by index[p]]        ∂a = zeros, scatter-added g"""
+
+    def forward(self, a, dim, indices):
+        self.shape, self.dim, self.indices = a.shape, dim, indices
+        if a._data.ndim == 0:
+            return a._data.copy()
+        return a._data[_positions(indices, dim)]
+
+    def backward(self, g):
+        from ..tensor import Tensor
+        zeros = Tensor._make(np.zeros(self.shape, g._data.dtype))
+        return ScatterAddBackward0.apply(zeros, g, dim=self.dim, indices=self.indices)
+
+    def jvp(self, da):
+        """d(out) = da's values at the same indices"""
+        return GatherBackward0.apply(da, dim=self.dim, indices=self.indices)
+
+
+class ScatterAddBackward0(Node):
+    """out = a, plus src[p] added at a[p with its dim-th coordinate replaced by index[p]]
+
+    ∂a = g        ∂src = g gathered at the same places (zero outside index's box)"""
+
+    def forward(self, a, src, dim, indices):
+        self.dim, self.indices = dim, indices
+        out = a._data.copy()
+        if out.ndim == 0:
+            return out + src._data
+        np.add.at(out, _positions(indices, dim), _box(src._data, indices.shape))
+        return out
+
+    def backward(self, g):
+        gsrc = GatherBackward0.apply(g, dim=self.dim, indices=self.indices) if self.needs_input_grad(1) else None
+        return g, gsrc
+
+    def jvp(self, da, dsrc):
+        """d(out) = da + dsrc scatter-added at the same places"""
+        return ScatterAddBackward0.apply(da, dsrc, dim=self.dim, indices=self.indices)
+
+
+def _check_index(op, index):
+    if index.dtype.np not in (np.int64, np.int32):
+        raise RuntimeError(f"{op}(): Expected dtype int32/int64 for index")
+
+
+def _check_bounds(index, dim, size):
+    bad = index[(index < 0) | (index >= size)]
+    if bad.size:
+        raise RuntimeError(f"index {int(bad.flat[0])} is out of bounds for dimension {dim} with size {size}")
+
+
+def _shape(t):
+    return "[" + ", ".join(map(str, t.shape)) + "]"
+
+
+@public
+def gather(input, dim, index, *, sparse_grad=False):
+    """``out[i][j] = input[i][index[i][j]]`` for dim=1 (and likewise for any dim)."""
+    _check_index("gather", index)
+    d = input._wrap_dim(dim)
+    if input.dim() != index.dim() and not (input.dim() <= 1 and index.dim() <= 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    for k in range(index.dim()):
+        if k != d and index.shape[k] > (input.shape[k] if input.dim() else 1):
+            raise RuntimeError(f"Size does not match at dimension {k} expected index {_shape(index)} to be no larger "
+                               f"than self {_shape(input)} apart from dimension {d}")
+    idx = np.asarray(index._data, dtype=np.int64).reshape(index.shape if input.dim() else ())
+    _check_bounds(idx, d, input.shape[d] if input.dim() else 1)
+    return GatherBackward0.apply(input, dim=d, indices=idx)
+
+
+@public(inplace=True)
+def scatter_add(input, dim, index, src):
+    """``out = input`` with ``src[i][j]`` added at ``out[i][index[i][j]]`` for dim=1; repeats add up."""
+    _check_index("scatter", index)
+    if src.dtype is not input.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    d = input._wrap_dim(dim)
+    if index.dim() != input.dim() and not (input.dim() <= 1 and index.dim() <= 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    for k in range(index.dim()):
+        if index.shape[k] > src.shape[k] or (k != d and index.shape[k] > input.shape[k]):
+            raise RuntimeError(f"Expected index {_shape(index)} to be no larger than self {_shape(input)} apart from "
+                               f"dimension {d} and to be no larger size than src {_shape(src)}")
+    idx = np.asarray(index._data, dtype=np.int64).reshape(index.shape if input.dim() else ())
+    _check_bounds(idx, d, input.shape[d] if input.dim() else 1)
+    return ScatterAddBackward0.apply(input, src, dim=d, indices=idx)
