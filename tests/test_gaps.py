@@ -237,3 +237,23 @@ GATHER_ERRORS = [
 @pytest.mark.parametrize("k", range(len(GATHER_ERRORS)))
 def test_gather_scatter_errors(k):
     raises_same(GATHER_ERRORS[k], P(_rand((3, 4))), P(_index((2, 2), 3)))
+
+
+MATMUL_MISMATCH = [  # every dims combination that has a mismatch, with and without requires_grad (it picks the path)
+    ((3,), (4,)), ((2, 3), (4,)), ((3,), (4, 5)), ((2, 3), (4, 5)), ((2, 2, 3), (4, 5)), ((2, 3), (2, 4, 5)),
+    ((2, 2, 3), (3, 4, 5)), ((2, 2, 3), (2, 4, 5)), ((2, 2, 3), (4,)), ((4,), (2, 3, 5)), ((2,), (3, 3, 2)),
+    ((2, 3, 4), (2, 5)), ((3, 4, 2), (2, 3, 4, 1)), ((2, 3), (3, 2, 4, 4)), ((2, 3, 2, 3), (4, 3, 5)),
+    ((5, 2, 3), (4, 3, 5)), ((4, 3, 2, 3), (2, 3, 5))]
+
+
+@pytest.mark.parametrize("a,b", MATMUL_MISMATCH)
+@pytest.mark.parametrize("grad", [False, True])
+def test_matmul_shape_errors(a, b, grad):
+    msg = raises_same(lambda lib, x, y: x @ y, P(_rand(a), grad=grad), P(_rand(b, 1)))
+    assert "ValueError" not in msg
+
+
+@pytest.mark.parametrize("fn", [lambda lib, x, y: lib.bmm(x, y), lambda lib, x, y: lib.matmul(x, y.double())])
+@pytest.mark.parametrize("a,b", [((2, 2, 3), (3, 3, 4)), ((2, 2, 3), (2, 4, 4)), ((2, 3), (2, 3, 4))])
+def test_bmm_errors(fn, a, b):
+    raises_same(fn, P(_rand(a)), P(_rand(b, 1)))
