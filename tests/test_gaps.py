@@ -257,3 +257,57 @@ def test_matmul_shape_errors(a, b, grad):
 @pytest.mark.parametrize("a,b", [((2, 2, 3), (3, 3, 4)), ((2, 2, 3), (2, 4, 4)), ((2, 3), (2, 3, 4))])
 def test_bmm_errors(fn, a, b):
     raises_same(fn, P(_rand(a)), P(_rand(b, 1)))
+
+
+def _dropout(lib, x):
+    lib.manual_seed(0)
+    return lib.dropout(x, 0.3, True), lib.dropout(x, p=0.3, train=False)
+
+
+TOP_LEVEL = {  # torch.<name> as torch exposes it (its own argument order), against torch
+    "conv1d": (lambda lib, x, w, b: lib.conv1d(x, w, b, 2, 1), [(2, 3, 9), (4, 3, 3), (4,)]),
+    "conv2d": (lambda lib, x, w, b: lib.conv2d(x, w, b, padding="same"), [(2, 3, 6, 6), (4, 3, 3, 3), (4,)]),
+    "conv2d_groups": (lambda lib, x, w: lib.conv2d(x, w, None, 1, 0, 1, 2), [(1, 4, 5, 5), (2, 2, 3, 3)]),
+    "conv_transpose1d": (lambda lib, x, w: lib.conv_transpose1d(x, w, None, 2), [(2, 3, 5), (3, 2, 3)]),
+    "conv_transpose2d": (lambda lib, x, w: lib.conv_transpose2d(x, w, stride=2, output_padding=1),
+                         [(1, 3, 4, 4), (3, 2, 3, 3)]),
+    "max_pool1d": (lambda lib, x: lib.max_pool1d(x, 2), [(2, 3, 8)]),
+    "max_pool2d": (lambda lib, x: lib.max_pool2d(x, 3, 2, 1, 1, True), [(2, 3, 7, 7)]),
+    "max_pool2d_kw": (lambda lib, x: lib.max_pool2d(x, kernel_size=(2, 2), stride=[1, 2]), [(1, 2, 5, 6)]),
+    "avg_pool1d": (lambda lib, x: lib.avg_pool1d(x, 3, 2, 1, False, False), [(2, 3, 9)]),
+    "batch_norm": (lambda lib, x, w, b: lib.batch_norm(x, w, b, None, None, True, 0.1, 1e-5, False),
+                   [(4, 3, 5), (3,), (3,)]),
+    "layer_norm": (lambda lib, x, w, b: lib.layer_norm(x, [5], w, b, 1e-5, False), [(2, 3, 5), (5,), (5,)]),
+    "layer_norm_plain": (lambda lib, x: lib.layer_norm(x, (3, 5)), [(2, 3, 5)]),
+    "dropout": (_dropout, [(4, 6)]),
+}
+
+
+@pytest.mark.parametrize("name", TOP_LEVEL)
+def test_top_level_nn_functions(name):
+    fn, shapes = TOP_LEVEL[name]
+    check(fn, *[P(_rand(s, k, np.float64)) for k, s in enumerate(shapes)], rtol=1e-7, atol=1e-9)
+
+
+def test_top_level_batch_norm_running_stats():
+    x = _rand((6, 3), 1)
+    stats = {}
+    for lib in LIBS:
+        mean, var = lib.zeros(3), lib.ones(3)
+        y = lib.batch_norm(lib.tensor(x), None, None, mean, var, True, 0.2, 1e-3, True)
+        z = lib.batch_norm(lib.tensor(x), None, None, mean, var, False, 0.2, 1e-3, True)
+        stats[lib] = [to_np(t) for t in (y, z, mean, var)]
+    for m, r in zip(stats[A], stats[torch]):
+        np.testing.assert_allclose(m, r, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("padding_idx", [-1, 0, 2])
+def test_top_level_embedding(padding_idx):
+    idx = np.array([[0, 2, 2], [1, 0, 3]])
+    check(lambda lib, w, i: lib.embedding(w, i, padding_idx), P(_rand((4, 3), 1, np.float64)), P(idx))
+    check(lambda lib, w, i: lib.embedding(w, i, padding_idx, True), P(_rand((4, 3), 1, np.float64)), P(idx))
+
+
+def test_top_level_nn_functions_are_functions_only():
+    for name in ("conv1d", "conv2d", "max_pool2d", "avg_pool1d", "batch_norm", "layer_norm", "embedding", "dropout"):
+        assert hasattr(A, name) and not hasattr(A.Tensor, name) and not hasattr(torch.Tensor, name)
