@@ -68,14 +68,30 @@ def assert_values(mine, ref, rtol=1e-5, atol=1e-6, what="value"):
         np.testing.assert_array_equal(a, b, err_msg=what)
 
 
-def graph(fn, leaf_ids, seen=None):
-    """The grad_fn graph as nested tuples: (name, ((child, output_nr) or None, ...)); leaves by input index."""
-    if fn is None:
-        return None
-    name = fn.name()
-    if name.endswith("AccumulateGrad"):
-        return ("AccumulateGrad", leaf_ids.get(id(fn.variable), "?"))
-    return (name, tuple(None if n is None else (graph(n, leaf_ids), nr) for n, nr in fn.next_functions))
+def graph(fn, leaf_ids):
+    """The grad_fn graph as a list of nodes in first-visit order (depth first, edges in order), each
+    (name, its edges), an edge being (index of the node it leads to, output_nr) or None; leaves are
+    ("AccumulateGrad", input index). Each node is visited once, so recurrent and attention graphs
+    compare in linear time (expanding the DAG as a tree is exponential in their depth). Two graphs
+    equal here are equal as trees too, and also share the same nodes."""
+    order, nodes = {}, []
+
+    def visit(f):
+        if id(f) not in order:
+            order[id(f)] = len(nodes)
+            nodes.append(None)
+            if f.name().endswith("AccumulateGrad"):
+                nodes[order[id(f)]] = ("AccumulateGrad", leaf_ids.get(id(f.variable), "?"))
+            else:
+                nodes[order[id(f)]] = (f.name(), tuple(None if n is None else (visit(n), nr)
+                                                       for n, nr in f.next_functions))
+        return order[id(f)]
+
+    # an explicit stack would be needed past Python's recursion limit; graphs under test are far smaller
+    return None if fn is None else (visit(fn), nodes)[1]
+
+
+dag = graph
 
 
 def assert_same(mine, ref, rtol=1e-5, atol=1e-6, leaves_mine=(), leaves_ref=(), check_repr=True, what="out"):

@@ -37,51 +37,6 @@ def F(L):
     return L.nn.functional
 
 
-def dag(fn, leaf_ids):
-    """The grad_fn graph as a list of nodes in first-visit order, each (name, its edges), an edge being
-    (index of the node it leads to, output_nr) or None; leaves by input index. Shared nodes appear
-    once, so a recurrent graph is compared in linear time (the tree walk of _torch_diff.graph is
-    exponential in the number of time steps)."""
-    order, nodes = {}, []
-
-    def visit(f):
-        if f is None:
-            return None
-        if id(f) not in order:
-            order[id(f)] = len(nodes)
-            nodes.append(None)
-            if f.name().endswith("AccumulateGrad"):
-                nodes[order[id(f)]] = ("AccumulateGrad", leaf_ids.get(id(f.variable), "?"))
-            else:
-                nodes[order[id(f)]] = (f.name(), tuple(None if n is None else (visit(n), nr)
-                                                       for n, nr in f.next_functions))
-        return order[id(f)]
-
-    visit(fn)
-    return nodes
-
-
-def same_outputs(mine, ref, leaves_mine, leaves_ref, rtol, atol, check_repr, what="out"):
-    """assert_same for recurrent graphs: values, flags, repr, and the graph compared as a DAG."""
-    if isinstance(ref, (tuple, list)):
-        assert isinstance(mine, (tuple, list)) and len(mine) == len(ref), what
-        for i, (m, r) in enumerate(zip(mine, ref)):
-            same_outputs(m, r, leaves_mine, leaves_ref, rtol, atol, check_repr, f"{what}[{i}]")
-        return
-    if ref is None or not ref.requires_grad or ref.grad_fn is None:
-        return assert_same(mine, ref, rtol, atol, leaves_mine, leaves_ref, check_repr, what)
-    assert_values(mine, ref, rtol, atol, what)
-    for attr in ("requires_grad", "is_leaf", "output_nr"):
-        assert getattr(mine, attr) == getattr(ref, attr), f"{what} {attr}"
-    assert mine.is_contiguous() == ref.is_contiguous(), f"{what} is_contiguous()"
-    if check_repr:
-        assert repr(mine) == repr(ref), f"{what} repr:\n{mine!r}\n!=\n{ref!r}"
-    ids_m = {id(t): i for i, (_, t) in enumerate(leaves_mine)}
-    ids_r = {id(t): i for i, (_, t) in enumerate(leaves_ref)}
-    gm, gr = dag(mine.grad_fn, ids_m), dag(ref.grad_fn, ids_r)
-    assert gm == gr, f"{what} graph:\n{gm}\n!=\n{gr}"
-
-
 def check_module(make, call, *args, seed=0, rtol=1e-5, atol=1e-6, dtype=None, exact=False):
     """Build ``make(lib)`` in both libraries after ``manual_seed(seed)`` (same initial weights, same
     repr), run ``call(lib, module, *inputs)`` and compare outputs, graphs (parameters counted as
@@ -104,7 +59,7 @@ def check_module(make, call, *args, seed=0, rtol=1e-5, atol=1e-6, dtype=None, ex
     # reprs are compared only for exact results (a lookup): sums of float32 products round differently
     # in another order (BLAS, PyTorch's fused oneDNN LSTM), and the 5th printed digit of a value near 0
     # can then differ; the graph and the values (to rtol/atol) are always compared
-    same_outputs(outs[A], outs[torch], leaves[A], leaves[torch], rtol, atol, check_repr=exact)
+    assert_same(outs[A], outs[torch], rtol, atol, leaves[A], leaves[torch], check_repr=exact)
     diff = {lib: [t for t in flat_tensors(outs[lib]) if t.requires_grad] for lib in LIBS}
     if not diff[torch]:
         return outs
