@@ -16,7 +16,7 @@ from oracle import import_torch
 torch = import_torch()
 
 import autograd_lab as A  # noqa: E402
-from autograd_lab.viz import draw, snapshot  # noqa: E402
+from autograd_lab.viz import draw, snapshot, to_dot  # noqa: E402
 
 if os.environ.get("CI") != "true":
     pytest.importorskip("anywidget", reason="the widgets need the lab extra (pip install -e .[lab])")
@@ -366,7 +366,7 @@ def test_grad_watch_sees_a_torch_stepper_pass(no_threads_left):
 
 # ---- grouping by nn.Module ----
 def test_track_modules_groups_ops_alike_in_both_libraries():
-    from autograd_lab.viz import track_modules, to_dot
+    from autograd_lab.viz import track_modules
     drawn = []
     for lib in (A, torch):
         lib.manual_seed(0)
@@ -380,10 +380,37 @@ def test_track_modules_groups_ops_alike_in_both_libraries():
         snap = snapshot(loss, params=dict(model.named_parameters()))
         drawn.append([(n["id"], n["label"], n["module"]) for n in snap.nodes if n["kind"] != "saved"])
         dot = to_dot(snap).source
-        assert "label=<2.0>" in dot and "label=<2>" in dot  # the inner box nested in the outer one
+        # the inner box nested in the outer one, each called by its type where a tagged op tells it
+        assert '<B>Linear(8→3)</B> <FONT POINT-SIZE="9">2.0</FONT>' in dot and "label=<2>" in dot
     assert drawn[0] == drawn[1]
     modules = {label: module for _, label, module in drawn[1]}
     assert modules["ReluBackward0"] == "2.1" and modules["TanhBackward0"] == "1" and modules["SumBackward0"] is None
+
+
+def test_layer_boxes_hold_their_ops_without_track_modules_alike_in_both_libraries():
+    """Issue 20: params=model alone names each box by its layer ("Linear(2→16)") and puts the layer's
+    own ops (AddmmBackward0, the TBackward0 of its weight, their saved tensors) inside it; the
+    activation between two layers stays outside."""
+    drawn = []
+    for lib in (A, torch):
+        lib.manual_seed(0)
+        model = lib.nn.Sequential(lib.nn.Linear(2, 16), lib.nn.ReLU(), lib.nn.Linear(16, 1, bias=False))
+        loss = model(lib.randn(4, 2)).sum()
+        snap = snapshot(loss, params=model)
+        drawn.append([(n["id"], n["label"], n["module"]) for n in snap.nodes])
+        assert snap.module_labels == {"0": "Linear(2→16)", "1": "ReLU", "2": "Linear(16→1)"}
+        assert '<B>Linear(2→16)</B> <FONT POINT-SIZE="9">0</FONT>' in to_dot(snap).source
+        snap.refresh()  # reading the graph again keeps the boxes
+        assert [(n["id"], n["label"], n["module"]) for n in snap.nodes] == drawn[-1]
+    # (the libraries may save different tensors: the saved ones are compared in their own test)
+    kept = [[d for d in one if "." not in d[0]] for one in drawn]
+    assert kept[0] == kept[1]
+    modules = [(label, module) for _, label, module in drawn[1]]
+    assert modules.count(("AddmmBackward0", "0")) == 1 and modules.count(("TBackward0", "0")) == 1
+    assert ("MmBackward0", "2") in modules and ("TBackward0", "2") in modules
+    assert ("ReluBackward0", None) in modules and ("SumBackward0", None) in modules
+    assert all(module == "0" for label, module in modules if label in ("0.bias", "0.weight"))
+    assert all(module in ("0", "2") for label, module in modules if label in ("mat1", "mat2"))  # their op's box
 
 
 # ---- why is .grad None? on torch tensors ----

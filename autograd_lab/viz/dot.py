@@ -188,6 +188,12 @@ def _caption(text, width=100):
     return "<" + "<BR ALIGN=\"LEFT\"/>".join(_text(line) for line in lines) + "<BR ALIGN=\"LEFT\"/>>"
 
 
+def _module_title(path, snap):
+    """A layer's box is called by what it is: "<B>Linear(2→16)</B> 0" (the path after the type)."""
+    kind = getattr(snap, "module_labels", {}).get(path)
+    return f"<B>{_text(kind)}</B> {_small(path)}" if kind else _text(path)
+
+
 def _module_chain(module):
     parts = module.split(".")
     return [".".join(parts[:i + 1]) for i in range(len(parts))]
@@ -222,7 +228,7 @@ def to_dot(snap, *, show_values=True, show_grads=True, show_saved=True, show_att
                 if path not in clusters:
                     clusters[path] = graphviz.Digraph(
                         f"cluster_m{len(clusters)}",
-                        graph_attr={"label": "<" + _text(path) + ">", "style": "rounded,dashed",
+                        graph_attr={"label": "<" + _module_title(path, snap) + ">", "style": "rounded,dashed",
                                     "color": "#6f93cf", "fontcolor": "#3d7bd6", "labeljust": "l",
                                     "class": "al-module"})
     for n in drawn:

@@ -20,6 +20,19 @@ def _tensors(value):
     return []
 
 
+def module_label(module):
+    """"Linear(2→16)", "Conv2d(3→8, 3×3)", or the class name: what a layer's box is called."""
+    kind = type(module).__name__
+    if hasattr(module, "in_features") and hasattr(module, "out_features"):
+        return f"{kind}({module.in_features}→{module.out_features})"
+    if hasattr(module, "in_channels") and hasattr(module, "out_channels"):
+        k = getattr(module, "kernel_size", None)
+        k = "×".join(str(v) for v in k) if isinstance(k, (tuple, list)) else k
+        return f"{kind}({module.in_channels}→{module.out_channels}" + (f", {k}" if k else "") + ")"
+    return kind
+
+
+
 class track_modules:
     """``with track_modules(model): loss = loss_fn(model(x), y)`` tags the ops each submodule made.
 
@@ -33,13 +46,13 @@ class track_modules:
             if not name:
                 continue  # the model itself: one box around everything says nothing
             self._handles.append(module.register_forward_pre_hook(self._enter))
-            self._handles.append(module.register_forward_hook(self._leave(name)))
+            self._handles.append(module.register_forward_hook(self._leave(name, module_label(module))))
 
     def _enter(self, module, args):
         self._inputs.setdefault(id(module), []).append(
             {id(t.grad_fn) for t in _tensors(args) if t.grad_fn is not None})
 
-    def _leave(self, name):
+    def _leave(self, name, label):
         def hook(module, args, output):
             stack = self._inputs.get(id(module))
             boundary = stack.pop() if stack else set()
@@ -50,7 +63,8 @@ class track_modules:
                 if id(node) in seen or id(node) in boundary or view.is_accumulate(node):
                     continue
                 seen.add(id(node))
-                node.metadata.setdefault("module", name)
+                if node.metadata.setdefault("module", name) == name:
+                    node.metadata.setdefault("module_label", label)
                 nodes.extend(nxt for nxt, _ in node.next_functions if nxt is not None)
         return hook
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from . import view
 from ._format import abbreviate, shape_list, short_repr
+from .modules import module_label
 
 STATES = ("pending", "current", "done", "freed", "error")
 
@@ -76,6 +77,8 @@ class Snapshot:
         self._alive = []      # everything whose id() is a key above
         self._info = {}       # node id -> extra facts describe() needs (graph node, root tensor)
         self._explicit = {}   # states set through set_state, kept across refresh()
+        self._inferred = set()  # ops put in a module by _infer_modules (not by track_modules)
+        self.module_labels = {}  # module path -> "Linear(2→16)" (see module_labels)
         self._saved_views = {}  # saved node id -> view.Saved, read with its owner op
         self._known = []      # tensors given (roots, params, named ones): PyTorch shows a retained
                               # grad only on the tensor, so these are where retained grads are found
@@ -186,6 +189,8 @@ class Snapshot:
                 if n["id"] in self._explicit:
                     sub._explicit[n["id"]] = self._explicit[n["id"]]
         sub._ids = {k: v for k, v in self._ids.items() if v in keep}
+        sub._inferred = self._inferred & keep
+        sub.module_labels = self.module_labels
         sub._alive = self._alive
         sub._known = self._known
         sub.edges = [dict(e) for e in self.edges if e["source"] in keep and e["target"] in keep]
@@ -225,8 +230,39 @@ class Snapshot:
         for n in self.nodes:
             n.update(self._describe(n["id"]))
             n["state"] = self._explicit.get(n["id"], self._natural_state(n))
+        self._infer_modules()
         self._scan_nonfinite()
         return self
+
+    def _infer_modules(self):
+        """A layer's own ops join its parameters' box. Without ``track_modules`` only the parameters
+        know their module (by name, "0.weight"); an op whose parameter inputs all belong to one module
+        (the Linear's AddmmBackward0 and the TBackward0 of its weight) is put in that module too.
+        An op fed by that op alone (a ReLU after it) is not: it is the next layer's input, not the layer."""
+        inputs = {}
+        for e in self.edges:
+            if e["kind"] == "grad":
+                inputs.setdefault(e["target"], []).append(e["source"])
+        # params, and the views of one parameter (a transposed weight)
+        pure = {n["id"]: n["module"] for n in self.nodes if n["kind"] == "leaf" and n["module"]}
+        if not pure:
+            return
+        for _ in range(2):  # nodes come consumers first: walked backwards, inputs are mostly seen first
+            for n in reversed(self.nodes):
+                if n["kind"] != "op" or (n["module"] and n["id"] not in self._inferred):
+                    continue
+                ins = inputs.get(n["id"], [])
+                found = {pure[i] for i in ins if i in pure}
+                if len(found) != 1:
+                    continue
+                (module,) = found
+                n["module"] = module
+                self._inferred.add(n["id"])
+                if len(ins) == 1:  # a view of one parameter (TBackward0 of a weight) is that parameter
+                    pure[n["id"]] = module
+        for n in self.nodes:  # a saved tensor hangs in its op's box
+            if n["kind"] == "saved" and not n["module"] and n["owner"] in self._inferred:
+                n["module"] = self._index[n["owner"]]["module"]
 
     def _scan_nonfinite(self):
         """Set each node's "nonfinite": the worst of the values and gradients it holds now.
@@ -361,6 +397,21 @@ class Snapshot:
                            "index": index, "kind": kind, "output_nr": output_nr})
 
 
+def module_labels(params, nodes=()):
+    """{module path: label} from a model given as ``params=`` and from the ops ``track_modules``
+    tagged (``metadata["module_label"]``)."""
+    labels = {}
+    for obj in nodes:
+        meta = getattr(obj, "metadata", None) if view.is_node(obj) else None
+        if meta and meta.get("module") is not None and meta.get("module_label"):
+            labels.setdefault(str(meta["module"]), str(meta["module_label"]))
+    if params is not None and hasattr(params, "named_modules"):
+        for name, module in params.named_modules():
+            if name:
+                labels[name] = module_label(module)
+    return labels
+
+
 def named_items(params):
     """(name, tensor) pairs from a dict, an iterable of pairs, or a module (its named_parameters)."""
     if hasattr(params, "named_parameters"):
@@ -490,5 +541,7 @@ def snapshot(*tensors_or_nodes, params=None, names=None, tensors=()):
                     snap._add_edge(snap._ids[key_of(nxt)], nid, i, "grad", nr)
             for j, entry in enumerate(d["saved"]):
                 snap._add_edge(entry["id"], nid, j, "saved")
+    snap.module_labels = module_labels(params, snap._objs.values())
+    snap._infer_modules()
     snap._scan_nonfinite()
     return snap
