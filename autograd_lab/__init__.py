@@ -24,6 +24,7 @@ from .ops import bitwise_unique_cross as _bitwise_unique_cross  # noqa: E402,F40
 from .ops import _methods, api as _api, random_fill as _random_fill, registry as _registry  # noqa: E402,F401  (modules declaring @public ops)
 from .ops import triangular as _triangular  # noqa: E402,F401
 from .ops import svd as _svd, gather_scatter as _gather_scatter, nn_functions as _nn_functions  # noqa: E402,F401
+from .ops import inverse as _inverse  # noqa: E402,F401
 
 # torch.add, x.add(), x.add_() ...: each op is declared once, next to its function (ops/registry.py)
 _registry.install(globals(), Tensor)

@@ -311,3 +311,87 @@ def test_top_level_embedding(padding_idx):
 def test_top_level_nn_functions_are_functions_only():
     for name in ("conv1d", "conv2d", "max_pool2d", "avg_pool1d", "batch_norm", "layer_norm", "embedding", "dropout"):
         assert hasattr(A, name) and not hasattr(A.Tensor, name) and not hasattr(torch.Tensor, name)
+
+
+def _well_conditioned(shape, seed):
+    a = _rand(shape, seed, np.float64)
+    return a + 3 * np.eye(shape[-1])
+
+
+LINALG = {
+    "inv": (lambda lib, a: lib.linalg.inv(a), [(3, 3)]),
+    "inv_batched": (lambda lib, a: lib.linalg.inv(a), [(2, 4, 4)]),
+    "inverse": (lambda lib, a: lib.inverse(a), [(3, 3)]),
+    "inverse_method": (lambda lib, a: a.inverse(), [(2, 2)]),
+    "det": (lambda lib, a: lib.linalg.det(a), [(3, 3)]),
+    "det_batched": (lambda lib, a: lib.det(a), [(2, 3, 3)]),
+    "det_method": (lambda lib, a: a.det(), [(4, 4)]),
+    "solve_vec": (lambda lib, a, b: lib.linalg.solve(a, b), [(3, 3), (3,)]),
+    "solve_mat": (lambda lib, a, b: lib.linalg.solve(a, b), [(3, 3), (3, 2)]),
+    "solve_batched_vec": (lambda lib, a, b: lib.linalg.solve(a, b), [(2, 3, 3), (2, 3)]),
+    "solve_broadcast": (lambda lib, a, b: lib.linalg.solve(a, b), [(3, 3), (2, 3, 2)]),
+}
+
+
+@pytest.mark.parametrize("name", LINALG)
+def test_linalg_inv_det_solve(name):
+    fn, shapes = LINALG[name]
+    args = [P(_well_conditioned(shapes[0], 1))] + [P(_rand(s, 2 + k, np.float64)) for k, s in enumerate(shapes[1:])]
+    check(fn, *args, rtol=1e-9, atol=1e-11, second=True, g1_names=False)
+
+
+@pytest.mark.parametrize("name", LINALG)
+def test_linalg_inv_det_solve_gradcheck(name):
+    fn, shapes = LINALG[name]
+    args = [A.tensor(_well_conditioned(shapes[0], 1), requires_grad=True)] + [
+        A.tensor(_rand(s, 2 + k, np.float64), requires_grad=True) for k, s in enumerate(shapes[1:])]
+    assert gradcheck(lambda *xs: fn(A, *xs), tuple(args))
+    assert gradgradcheck(lambda *xs: fn(A, *xs), tuple(args))
+
+
+NORMS = [((3, 4), {}), ((3, 4), {"ord": "fro"}), ((3, 4), {"ord": "nuc"}), ((3, 4), {"ord": 2}), ((3, 4), {"ord": -2}),
+         ((3, 4), {"ord": 1}), ((3, 4), {"ord": -1}), ((3, 4), {"ord": float("inf")}), ((3, 4), {"ord": -float("inf")}),
+         ((5,), {}), ((5,), {"ord": 1}), ((5,), {"ord": 3}), ((2, 3, 4), {"dim": 1}), ((2, 3, 4), {"dim": (0, 2)}),
+         ((2, 3, 4), {"ord": "fro", "dim": (1, 2), "keepdim": True}), ((2, 3, 4), {"ord": 1, "dim": (2, 0)}),
+         ((2, 3, 4), {"ord": 2, "dim": (1, 2), "keepdim": True}), ((2, 3, 4), {"ord": "nuc", "dim": (2, 1)})]
+
+
+@pytest.mark.parametrize("shape,kw", NORMS)
+def test_linalg_norm(shape, kw):
+    check(lambda lib, x: lib.linalg.norm(x, **kw), P(_rand(shape, 4, np.float64)), rtol=1e-9, atol=1e-11)
+
+
+@pytest.mark.parametrize("kw", [{}, {"ord": 1}, {"ord": float("inf"), "dim": 0}, {"dim": (0, 1), "keepdim": True}])
+def test_vector_and_matrix_norm(kw):
+    check(lambda lib, x: lib.linalg.vector_norm(x, **kw), P(_rand((3, 4), 5, np.float64)), rtol=1e-9, atol=1e-11)
+    mkw = {k: v for k, v in kw.items() if k == "keepdim"}
+    check(lambda lib, x: lib.linalg.matrix_norm(x, **mkw), P(_rand((2, 3, 4), 5, np.float64)), rtol=1e-9, atol=1e-11)
+
+
+LINALG_ERRORS = [
+    lambda lib: lib.linalg.inv(lib.ones(2, 3)), lambda lib: lib.linalg.inv(lib.ones(3)),
+    lambda lib: lib.linalg.inv(lib.ones(2, 2, dtype=lib.long)), lambda lib: lib.linalg.det(lib.ones(2, 3)),
+    lambda lib: lib.linalg.det(lib.ones(3)), lambda lib: lib.det(lib.ones(2, 2, dtype=lib.long)),
+    lambda lib: lib.inverse(lib.ones(2, 3)), lambda lib: lib.linalg.solve(lib.ones(2, 3), lib.ones(2)),
+    lambda lib: lib.linalg.solve(lib.eye(2), lib.ones(3)), lambda lib: lib.linalg.solve(lib.eye(2), lib.ones(3, 1)),
+    lambda lib: lib.linalg.solve(lib.eye(2), lib.ones(2).double()),
+]
+
+
+@pytest.mark.parametrize("k", range(len(LINALG_ERRORS)))
+def test_linalg_errors(k):
+    raises_same(lambda lib: LINALG_ERRORS[k](lib))
+
+
+@pytest.mark.parametrize("make", [lambda lib: lib.linalg.inv(lib.zeros(3, 3)),
+                                  lambda lib: lib.linalg.inv(lib.tensor([[1., 2.], [2., 4.]])),
+                                  lambda lib: lib.inverse(lib.tensor([[0., 1.], [0., 2.]])),
+                                  lambda lib: lib.linalg.solve(lib.zeros(2, 2), lib.ones(2))])
+def test_singular_errors(make):
+    """PyTorch raises torch.linalg.LinAlgError (a RuntimeError) with LAPACK's pivot index."""
+    errs = {}
+    for lib in LIBS:
+        with pytest.raises(lib.linalg.LinAlgError) as info:
+            make(lib)
+        errs[lib] = (type(info.value).__name__, str(info.value), isinstance(info.value, RuntimeError))
+    assert errs[A] == errs[torch]
