@@ -70,10 +70,12 @@ class GraphView(Widget):
             names, known = caller_scope()
         self._outputs = [t for t in tensors if view.is_tensor(t)]
         self._names = dict(names)
+        model = params if hasattr(params, "named_modules") else None  # its layers name the boxes
         if params is not None:
             params = list(named_items(params))
             self._names.update({id(t): str(k) for k, t in params})
-        self.snapshot = snapshot(*tensors, *explained, params=params, names=names, tensors=known)
+        self.snapshot = snapshot(*tensors, *explained, params=model if model is not None else params,
+                                 names=names, tensors=known)
         self._explained = {self.snapshot.id_of(t) for t in explained if view.is_tensor(t)}
         self._explained.discard(None)
         error_info = {}

@@ -454,7 +454,12 @@ FIT_CELLS = [
     # a 60-odd node chain: too tall to read whole
     "h = torch.tensor([0.1, 0.2], requires_grad=True)\nz = h\n"
     "for _ in range(20):\n    z = (z * 0.9).tanh() + h\nGraphView(z.sum(), show_saved=False)",
+    "torch.manual_seed(0)\nmodel = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))\n"
+    "GraphView(model(torch.randn(4, 2)).sum(), params=model)",
 ]
+
+INSIDE = """(node, box) => { const a = node.getBoundingClientRect(), b = box.getBoundingClientRect();
+  return a.left >= b.left - 1 && a.right <= b.right + 1 && a.top >= b.top - 1 && a.bottom <= b.bottom + 1; }"""
 
 COVER = """vp => { const v = vp.getBoundingClientRect(), s = vp.querySelector('svg').getBoundingClientRect();
   const w = Math.max(0, Math.min(v.right, s.right) - Math.max(v.left, s.left));
@@ -465,10 +470,10 @@ COVER = """vp => { const v = vp.getBoundingClientRect(), s = vp.querySelector('s
 
 def test_fit_uses_the_width_and_leaves_no_blank_half(lab, open_notebook):
     nb = open_notebook(lab, "fit.ipynb", FIT_CELLS)
-    for i in range(3):
+    for i in range(4):
         nb.run(i)
     views = nb.page.locator("[data-testid='graph-view']")
-    expect(views).to_have_count(2)
+    expect(views).to_have_count(3)
     small, big = (views.nth(k).locator("[data-testid='graph-viewport']") for k in range(2))
     expect(views.nth(1).locator("g.node[data-node-id]").first).to_be_attached(timeout=30_000)
     small.scroll_into_view_if_needed()
@@ -480,3 +485,34 @@ def test_fit_uses_the_width_and_leaves_no_blank_half(lab, open_notebook):
     b = big.evaluate(COVER)
     assert b["zoom"] >= 0.8 and b["cover"] > 0.6, b   # readable, and the drawing fills the view
     shot(nb.page, "lab-fit-big")
+
+    # layer boxes: called by the layer, holding its ops; the activation between layers outside
+    mlp = views.nth(2)
+    mlp.scroll_into_view_if_needed()
+    first = mlp.locator("g.cluster", has_text="Linear(2→16)")
+    expect(first).to_have_count(1)
+    expect(mlp.locator("g.cluster", has_text="Linear(16→1)")).to_have_count(1)
+    box = first.locator("polygon, path").first.element_handle()
+    addmm = mlp.locator("g.node[data-node-id]", has_text="AddmmBackward0")
+    inside = [addmm.nth(k).evaluate(INSIDE, box) for k in range(addmm.count())]
+    assert sorted(inside) == [False, True], inside   # one Addmm in this box, the other in the next
+    relu = mlp.locator("g.node[data-node-id]", has_text="ReluBackward0")
+    assert not relu.evaluate(INSIDE, box)
+    shot(nb.page, "lab-layer-boxes")
+    # toggles: saved tensors and value lines hidden and shown from the widget
+    saved = mlp.locator("g.node.kind-saved")
+    assert saved.count() >= 3
+    expect(saved.first).to_be_visible()
+    mlp.locator("[data-action='toggle-saved']").click()
+    expect(saved.first).to_be_hidden()
+    expect(mlp.locator("[data-testid='legend'] [data-key='saved']")).to_be_hidden()
+    values = mlp.locator("g.node text", has_text="= ")
+    expect(values.first).to_be_visible()
+    mlp.locator("[data-action='toggle-values']").click()
+    expect(mlp.locator("text.agl-value-line").first).to_be_hidden()
+    assert mlp.locator("text.agl-value-line").count() >= 3
+    shot(nb.page, "lab-toggles-off")
+    mlp.locator("[data-action='toggle-saved']").click()
+    mlp.locator("[data-action='toggle-values']").click()
+    expect(saved.first).to_be_visible()
+    expect(mlp.locator("text.agl-value-line").first).to_be_visible()

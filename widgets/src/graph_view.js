@@ -3,6 +3,7 @@
 import { GraphCanvas, zoomControls } from "./graph.js";
 import { findControls } from "./graph/find.js";
 import { legend } from "./legend.js";
+import { toggleControls } from "./toggles.js";
 import { renderError, renderInspector } from "./panels.js";
 import { batched, h, textSummary } from "./util.js";
 
@@ -33,7 +34,7 @@ export async function mountGraph({ model, el, testid, title }) {
       `Graphviz could not lay this graph out: ${err.message}`));
     return { root, canvas: null, toolbar, status, cleanup: () => {} };
   }
-  toolbar.append(zoomControls(canvas));
+  toolbar.append(toggleControls(root, canvas, model.get("graph")), zoomControls(canvas));
   // the key sits under the graph and the inspector (the canvas replaces its host's children on a redraw)
   graphHost.parentNode.after(legend(model.get("graph"), { stepper: testid === "backward-stepper" }));
   if ((model.get("graph").nodes || []).length > FIND_OVER) {
