@@ -8,6 +8,7 @@ const MAX_HEIGHT = 560;           // the viewport's height cap (px); it is resiz
 const MIN_FIT = 0.8;
 const MAX_FIT = 1.6;
 const ZOOM_KEYS = /Mac|iPhone|iPad/.test(globalThis.navigator?.platform ?? "") ? "⌘ + wheel" : "Ctrl + wheel";
+const CULL_OVER = 150;           // nodes: a bigger graph hides the labels far off screen (see _cullSoon)
 
 export class Viewport {
   /** onClick(target element): a click (not a drag) inside; onResize(): the viewport got a size */
@@ -30,6 +31,33 @@ export class Viewport {
     this.stage.style.transform = `translate(${x}px, ${y}px) scale(${k})`;
     this.el.dataset.zoom = k.toFixed(3);
     this.minimap?.update();
+    this._cullSoon();
+  }
+
+  // Chromium repaints every text of an <svg> when any node in it changes: on a graph of thousands
+  // of nodes that made one step cost 200 ms (texts hidden: one frame). So a big graph keeps the
+  // labels of nodes far off screen hidden (class is-offscreen); done once a pan or zoom settles.
+  _cullSoon() {
+    if (this.drawing.nodes.size <= CULL_OVER) return;
+    clearTimeout(this.cullTimer);
+    this.cullTimer = setTimeout(() => this.cull(), this.culled ? 120 : 0);
+  }
+
+  cull() {
+    const vw = this.el.clientWidth, vh = this.el.clientHeight;
+    if (!vw || !vh) return;
+    const { k, x, y } = this.view, { origin } = this.drawing;
+    // what is on screen, in drawing coordinates, and one screen more on every side
+    const w = vw / k, ht = vh / k, x0 = -x / k - origin.x - w, y0 = -y / k - origin.y - ht;
+    const x1 = x0 + 3 * w, y1 = y0 + 3 * ht;
+    let hidden = 0;
+    for (const { g, box: b } of this.drawing.nodes.values()) {
+      const off = b.x1 < x0 || b.x0 > x1 || b.y1 < y0 || b.y0 > y1;
+      if (off) hidden++;
+      if (off !== g.classList.contains("is-offscreen")) g.classList.toggle("is-offscreen", off);
+    }
+    this.culled = true;
+    this.el.dataset.offscreen = String(hidden);
   }
 
   /** an overview in the corner (graph/minimap.js), for graphs too big to read whole */
@@ -166,6 +194,7 @@ export class Viewport {
 
   destroy() {
     clearTimeout(this.hintTimer);
+    clearTimeout(this.cullTimer);
     for (const fn of this.cleanups.splice(0)) fn();
   }
 }
