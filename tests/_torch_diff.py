@@ -91,9 +91,6 @@ def graph(fn, leaf_ids):
     return None if fn is None else (visit(fn), nodes)[1]
 
 
-dag = graph
-
-
 def assert_same(mine, ref, rtol=1e-5, atol=1e-6, leaves_mine=(), leaves_ref=(), check_repr=True, what="out"):
     """Recursive comparison of an op's result (tensor, tuple of tensors, or plain value)."""
     if is_tensor(ref):

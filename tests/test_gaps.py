@@ -395,3 +395,68 @@ def test_singular_errors(make):
             make(lib)
         errs[lib] = (type(info.value).__name__, str(info.value), isinstance(info.value, RuntimeError))
     assert errs[A] == errs[torch]
+
+
+def _unique_index(shape, size, dim, seed=0):
+    """An index whose entries along ``dim`` never repeat (which write wins is unspecified otherwise)."""
+    rng = np.random.default_rng(seed)
+    moved = list(shape)
+    n = moved.pop(dim)
+    rows = [rng.permutation(size)[:n] for _ in range(int(np.prod(moved)))]
+    return np.moveaxis(np.array(rows).reshape(*moved, n), -1, dim).astype(np.int64)
+
+
+SCATTER = [((3, 4), 1, (3, 2)), ((3, 4), 0, (2, 4)), ((3, 4), 1, (2, 3)), ((2, 3, 4), 2, (2, 3, 2)),
+           ((2, 3, 4), 0, (1, 2, 2)), ((5,), 0, (3,))]
+
+
+@pytest.mark.parametrize("shape,dim,ishape", SCATTER)
+def test_scatter(shape, dim, ishape):
+    idx = _unique_index(ishape, shape[dim], dim, seed=len(ishape))
+    x, src = P(_rand(shape, 2, np.float64)), P(_rand(ishape, 3, np.float64))
+    check(lambda lib, x, i, s: lib.scatter(x, dim, i, s), x, P(idx), src, second=True)
+    check(lambda lib, x, i: x.scatter(dim, i, 2.5), x, P(idx), second=True)
+    check(lambda lib, x, i: lib.scatter(x, dim, i, value=-1.0), x, P(idx))
+
+
+def test_scatter_inplace_one_hot():
+    """The one-hot idiom of many tutorials: zeros(...).scatter_(1, labels.unsqueeze(1), 1)."""
+    labels = np.array([1, 3, 0])
+    check(lambda lib, i: lib.zeros(3, 4).scatter_(1, i.unsqueeze(1), 1.0), P(labels))
+
+    def f(lib, x, i, s):
+        y = x * 1
+        y.scatter_(0, i, s)
+        return y
+    check(f, P(_rand((3, 4), 4)), P(_unique_index((2, 4), 3, 0, seed=5)), P(_rand((2, 4), 5)))
+
+
+def test_max_backward_is_a_scatter_from_zeros():
+    """max(dim)'s create_graph gradient is zeros.scatter(dim, indices, grad), as in PyTorch."""
+    check(lambda lib, x: x.max(1)[0], P(_rand((3, 4), 6, np.float64)), second=True)
+
+
+@pytest.mark.parametrize("value", [False, True])
+def test_scatter_gradcheck(value):
+    idx = A.tensor(_unique_index((2, 3), 4, 1, seed=7))
+    x = A.tensor(_rand((3, 4), 7, np.float64), requires_grad=True)
+    s = A.tensor(_rand((2, 3), 8, np.float64), requires_grad=True)
+    if value:
+        assert gradcheck(lambda x: A.scatter(x, 1, idx, 0.5), (x,))
+        assert gradgradcheck(lambda x: A.scatter(x, 1, idx, 0.5), (x,))
+    else:
+        assert gradcheck(lambda x, s: A.scatter(x, 1, idx, s), (x, s))
+        assert gradgradcheck(lambda x, s: A.scatter(x, 1, idx, s), (x, s))
+
+
+SCATTER_ERRORS = [
+    lambda lib, x, i, s: x.scatter(1, i.float(), s), lambda lib, x, i, s: x.scatter(1, i, s.double()),
+    lambda lib, x, i, s: x.scatter(1, i + 4, s), lambda lib, x, i, s: x.scatter(1, i, lib.ones(1, 1)),
+    lambda lib, x, i, s: x.scatter(1, i[0], s), lambda lib, x, i, s: x.scatter(1, i + 4, 1.0),
+    lambda lib, x, i, s: x.scatter(1, lib.zeros(4, 1, dtype=lib.long), 1.0),
+]
+
+
+@pytest.mark.parametrize("k", range(len(SCATTER_ERRORS)))
+def test_scatter_errors(k):
+    raises_same(SCATTER_ERRORS[k], P(_rand((3, 4))), P(_index((2, 2), 3)), P(_rand((2, 2), 1)))

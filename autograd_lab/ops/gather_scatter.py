@@ -21,20 +21,45 @@ def _box(d, shape):
 
 
 class ScatterBackward0(Node):
-    """out = zeros with g written at indices along dim (max/min's backward)        ∂g = gg gathered there"""
+    """out = a, with src[p] written at a[p with its dim-th coordinate replaced by index[p]]
 
-    def forward(self, g, shape, dim, indices):
+    ∂a = g with zeros written at those places (they were overwritten)        ∂src = g gathered there"""
+
+    def forward(self, a, src, dim, indices):
         self.dim, self.indices = dim, indices
-        out = np.zeros(shape, g._data.dtype)
-        np.put_along_axis(out, indices, g._data, axis=dim)
+        out = a._data.copy()
+        if out.ndim == 0:
+            return src._data.astype(out.dtype).reshape(())
+        out[_positions(indices, dim)] = _box(src._data, indices.shape)
         return out
 
-    def backward(self, gg):
-        return GatherBackward0.apply(gg, dim=self.dim, indices=self.indices)
+    def backward(self, g):
+        ga = ScatterBackward1.apply(g, value=0, dim=self.dim, indices=self.indices) if self.needs_input_grad(0) else None
+        gsrc = GatherBackward0.apply(g, dim=self.dim, indices=self.indices) if self.needs_input_grad(1) else None
+        return ga, gsrc
 
-    def jvp(self, dg):
-        """d(out) = zeros with dg written at the same indices (linear in g)"""
-        return ScatterBackward0.apply(dg, shape=self.output.shape, dim=self.dim, indices=self.indices)
+    def jvp(self, da, dsrc):
+        """d(out) = da with dsrc written at the same places"""
+        return ScatterBackward0.apply(da, dsrc, dim=self.dim, indices=self.indices)
+
+
+class ScatterBackward1(Node):
+    """out = a, with the number ``value`` written at the scattered places        ∂a = g with zeros there"""
+
+    def forward(self, a, value, dim, indices):
+        self.dim, self.indices = dim, indices
+        out = a._data.copy()
+        if out.ndim == 0:
+            return np.asarray(value, out.dtype)
+        out[_positions(indices, dim)] = value
+        return out
+
+    def backward(self, g):
+        return ScatterBackward1.apply(g, value=0, dim=self.dim, indices=self.indices)
+
+    def jvp(self, da):
+        """d(out) = da with zeros at the written places"""
+        return ScatterBackward1.apply(da, value=0, dim=self.dim, indices=self.indices)
 
 
 class GatherBackward0(Node):
@@ -109,19 +134,42 @@ def gather(input, dim, index, *, sparse_grad=False):
     return GatherBackward0.apply(input, dim=d, indices=idx)
 
 
-@public(inplace=True)
-def scatter_add(input, dim, index, src):
-    """``out = input`` with ``src[i][j]`` added at ``out[i][index[i][j]]`` for dim=1; repeats add up."""
+def _scatter_args(input, dim, index, src):
+    """PyTorch's checks for scatter and scatter_add; the wrapped dim and the index as an array."""
+    from ..tensor import Tensor
     _check_index("scatter", index)
-    if src.dtype is not input.dtype:
+    if isinstance(src, Tensor) and src.dtype is not input.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     d = input._wrap_dim(dim)
     if index.dim() != input.dim() and not (input.dim() <= 1 and index.dim() <= 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
     for k in range(index.dim()):
-        if index.shape[k] > src.shape[k] or (k != d and index.shape[k] > input.shape[k]):
+        too_big_for_src = isinstance(src, Tensor) and index.shape[k] > src.shape[k]
+        if too_big_for_src or (k != d and index.shape[k] > input.shape[k]):
             raise RuntimeError(f"Expected index {_shape(index)} to be no larger than self {_shape(input)} apart from "
-                               f"dimension {d} and to be no larger size than src {_shape(src)}")
+                               f"dimension {d}" + (f" and to be no larger size than src {_shape(src)}"
+                                                   if isinstance(src, Tensor) else ""))
     idx = np.asarray(index._data, dtype=np.int64).reshape(index.shape if input.dim() else ())
     _check_bounds(idx, d, input.shape[d] if input.dim() else 1)
+    return d, idx
+
+
+@public(inplace=True)
+def scatter_add(input, dim, index, src):
+    """``out = input`` with ``src[i][j]`` added at ``out[i][index[i][j]]`` for dim=1; repeats add up."""
+    d, idx = _scatter_args(input, dim, index, src)
     return ScatterAddBackward0.apply(input, src, dim=d, indices=idx)
+
+
+@public(inplace=True)
+def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+    """``out = input`` with ``src[i][j]`` (or the number ``value``) written at ``out[i][index[i][j]]``
+    for dim=1. Where an index repeats, which write wins is unspecified (as in PyTorch)."""
+    from ..tensor import Tensor
+    if reduce is not None:
+        raise NotImplementedError("autograd_lab: scatter(reduce=...) is not implemented; use scatter_add")
+    src = value if src is None else src
+    d, idx = _scatter_args(input, dim, index, src)
+    if isinstance(src, Tensor):
+        return ScatterBackward0.apply(input, src, dim=d, indices=idx)
+    return ScatterBackward1.apply(input, value=src, dim=d, indices=idx)

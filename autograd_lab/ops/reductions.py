@@ -142,8 +142,10 @@ class _ValueSelecting(Node):
         indices = self.saved("indices")._data
         if not len(self.shape):
             return g
+        from ..tensor import Tensor
         g = g if self.keepdim else g.unsqueeze(self.dim)
-        return ScatterBackward0.apply(g, shape=self.shape, dim=self.dim, indices=indices)
+        zeros = Tensor._make(np.zeros(self.shape, g._data.dtype))
+        return ScatterBackward0.apply(zeros, g, dim=self.dim, indices=indices)
 
     def jvp(self, da):
         """d(values) = da at the selected index along dim"""
