@@ -879,3 +879,32 @@ def test_drawing_and_inspector_agree_after_backward_and_an_optimizer_step():
     assert head == "freed" and set(row[-1] for row in table["rows"]) == {"freed"}
     view.selected = saved_id
     assert view.inspector["subtitle"].endswith("· freed")
+
+
+def test_back_is_a_rerun_to_the_step_before():
+    """Issue 20: step back. Backward cannot be undone, so back() resets and runs k-1 steps: the
+    states, the current node, the edge grads and every .grad equal those of the first visit."""
+    x, w, loss = make()
+    stepper = BackwardStepper(loss, retain_graph=True)
+    def now():
+        return (stepper.state_codes, stepper.current, dict(stepper.edge_grads),
+                None if x.grad is None else x.grad.tolist(), None if w.grad is None else w.grad.tolist())
+
+    seen = {0: now()}
+    while not stepper.done:
+        stepper.step()
+        seen[len(stepper.steps)] = now()
+    last = len(stepper.steps)
+    assert last >= 5
+    for k in range(last - 1, -1, -1):
+        assert stepper.back() == k
+        assert now() == seen[k], k
+    assert stepper.back() == 0 and stepper.step_index == 0
+    stepper.run()
+    ref_x, ref_w, ref = make()
+    ref.backward()
+    assert x.grad.tolist() == ref_x.grad.tolist() and w.grad.tolist() == ref_w.grad.tolist()
+    plain = BackwardStepper(make()[2])  # without retain_graph there is no going back
+    plain.step()
+    with pytest.raises(RuntimeError):
+        plain.back()

@@ -288,6 +288,19 @@ class BackwardStepper(GraphView):
             self._sync()
         return self
 
+    def back(self):
+        """One step back: backward cannot be undone, so the pass starts again (``reset``, which needs
+        retain_graph=True) and runs up to the step before the current one. Returns the new step count."""
+        target = max(len(self.steps) - 1, 0)
+        with self.hold_sync():
+            self.reset()
+            try:
+                while len(self.steps) < target and self._advance():
+                    pass
+            finally:
+                self._sync()
+        return len(self.steps)
+
     def _on_action(self, action):
         # from a button: the exception is already on .error and in the error panel
         try:
@@ -297,6 +310,8 @@ class BackwardStepper(GraphView):
                 self.run()
             elif action == "reset" and self.can_reset:
                 self.reset()
+            elif action == "back" and self.can_reset:
+                self.back()
             elif action == "resync":  # a view opened mid-pass: it has only the last full send
                 self.send_state(list(WHOLE_STATE))
         except Exception:  # noqa: BLE001

@@ -516,3 +516,39 @@ def test_fit_uses_the_width_and_leaves_no_blank_half(lab, open_notebook):
     mlp.locator("[data-action='toggle-values']").click()
     expect(saved.first).to_be_visible()
     expect(mlp.locator("text.agl-value-line").first).to_be_visible()
+
+
+# ---- issue 20: play at a chosen speed, step back ----
+PLAY_CELLS = [SETUP, "x, w, loss = make()\nstepper = BackwardStepper(loss, retain_graph=True)\nstepper",
+              "print('STEPS=' + json.dumps([len(stepper.steps), stepper.done, x.grad.tolist(), engine_order()[1]]))"]
+
+
+def test_play_at_a_chosen_speed_and_step_back(lab, open_notebook):
+    nb = open_notebook(lab, "play.ipynb", PLAY_CELLS)
+    nb.run(0)
+    nb.run(1)
+    root = nb.page.locator("[data-testid='backward-stepper']")
+    expect(root.locator("[data-node-id='n1']")).to_be_visible(timeout=30_000)
+    back = root.locator("[data-action='back']")
+    expect(back).to_be_disabled()   # nothing to go back to yet
+    expect(root.locator("[data-testid='legend'] [data-key='current']")).to_be_visible()
+    root.locator("select[data-action='speed']").select_option("300")
+    root.locator("[data-action='play']").click()
+    expect(root).to_have_attribute("data-playing", "true")
+    expect(root).to_have_attribute("data-step", "2", timeout=10_000)   # it goes on by itself
+    shot(nb.page, "lab-stepper-playing")
+    expect(root).to_have_attribute("data-done", "true", timeout=20_000)
+    expect(root).to_have_attribute("data-playing", "false")
+    total = int(root.get_attribute("data-step"))
+    back.click()
+    expect(root).to_have_attribute("data-step", str(total - 1))
+    expect(root).to_have_attribute("data-done", "false")
+    expect(root.locator("g.node.is-current")).to_have_count(1)
+    back.click()
+    expect(root).to_have_attribute("data-step", str(total - 2))
+    shot(nb.page, "lab-stepper-back")
+    root.locator("[data-action='run']").click()
+    expect(root).to_have_attribute("data-done", "true")
+    nb.run(2)
+    steps, done, grad, ref = nb.json_output(2, "STEPS=")
+    assert steps == total and done and grad == ref

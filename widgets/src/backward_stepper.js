@@ -19,10 +19,35 @@ export async function render({ model, el }) {
     const wrap = h("span", { className: "agl-btn-wrap" }, b);
     return { b, wrap };
   };
+  const back = button("back", "◂ back");
   const step = button("step", "step ▸");
   const run = button("run", "run ▸▸");
   const reset = button("reset", "reset ↺");
-  const controls = h("span", { className: "agl-controls" }, step.wrap, run.wrap, reset.wrap);
+  // play: one step, then the next once the kernel has answered and the chosen pause has passed
+  const play = { b: h("button", { className: "agl-btn", type: "button", dataset: { action: "play" }, "aria-pressed": "false" }, "play ▶") };
+  play.wrap = h("span", { className: "agl-btn-wrap" }, play.b);
+  const speed = h("select", { className: "agl-speed", dataset: { action: "speed" }, title: "Pause between two steps while playing" },
+    ...[["1600", "slow"], ["800", "1 step/0.8 s"], ["300", "fast"], ["80", "fastest"]].map(([ms, text]) =>
+      h("option", { value: ms, selected: ms === "800" }, text)));
+  let playing = false, timer = null;
+  const setPlaying = (on) => {
+    playing = on;
+    clearTimeout(timer);
+    play.b.textContent = on ? "pause ❚❚" : "play ▶";
+    play.b.setAttribute("aria-pressed", String(on));
+    view.root.dataset.playing = String(on);
+    if (on) send("step");
+  };
+  play.b.addEventListener("click", () => setPlaying(!playing));
+  const onStepped = () => {
+    if (!playing) return;
+    const finished = model.get("done") || !!(model.get("error_info") || {}).message;
+    if (finished) { setPlaying(false); return; }
+    clearTimeout(timer);
+    timer = setTimeout(() => { if (playing) send("step"); }, Number(speed.value));
+  };
+  model.on("change:step_index", onStepped);
+  const controls = h("span", { className: "agl-controls" }, back.wrap, step.wrap, play.wrap, speed, run.wrap, reset.wrap);
   view.toolbar.insertBefore(controls, view.toolbar.children[1] || null);
 
   const refresh = () => {
@@ -36,6 +61,13 @@ export async function render({ model, el }) {
     reset.b.disabled = !model.get("can_reset");
     reset.b.title = model.get("reset_reason") || "";
     reset.wrap.title = reset.b.title;
+    back.b.disabled = !model.get("can_reset") || model.get("step_index") === 0;
+    back.b.title = model.get("can_reset")
+      ? "One step back (backward cannot be undone: the pass starts again and runs to the step before)"
+      : model.get("reset_reason") || "";
+    back.wrap.title = back.b.title;
+    play.b.disabled = finished && !playing;
+    if (finished && playing) setPlaying(false);
     view.status.textContent = model.get("summary") || "";
     view.root.dataset.step = String(model.get("step_index"));
     view.root.dataset.done = String(!!model.get("done"));
@@ -69,6 +101,8 @@ export async function render({ model, el }) {
   view.root.addEventListener("focusout", onFocusOut);
 
   return () => {
+    setPlaying(false);
+    model.off("change:step_index", onStepped);
     for (const n of names) model.off(`change:${n}`, refresh);
     listen(false);
     view.root.removeEventListener("focusin", onFocusIn);
