@@ -2,7 +2,7 @@
 from .ops import api as _api
 from .ops.inverse import LinAlgError, LinalgInvExBackward0, LinalgSolveExBackward0, _check_square, det  # noqa: F401
 from .ops.linalg import matmul  # noqa: F401
-from .ops.svd import LinalgSvdBackward0, _check_input, linalg_svd_result
+from .ops.svd import LinalgEighBackward0, LinalgSvdBackward0, _check_input, _result_type, linalg_svd_result
 
 
 def svd(A, full_matrices=True, *, driver=None):
@@ -38,6 +38,24 @@ def solve(A, B, *, left=True):
         raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B ({n}x{n} and "
                            f"{rows}x{cols})")
     return LinalgSolveExBackward0.apply(A, B, vector=vector)
+
+
+linalg_eigh_result = _result_type("linalg_eigh", ("eigenvalues", "eigenvectors"))
+
+
+def eigh(A, UPLO="L"):
+    """``torch.linalg.eigh``: eigenvalues (ascending) and eigenvectors of a symmetric matrix."""
+    if A.dim() >= 2 and A.shape[-1] == A.shape[-2] and not A.dtype.is_floating_point:
+        raise NotImplementedError(f'"linalg_eigh_cpu" not implemented for \'{A.dtype.scalar_name}\'')
+    _check_square(A, "linalg.eigh")
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    return linalg_eigh_result(LinalgEighBackward0.apply(A, UPLO=UPLO, _num_outputs=2))
+
+
+def eigvalsh(A, UPLO="L"):
+    """``torch.linalg.eigvalsh``: the eigenvalues only (the same node)."""
+    return eigh(A, UPLO)[0]
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):

@@ -129,3 +129,40 @@ def svd(input, some=True, compute_uv=True):
         return svd_result((Tensor._make(np.zeros(batch + (m, m), S.dtype.np)), S,
                            Tensor._make(_column_major(np.zeros(batch + (n, n), S.dtype.np)))))
     return svd_result((U, S, F.transpose(Vh, -2, -1)))
+
+
+class LinalgEighBackward0(Node):
+    """L, V = eigh(A) for symmetric A: A = V·diag(L)·Vᵀ, L ascending (only one triangle of A is read).
+
+    Backward (PyTorch's linalg_eig_backward, real symmetric case), with Eᵢⱼ = Lⱼ − Lᵢ::
+
+        K  = ½(VᵀgV − gVᵀV) / E,  its diagonal replaced by gL
+        gA = V·K·Vᵀ
+
+    Repeated eigenvalues make E zero off the diagonal: inf/NaN gradients, as in PyTorch."""
+
+    num_outputs = 2
+    materialize_grads = False
+
+    def forward(self, a, UPLO):
+        w, v = np.linalg.eigh(a._data, UPLO=UPLO)
+        from ..tensor import Tensor
+        v = _column_major(v)
+        self.save(eigenvalues=Tensor._make(w), eigenvectors=Tensor._make(v))
+        return w, v
+
+    def backward(self, gL, gV):
+        from . import api as F
+        from ..factories import eye
+        L, V = self.saved("eigenvalues"), self.saved("eigenvectors")
+        Vt = F.transpose(V, -2, -1)
+        if gV is None:
+            return matmul(V * gL.unsqueeze(-2), Vt)
+        n = L.shape[-1]
+        I = eye(n, dtype=L.dtype)
+        VtgV = matmul(Vt, gV)
+        K = (VtgV - F.transpose(VtgV, -2, -1)) * 0.5 / (L.unsqueeze(-2) - L.unsqueeze(-1) + I)
+        K = K * (1 - I)  # the skew part's diagonal is already 0; this keeps 0/1 from mattering
+        if gL is not None:
+            K = K + I * gL.unsqueeze(-1)
+        return matmul(matmul(V, K), Vt)
