@@ -54,8 +54,6 @@ EXACT = {
 # Programs that fail for a feature another helper is building right now; strict=False so they turn
 # into passes silently as the feature lands (the reason names what is missing).
 XFAIL = {
-    "introyt_tensors_deeper_part1.py": ("torch.svd is missing (and NumPy's LAPACK picks other singular-vector "
-                                        "signs than PyTorch's MKL in about 1 case in 5)"),
 }
 
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|[-+]?\b(?:inf|nan)\b")
