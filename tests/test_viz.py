@@ -441,7 +441,7 @@ def test_dot_json_round_trip_matches_the_snapshot(small):
         title = ("✓ " if n["state"] == "done" else "") + n["label"]
         assert texts[n["id"]][0] == title
         if n["shape"] is not None:
-            assert "[" + ", ".join(map(str, n["shape"])) + "]" in texts[n["id"]]
+            assert ("[" + ", ".join(map(str, n["shape"])) + "]" if n["shape"] else "scalar") in texts[n["id"]]
     assert edges == sorted((e["source"], e["target"]) for e in snap.edges)
     assert "grad [[0.125, 0.125], [0.125, 0.125]]" in texts["n4"]
 
@@ -815,7 +815,9 @@ def test_abbreviate_and_shape_str_are_public_and_what_the_widgets_use():
     assert viz.shape_str((2, 3)) == "[2, 3]" and viz.abbreviate(np.float32(3.0)) == "3."
     pytest.importorskip("anywidget")
     from autograd_lab.widgets import _format as widget_format
-    assert widget_format.abbreviate is viz.abbreviate and widget_format.shape_str is viz.shape_str
+    # the widgets and the pictures say "scalar" for a 0-d tensor (the text tree keeps PyTorch's "[]")
+    assert widget_format.abbreviate is viz.abbreviate and widget_format.shape_str is viz_dot.shape_text
+    assert viz_dot.shape_text(()) == "scalar" and viz_dot.shape_text((2, 3)) == viz.shape_str((2, 3))
 
 
 # ---- why_no_grad: one test per reason

@@ -340,7 +340,7 @@ def test_grad_watch_history_across_backward_zero_grad_and_optimizer_steps():
     w = torch.tensor([1., -2.], requires_grad=True)
     b = torch.tensor(0.5, requires_grad=True)
     watch = GradWatch(w, b)
-    assert watch.names == ["w", "b"] and watch.leaves[1] == {"name": "b", "shape": "[]"}
+    assert watch.names == ["w", "b"] and watch.leaves[1] == {"name": "b", "shape": "scalar"}
 
     def loss():
         return ((w * 3. + b) ** 2).sum()
@@ -908,3 +908,20 @@ def test_back_is_a_rerun_to_the_step_before():
     plain.step()
     with pytest.raises(RuntimeError):
         plain.back()
+
+
+def test_nameless_leaves_and_scalars_read_as_words():
+    """Issue 20: a leaf with no variable name is "leaf #2 [2]" (not its node id), a 0-d tensor's
+    shape is "scalar" (not "[]"), in the text, the inspector and the drawing."""
+    def build():
+        return (torch.ones(2, requires_grad=True) * torch.tensor(3.0, requires_grad=True)).sum()
+
+    view = BackwardStepper(build(), names={})
+    leaves = [n["id"] for n in view.snapshot.nodes if n["kind"] == "leaf"]
+    assert len(leaves) == 2
+    text = view.text()
+    assert "  leaf #1 [2]: .grad = None" in text and "  leaf #2 scalar: .grad = None" in text
+    assert not re.search(r"\bn\d+\.grad\b", text)
+    rows = dict(view.inspect(leaves[1])["sections"][0]["rows"])
+    assert rows["shape"] == "scalar"
+    assert "scalar" in view.dot and "[]" not in view.dot.replace("[]]", "")

@@ -68,6 +68,13 @@ VALUE_CHARS = 42  # a wider value line makes the whole layout wide; the snapshot
 SITE_CHARS = 60   # a creation site drawn in a label (the tooltip and the caption keep it whole)
 
 
+def shape_text(shape):
+    """A shape as the pictures and widgets show it: "[2, 3]", and "scalar" for a 0-d tensor (a
+    column of "[]" under every loss and sum said nothing to a student)."""
+    text = shape_str(shape)
+    return "scalar" if text == "[]" else text
+
+
 def _text(s):
     return html.escape(str(s), quote=True)
 
@@ -109,7 +116,7 @@ def _label(n, show_values, show_grads, show_attrs, max_attr_chars=50, show_nonfi
         title = f"{n['label']} ({n['name']})"
     lines = [f"<B>{_text(STATE_MARK.get(state, '') + title)}</B>"]
     if n["shape"] is not None:
-        lines.append(_small(shape_str(n["shape"]) + ("" if n["dtype"] in (None, "float32") else " " + n["dtype"])))
+        lines.append(_small(shape_text(n["shape"]) + ("" if n["dtype"] in (None, "float32") else " " + n["dtype"])))
     if kind == "saved":
         if n["freed"]:
             lines.append(_small("freed", ERROR_RED if state == "error" else None))

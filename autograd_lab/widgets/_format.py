@@ -3,7 +3,8 @@ repr) for the inspector and the text reprs. Nothing here holds a memory address,
 text is the same on every run (nbval compares it)."""
 import numpy as np
 
-from ..viz import abbreviate, shape_str
+from ..viz import abbreviate
+from ..viz.dot import shape_text as shape_str  # "[2, 3]", and "scalar" for a 0-d tensor
 
 LABEL_CHARS = 30      # an edge label longer than this covers its neighbours
 FULL_CHARS = 2000     # an inspector value longer than this stops helping

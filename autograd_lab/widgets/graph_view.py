@@ -260,7 +260,7 @@ class GraphView(Widget):
             return f"{node.name()} ({nid})" if nid else node.name()
 
         names = dict(self._names)
-        names.setdefault(id(t), n["name"] or node_id)
+        names.setdefault(id(t), self._name_of(node_id))
         return explain(t, self._outputs, names, label)
 
     # ---- payloads ----
@@ -306,8 +306,15 @@ class GraphView(Widget):
         return notes
 
     def _name_of(self, node_id):
+        """A tensor's name, or for a nameless leaf "leaf #3 [16, 2]" (its place among the leaves and
+        its shape: "n151" meant nothing to a reader)."""
         n = self.snapshot.node(node_id)
-        return n["name"] or node_id
+        if n["name"]:
+            return n["name"]
+        if n["kind"] == "leaf":
+            number = [m["id"] for m in self._leaves()].index(node_id) + 1
+            return f"leaf #{number} {fmt.shape_str(n['shape'])}"
+        return node_id
 
     def _label_of(self, node_id):
         if not node_id:
@@ -500,7 +507,9 @@ class GraphView(Widget):
         leaves = self._leaves()
         for n in leaves[:MAX_TEXT_LEAVES]:
             t = self.snapshot.obj_of(n["id"])
-            lines.append(f"  {self._name_of(n['id'])}.grad = {_indent(fmt.full(view.grad(t)))}")
+            name = self._name_of(n["id"])
+            lines.append(f"  {name}.grad = " if n["name"] else f"  {name}: .grad = ")
+            lines[-1] += _indent(fmt.full(view.grad(t)))
         if len(leaves) > MAX_TEXT_LEAVES:
             lines.append(f"  … ({len(leaves) - MAX_TEXT_LEAVES} more leaves)")
         return lines
