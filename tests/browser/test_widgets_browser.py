@@ -208,6 +208,11 @@ def test_dark_theme_and_grad_watch(lab, open_notebook):
     expect(watch.locator("tbody tr").first.locator("td").last).to_have_text("9")
     expect(watch.locator(".agl-spark-dot.ev-optimizer_step")).to_have_count(6)
     expect(watch.locator("[data-testid='grad-watch-log']")).to_contain_text("optimizer_step")
+    # each history has a scale: its highest and lowest value, and the first and last event number
+    axis = watch.locator("tbody tr").first.locator(".agl-spark-axis").evaluate_all("els => els.map(e => e.textContent)")
+    assert "#0" in axis and "#8" in axis and len(axis) >= 4, axis
+    watch.scroll_into_view_if_needed()
+    shot(nb.page, "lab-grad-watch-scale")
     # four widget views, one bundle
     assert nb.json_output(3, "SENT=") == 1
 
