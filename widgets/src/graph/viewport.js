@@ -56,6 +56,12 @@ export class Viewport {
       if (off) hidden++;
       if (off !== g.classList.contains("is-offscreen")) g.classList.toggle("is-offscreen", off);
     }
+    // the gradients and notes a pass writes grow to one per edge: the same for them
+    for (const t of this.drawing.root.querySelectorAll(".agl-overlay > text")) {
+      const tx = +t.getAttribute("x"), ty = +t.getAttribute("y");
+      const off = tx < x0 || tx > x1 || ty < y0 || ty > y1;
+      if (off !== t.classList.contains("is-offscreen")) t.classList.toggle("is-offscreen", off);
+    }
     this.culled = true;
     this.el.dataset.offscreen = String(hidden);
   }
