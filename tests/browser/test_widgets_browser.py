@@ -83,12 +83,18 @@ PILLS_INSIDE = """root => [...root.querySelectorAll("g.node rect.agl-badge")].fl
 })"""
 
 
-def test_stepper_in_jupyterlab(lab, open_notebook):
-    nb = open_notebook(lab, "stepper.ipynb", STEP_CELLS)
+def _open_stepper(open_notebook, server, name, cells):
+    """Open a notebook, run its setup and stepper cells; returns (nb, the stepper's root)."""
+    nb = open_notebook(server, name, cells)
     nb.run(0)
     nb.run(1)
     root = nb.page.locator("[data-testid='backward-stepper']")
     expect(root.locator("[data-node-id='n1']")).to_be_visible(timeout=30_000)
+    return nb, root
+
+
+def test_stepper_in_jupyterlab(lab, open_notebook):
+    nb, root = _open_stepper(open_notebook, lab, "stepper.ipynb", STEP_CELLS)
     # the graph is drawn once: every snapshot node has its element
     assert root.locator("g.node[data-node-id]").count() >= 10
     expect(root.locator("[data-action='reset']")).to_be_disabled()
@@ -300,11 +306,7 @@ def _luminance(css):
 
 
 def test_stepper_in_notebook7(notebook7, open_notebook):
-    nb = open_notebook(notebook7, "stepper7.ipynb", STEP_CELLS)
-    nb.run(0)
-    nb.run(1)
-    root = nb.page.locator("[data-testid='backward-stepper']")
-    expect(root.locator("[data-node-id='n1']")).to_be_visible(timeout=30_000)
+    nb, root = _open_stepper(open_notebook, notebook7, "stepper7.ipynb", STEP_CELLS)
     nb.run(2)
     order = _step_through(nb, root)
     shot(nb.page, "nb7-stepper-done")
@@ -529,19 +531,17 @@ PLAY_CELLS = [SETUP, "x, w, loss = make()\nstepper = BackwardStepper(loss, retai
 
 
 def test_play_at_a_chosen_speed_and_step_back(lab, open_notebook):
-    nb = open_notebook(lab, "play.ipynb", PLAY_CELLS)
-    nb.run(0)
-    nb.run(1)
-    root = nb.page.locator("[data-testid='backward-stepper']")
-    expect(root.locator("[data-node-id='n1']")).to_be_visible(timeout=30_000)
+    nb, root = _open_stepper(open_notebook, lab, "play.ipynb", PLAY_CELLS)
     back = root.locator("[data-action='back']")
     expect(back).to_be_disabled()   # nothing to go back to yet
     expect(root.locator("[data-testid='legend'] [data-key='current']")).to_be_visible()
-    root.locator("select[data-action='speed']").select_option("300")
+    speed = root.locator("select[data-action='speed']")
+    speed.select_option("1600")   # slow: 1.6 s between two steps
     root.locator("[data-action='play']").click()
     expect(root).to_have_attribute("data-playing", "true")
     expect(root).to_have_attribute("data-step", "2", timeout=10_000)   # it goes on by itself
     shot(nb.page, "lab-stepper-playing")
+    speed.select_option("80")
     expect(root).to_have_attribute("data-done", "true", timeout=20_000)
     expect(root).to_have_attribute("data-playing", "false")
     total = int(root.get_attribute("data-step"))
