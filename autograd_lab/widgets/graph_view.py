@@ -271,7 +271,9 @@ class GraphView(Widget):
                  for n in self.snapshot.nodes]
         edges = [{"id": e["id"], "source": e["source"], "target": e["target"], "index": e["index"],
                   "kind": e["kind"]} for e in self.snapshot.edges]
-        return {"nodes": nodes, "edges": edges, "roots": list(self.snapshot.roots)}
+        # show_saved: whether the saved tensors are drawn at all (the legend and the toggle ask)
+        return {"nodes": nodes, "edges": edges, "roots": list(self.snapshot.roots),
+                "show_saved": self._drawing["show_saved"]}
 
     def _leaves(self):
         return [n for n in self.snapshot.nodes if n["kind"] == "leaf"]

@@ -491,6 +491,9 @@ def test_fit_uses_the_width_and_leaves_no_blank_half(lab, open_notebook):
     big.scroll_into_view_if_needed()
     b = big.evaluate(COVER)
     assert b["zoom"] >= 0.8 and b["cover"] > 0.6, b   # readable, and the drawing fills the view
+    # drawn without its saved tensors: no key and no toggle for them
+    expect(views.nth(1).locator("[data-testid='legend'] [data-key='saved']")).to_have_count(0)
+    expect(views.nth(1).locator("[data-action='toggle-saved']")).to_have_count(0)
     shot(nb.page, "lab-fit-big")
 
     # layer boxes: called by the layer, holding its ops; the activation between layers outside

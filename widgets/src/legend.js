@@ -24,6 +24,7 @@ function pill(kind, text) {
 export function legend(graph, { stepper = false } = {}) {
   const nodes = graph.nodes || [];
   const kinds = new Set(nodes.map((n) => n.kind));
+  if (graph.show_saved === false) kinds.delete("saved");  // not drawn: no key for it
   const item = (key, classes, text) => h("span", { className: "agl-legend-item", dataset: { key } }, swatch(classes), text);
   const items = KINDS.filter(([k]) => kinds.has(k)).map(([k, text]) => item(k, `kind-${k === "op" ? "op" : k} state-pending`, text));
   if (stepper) items.push(...STATES.map(([s, text]) => item(s, `kind-op state-${s}`, text)));

@@ -6,7 +6,7 @@ import { h } from "./util.js";
 /** root: the widget's .agl-root; canvas: its GraphCanvas; graph: the payload (to know what is there) */
 export function toggleControls(root, canvas, graph) {
   const nodes = graph.nodes || [];
-  const saved = nodes.filter((n) => n.kind === "saved").length;
+  const saved = graph.show_saved === false ? 0 : nodes.filter((n) => n.kind === "saved").length;
   const markValues = () => {
     // a value line is the one Graphviz wrote as "= tensor..." (kept when a label is squeezed)
     for (const t of canvas.drawing?.svg.querySelectorAll("g.node text") || []) {
