@@ -2,7 +2,7 @@
 // the part on screen framed. Press or drag on it to look there.
 import { h } from "../util.js";
 
-const MAX_W = 150, MAX_H = 170;
+const MAX_W = 120, MAX_H = 140;
 const COLOURS = { leaf: "#1e6fb8", op: "#757575", output: "#2e7d32", saved: "#e8710a" };
 
 export class Minimap {

@@ -124,7 +124,10 @@ export class Viewport {
     if (!p || !vw || !vh) return;
     const { k, x, y } = this.view;
     const sx = x + p.x * k, sy = y + p.y * k, margin = 30;
-    if (sx > margin && sx < vw - margin && sy > margin && sy < vh - margin) return;
+    // the overview covers the top-right corner: a node under it is not on screen either
+    const map = this.minimap && !this.minimap.canvas.hidden ? this.minimap : null;
+    const underMap = !!map && sx > vw - map.w - 12 - margin && sy < map.h + 12 + margin;
+    if (!underMap && sx > margin && sx < vw - margin && sy > margin && sy < vh - margin) return;
     this._centre(id);
     this._apply();
   }
