@@ -3,6 +3,7 @@ import json
 import os
 import re
 import socket
+import shutil
 import subprocess
 import sys
 import time
@@ -33,11 +34,12 @@ class Server:
         # the news toast ("get notified about official Jupyter news?") covers the notebook
         (config / "labconfig" / "page_config.json").write_text(json.dumps(
             {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
-        # save the widgets' state with the notebook (JupyterLab's default is not to): a saved lesson
-        # reopened without a kernel must still show its graphs (test_saved_notebook_without_a_kernel)
-        widget_settings = home / "settings" / "@jupyter-widgets" / "jupyterlab-manager"
-        widget_settings.mkdir(parents=True, exist_ok=True)
-        (widget_settings / "plugin.jupyterlab-settings").write_text(json.dumps({"saveState": True}))
+        # the defaults autograd_lab's wheel installs (jupyter-config/lab-overrides.json: save the widgets'
+        # state with the notebook, so a saved lesson reopened without a kernel still shows its graphs),
+        # read from the checkout so that the test proves the shipped file, whatever this venv holds
+        app_settings = home / "app-settings"
+        app_settings.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / "jupyter-config" / "lab-overrides.json", app_settings / "overrides.json")
         env = dict(os.environ, JUPYTER_CONFIG_DIR=str(config), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
                    IPYTHONDIR=str(home / "ipython"), JUPYTER_PLATFORM_DIRS="1",
                    PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
@@ -46,6 +48,7 @@ class Server:
                f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={self.root_dir}",
                f"--{app_class}.expose_app_in_browser=True",
                f"--{app_class}.user_settings_dir={home / 'settings'}",
+               f"--{app_class}.app_settings_dir={app_settings}",
                f"--{app_class}.workspaces_dir={home / 'workspaces'}"]
         self.log = open(home / f"{app}.log", "w")
         self.proc = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.root_dir)
