@@ -404,3 +404,53 @@ def test_range_index_matches_torch(index):
         z[index(L)] = -1
         return str(y), str(x.grad), str(z)
     assert run(A) == run(torch)
+
+
+# ---- the operators & | ^ ~: logical on bools, bitwise on integers, refused on floats ----
+
+@pytest.mark.parametrize("a, b", [([6, 12], [3, 10]), ([True, False], [True, True]), ([6, -1], 3), (("uint8", [200, 7]), ("int8", [3, -2]))])
+@pytest.mark.parametrize("op", ["and", "or", "xor"])
+def test_bitwise_operators_and_functions_match_torch(a, b, op):
+    def make(L, v):
+        if isinstance(v, tuple):
+            return L.tensor(v[1], dtype=getattr(L, v[0]))
+        return L.tensor(v) if isinstance(v, list) else v
+
+    def run(L):
+        x, y = make(L, a), make(L, b)
+        sym = {"and": "__and__", "or": "__or__", "xor": "__xor__"}[op]
+        out = [getattr(x, sym)(y), getattr(L, "bitwise_" + op)(x, y), getattr(x, "bitwise_" + op)(y)]
+        if not isinstance(y, L.Tensor):
+            out.append(getattr(x, "__r" + sym[2:])(y))  # 3 & x
+        z = x.clone()
+        getattr(z, "bitwise_" + op + "_")(y)
+        return [str(t) for t in out] + [str(z), str(~x), str(L.bitwise_not(x))]
+    assert run(A) == run(torch)
+
+
+@pytest.mark.parametrize("expr", [lambda L: L.tensor([1.0]) & L.tensor([1.0]), lambda L: L.tensor([1]) | L.tensor([1.5]),
+                                  lambda L: L.tensor([1.0]) ^ 1, lambda L: ~L.tensor([1.5]),
+                                  lambda L: L.bitwise_not(L.tensor([1.5]))])
+def test_bitwise_operators_refuse_floats_as_torch(expr):
+    assert error_of(lambda: expr(A)) == error_of(lambda: expr(torch))
+
+
+@pytest.mark.parametrize("into, value", [(("uint8", [200, 7]), ("int8", [3, -2])), (("int32", [5, 9]), ("int64", [300, 1])),
+                                         (("bool", [True, False]), ("int64", [1, 0])), (("int64", [5]), ("float32", [1.5]))])
+def test_in_place_writes_cast_as_torch(into, value):
+    def run(L):
+        x = L.tensor(into[1], dtype=getattr(L, into[0]))
+        y = L.tensor(value[1], dtype=getattr(L, value[0]))
+        out = error_of(lambda: x.add_(y))
+        return out, str(x)
+    assert run(A) == run(torch)
+
+
+def test_in_place_bitwise_operators_match_torch():
+    def run(L):
+        x = L.tensor([6, 12])
+        x &= L.tensor([3, 10])
+        x |= 1
+        x ^= L.tensor([2, 2])
+        return str(x), x._version
+    assert run(A) == run(torch)

@@ -3,7 +3,7 @@ declared ``@public`` next to their functions, see registry.py)."""
 import warnings
 
 from ..tensor import Tensor
-from . import api as F
+from . import api as F, bitwise_unique_cross as B
 from .inplace import ZeroBackward0, copy, fill, setitem
 from .linalg import TraceBackward0
 from .registry import inplace_form
@@ -60,9 +60,11 @@ def _methods():
     m["__abs__"] = F.abs
     m["__eq__"], m["__ne__"] = F.eq, F.ne
     m["__lt__"], m["__le__"], m["__gt__"], m["__ge__"] = F.lt, F.le, F.gt, F.ge
-    m["__invert__"] = F.logical_not
-    m["__and__"] = F.logical_and
-    m["__or__"] = F.logical_or
+    # on bools these are the logical forms; on integers PyTorch's operators are bitwise
+    m["__invert__"] = B._invert
+    m["__and__"] = m["__rand__"] = B.bitwise_and
+    m["__or__"] = m["__ror__"] = B.bitwise_or
+    m["__xor__"] = m["__rxor__"] = B.bitwise_xor
     m["__floordiv__"] = F.floor_divide
     m["__rfloordiv__"] = _swap(F.floor_divide)
     m["__mod__"] = F.remainder
@@ -70,6 +72,8 @@ def _methods():
     # in-place forms with no out-of-place function of their own
     m["__iadd__"], m["__isub__"] = inplace_form(F.add, "__iadd__"), inplace_form(F.sub, "__isub__")
     m["__imul__"], m["__itruediv__"] = inplace_form(F.mul, "__imul__"), inplace_form(F.div, "__itruediv__")
+    m["__iand__"], m["__ior__"] = inplace_form(B.bitwise_and, "__iand__"), inplace_form(B.bitwise_or, "__ior__")
+    m["__ixor__"] = inplace_form(B.bitwise_xor, "__ixor__")
     m["zero_"] = inplace_form(lambda self: ZeroBackward0.apply(self, value=0), "zero_")
     m["fill_"] = inplace_form(fill, "fill_")
     m["copy_"] = inplace_form(copy, "copy_")

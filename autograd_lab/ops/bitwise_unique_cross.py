@@ -1,4 +1,4 @@
-"""bitwise_xor (integers and bools only), unique (sorted values, no gradient) and cross (the vector
+"""bitwise and / or / xor / not (integers and bools only), unique (sorted values, no gradient) and cross (the vector
 product along a dim of size 3)."""
 import warnings
 
@@ -11,13 +11,42 @@ from ._util import as_tensor, result_type
 from .registry import public
 
 
-@public(inplace=True, out=True)
-def bitwise_xor(input, other):
+def _bitwise(name, fn, input, other):
+    """Integers and bools only, in the promoted dtype (no gradient: the result is never floating)."""
     dt = result_type(input, other)
     if dt.is_floating_point:
-        raise NotImplementedError(f"\"bitwise_xor_cpu\" not implemented for '{dt.scalar_name}'")
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{dt.scalar_name}'")
     other_data = other._data if isinstance(other, Tensor) else as_tensor(other, dt)._data
-    return Tensor._make(np.bitwise_xor(input._data.astype(dt.np), other_data.astype(dt.np)), dtype=dt)
+    return Tensor._make(fn(input._data.astype(dt.np), other_data.astype(dt.np)), dtype=dt)
+
+
+@public(inplace=True, out=True)
+def bitwise_and(input, other):
+    return _bitwise("bitwise_and", np.bitwise_and, input, other)
+
+
+@public(inplace=True, out=True)
+def bitwise_or(input, other):
+    return _bitwise("bitwise_or", np.bitwise_or, input, other)
+
+
+@public(inplace=True, out=True)
+def bitwise_xor(input, other):
+    return _bitwise("bitwise_xor", np.bitwise_xor, input, other)
+
+
+@public(inplace=True, out=True)
+def bitwise_not(input):
+    if input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{input.dtype.scalar_name}'")
+    return Tensor._make(np.invert(input._data), dtype=input.dtype)
+
+
+def _invert(input):
+    """``~x``: bitwise not, refused for floating tensors with the operator's own words."""
+    if input.dtype.is_floating_point:
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+    return bitwise_not(input)
 
 
 @public

@@ -15,7 +15,7 @@ import re
 
 import numpy as np
 
-from .. import _forward, grad_mode
+from .. import _dtype, _forward, grad_mode
 from ..node import Node
 from ..tensor import Tensor, _edge_of
 
@@ -41,9 +41,17 @@ def _check(self, needs):
             raise RuntimeError(MULTI_VIEW_MESSAGE.format(nr=self._output_nr, op=op))
 
 
+def _can_cast(src, dst):
+    """PyTorch's rule for writing a result into an existing tensor: floating values never go into an
+    integer tensor, nor anything but bools into a bool one; integers of any sign and width may."""
+    if src.is_floating_point and not dst.is_floating_point:
+        return False
+    return dst is not _dtype.bool_ or src is _dtype.bool_
+
+
 def _write(self, values):
     src = values._data
-    if not np.can_cast(src.dtype, self._data.dtype, casting="same_kind"):
+    if not _can_cast(values.dtype, self.dtype):
         raise RuntimeError(f"result type {values.dtype.scalar_name} can't be cast to the desired "
                            f"output type {self.dtype.scalar_name}")
     if src.shape != self._data.shape:
