@@ -528,13 +528,23 @@ def test_projector_size(lab, browser):
         _theme(page, "JupyterLab Light")  # the lab's settings are shared with the other tests
 
         # the plain wheel over the graph scrolls the notebook and leaves the zoom alone
+        # (the theme switch re-lays the page out: bring the graph back, point at a spot of it that is on
+        # screen, and wheel the way the notebook has room to scroll)
+        _scroll(page, view)
+        page.wait_for_timeout(500)
         zoom = viewport.get_attribute("data-zoom")
         scroller = viewport.evaluate_handle(SCROLLER)
         top = scroller.evaluate("el => el.scrollTop")
+        down = scroller.evaluate("el => el.scrollHeight - el.clientHeight - el.scrollTop > 100")
         box = viewport.bounding_box()
-        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + min(box["height"] / 2, 80))
-        page.mouse.wheel(0, 250)
-        page.wait_for_function("([el, top]) => el.scrollTop > top", arg=[scroller, top], timeout=5_000)
+        x = box["x"] + box["width"] / 2
+        y = max(box["y"], 0) + min(box["height"], 700 - max(box["y"], 0)) / 2
+        assert viewport.evaluate("(el, [x, y]) => el.contains(document.elementFromPoint(x, y))", [x, y]), \
+            f"no part of the graph is on screen to wheel over: {box}"
+        page.mouse.move(x, y)
+        page.mouse.wheel(0, 250 if down else -250)
+        page.wait_for_function("([el, top, down]) => down ? el.scrollTop > top : el.scrollTop < top",
+                               arg=[scroller, top, down], timeout=5_000)
         assert viewport.get_attribute("data-zoom") == zoom
         page.evaluate(CLOSE_ALL)
         assert not errors, errors
