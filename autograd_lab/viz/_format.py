@@ -5,6 +5,8 @@ is the same text on every run (nbval compares it).
 """
 import numpy as np
 
+from .._printing import shape_str as _known_shape_str
+
 EDGE_ITEMS = 2   # elements shown at each end of a long dimension
 MAX_CHARS = 60   # a node label line longer than this stops helping
 
@@ -15,7 +17,8 @@ def shape_list(shape):
 
 
 def shape_str(shape):
-    return "[?]" if shape is None else "[" + ", ".join(str(int(s)) for s in shape) + "]"
+    """PyTorch's "[2, 3]", and "[?]" when not known (a freed PyTorch saved tensor keeps no shape)."""
+    return "[?]" if shape is None else _known_shape_str([int(s) for s in shape])
 
 
 def _scalar(v, is_float):

@@ -17,7 +17,7 @@ mode), and a node holding NaN or inf says so::
 
     MulBackward0  (In [3], line 2: y = x * w)  [has NaN]
 """
-from .._printing import shape_str
+from ._format import shape_str
 
 STATE_NOTE = {"current": "[current]", "done": "[done]", "freed": "[freed]", "error": "[error]"}
 NONFINITE_NOTE = {"nan": "[has NaN]", "inf": "[has inf]"}
@@ -31,14 +31,10 @@ def site_text(site, limit=SITE_CHARS):
     return f"({site})"
 
 
-def _shape(shape):
-    return "[?]" if shape is None else shape_str(shape)
-
-
 def _saved_note(s, nonfinite=None):
     if s["freed"]:
         return f"{s['name']} (freed)"
-    text = f"{s['name']} {_shape(s['shape'])}"
+    text = f"{s['name']} {shape_str(s['shape'])}"
     if nonfinite:
         text += " " + NONFINITE_NOTE[nonfinite].replace("[", "(").replace("]", ")")
     if s["stale"]:
@@ -54,11 +50,11 @@ def _line(n, show_saved, show_values, show_grads, head_suffix="", saved_nonfinit
     if kind == "leaf":
         head = n["label"]
         if n["shape"] is not None:
-            head += " " + _shape(n["shape"])
+            head += " " + shape_str(n["shape"])
         head += " (leaf)" if n["requires_grad"] else " (leaf, no grad)"
         parts.append(head)
     elif kind == "output":  # only when its op is not in the snapshot (a cropped subgraph)
-        parts.append(f"{n['label']} {_shape(n['shape'])} (output)")
+        parts.append(f"{n['label']} {shape_str(n['shape'])} (output)")
     else:
         parts.append(n["label"] + (f" ({n['name']})" if kind == "op" and n["name"] else "") + head_suffix)
     if n.get("site"):
@@ -107,7 +103,7 @@ def text_tree(snap, *, show_saved=True, show_values=False, show_grads=False, max
         root_node = snap.node(root)
         if root_node["kind"] == "output" and root in produced:
             start = produced[root]
-            head_suffix = f" -> {root_node['name'] or 'output'} {_shape(root_node['shape'])}"
+            head_suffix = f" -> {root_node['name'] or 'output'} {shape_str(root_node['shape'])}"
             if root_node["state"] in STATE_NOTE:
                 head_suffix += " " + STATE_NOTE[root_node["state"]]
         # (node id, prefix for its children, connector for its own line, depth, head suffix)
