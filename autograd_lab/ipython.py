@@ -25,6 +25,7 @@ import sys
 import types
 
 from . import anomaly, engine, viz
+from ._frames import is_ours
 from .node import Node, walk
 from .tensor import Tensor
 from .viz import view
@@ -266,25 +267,19 @@ def _torch_backward_root(tb):
     return found
 
 
-def _internal(frame):
-    name = frame.f_globals.get("__name__") or ""
-    return name == __package__ or name.startswith(__package__ + ".")
-
-
 def _user_frames(tb):
     """A copy of the traceback chain without autograd_lab's frames (the exception's own
     ``__traceback__`` is left whole). The user's frames stay, wherever they are: a hook or a custom
     Function's backward that the engine called is the user's code."""
     frames, first = [], tb
     while tb is not None:
-        if not _internal(tb.tb_frame):
+        if not is_ours(tb.tb_frame.f_code.co_filename):
             frames.append(tb)
         tb = tb.tb_next
-    tb = first
     trimmed = None
     for old in reversed(frames):
         trimmed = types.TracebackType(trimmed, old.tb_frame, old.tb_lasti, old.tb_lineno)
-    return trimmed if trimmed is not None else tb
+    return trimmed if trimmed is not None else first
 
 
 def _strip_xml_prolog(svg):
