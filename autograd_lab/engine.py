@@ -158,7 +158,9 @@ class GraphTask:
         self.undo = _UndoLog()
         self.root_nodes = {n for n, _ in roots if n is not None}
         self.dependencies = _count_dependencies(self.root_nodes)
-        self.exec_info = None if inputs is None else _exec_info(self.root_nodes, inputs, accumulate)
+        # every reachable node is a root or has a dependency count: no second walk of the graph
+        self.exec_info = (None if inputs is None else
+                          _exec_info(self.root_nodes | self.dependencies.keys(), inputs, accumulate))
         self.not_ready = {}
         for (node, nr), g in zip(roots, grad_roots):
             if node is not None:
@@ -300,9 +302,10 @@ def _count_dependencies(roots):
     return deps
 
 
-def _exec_info(roots, inputs, accumulate):
-    """ExecInfo for the nodes that lead to an input (needed) and for the inputs' own nodes."""
-    info = {node: ExecInfo(True) for node in _ancestors(roots, [n for n, _ in inputs])}
+def _exec_info(nodes, inputs, accumulate):
+    """ExecInfo for the nodes that lead to an input (needed) and for the inputs' own nodes;
+    ``nodes``: every node of the graph."""
+    info = {node: ExecInfo(True) for node in _ancestors(nodes, [n for n, _ in inputs])}
     for i, (node, nr) in enumerate(inputs):
         if node not in info:
             info[node] = ExecInfo(accumulate and isinstance(node, AccumulateGrad))
@@ -311,10 +314,10 @@ def _exec_info(roots, inputs, accumulate):
     return info
 
 
-def _ancestors(roots, targets):
+def _ancestors(nodes, targets):
     """The nodes from which some target is reachable (only these run when ``inputs`` are given)."""
     parents = {}
-    for node in walk(roots):
+    for node in nodes:
         for nxt, _ in node.next_functions:
             if nxt is not None:
                 parents.setdefault(nxt, []).append(node)
