@@ -26,7 +26,7 @@ def _check_lengths(k, **params):
     for name, value in params.items():
         if len(value) != k:
             raise RuntimeError(f"expected {name} to be a single integer value or a list of {k} values to match the "
-                               f"convolution dimensions, but got {name}=[{', '.join(map(str, value))}]")
+                               f"convolution dimensions, but got {name}={shape_str(value)}")
 
 
 def _conv(input, weight, bias, stride, padding, dilation, groups, nd, transposed=False, output_padding=0):
@@ -200,7 +200,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
         if input.dim() < 3:
             input.shape[input._wrap_dim(2)]  # PyTorch reads dim 2 first: the same IndexError
         raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
-                           f"dimensions for input, but got: [{', '.join(map(str, input.shape))}]")
+                           f"dimensions for input, but got: {shape_str(input.shape)}")
     blocks = _C.blocks_shape(input.shape[-2:], **geom)
     if min(blocks) < 1:
         g = geom
@@ -217,7 +217,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     geom = dict(kernel=_pair(kernel_size), dilation=_pair(dilation), padding=_pair(padding), stride=_pair(stride))
     if input.dim() not in (2, 3):
         raise RuntimeError("Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero "
-                           f"dimensions for input, but got: [{', '.join(map(str, input.shape))}]")
+                           f"dimensions for input, but got: {shape_str(input.shape)}")
     k = geom["kernel"]
     if input.shape[-2] % (k[0] * k[1]):
         raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, but "

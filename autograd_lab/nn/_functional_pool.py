@@ -3,6 +3,7 @@ in its words, then the pooling nodes of ``ops/pooling.py``. The 1-d forms run th
 input unsqueezed at -2 and squeeze the result, which is the graph PyTorch records."""
 import numbers
 
+from .._printing import shape_str
 from ..ops import pooling as _P
 from ..tensor import Tensor
 
@@ -102,7 +103,7 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     else:
         if input.dim() not in (2, 3):
             raise RuntimeError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for "
-                               f"input, but got:[{', '.join(map(str, input.shape))}]")
+                               f"input, but got:{shape_str(input.shape)}")
         for what, v in (("kernel_size", k), ("stride", s), ("dilation", d)):
             if v <= 0:
                 raise RuntimeError(f"max_pool1d() {what} must be greater than zero, but got {v}")
@@ -127,7 +128,7 @@ def _avg_pool2d(input, kernel, stride, padding, ceil_mode, count_include_pad, di
         if input.dim() < 3:
             input.shape[input._wrap_dim(-3)]  # PyTorch reads dim -3 first: the same IndexError
         raise RuntimeError("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got:"
-                           f"[{', '.join(map(str, input.shape))}]")
+                           f"{shape_str(input.shape)}")
     out, _ = _P.pool_geometry(input.shape[-2:], kernel, stride, padding, (1, 1), ceil_mode)
     _check_output(input, out)
     return _P.AvgPool2DBackward0.apply(input, kernel=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode,
@@ -167,11 +168,11 @@ def adaptive_avg_pool2d(input, output_size):
     if len(output_size) != 2:
         raise ValueError("Input dimension should be at least 4")  # (PyTorch's words for a wrong output_size)
     if input.dim() not in (3, 4):
-        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got [{', '.join(map(str, input.shape))}]")
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {shape_str(input.shape)}")
     for d in range(1, input.dim()):
         if input.shape[d] == 0:
             raise RuntimeError("adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch dimensions, "
-                               f"but input has sizes [{', '.join(map(str, input.shape))}] with dimension {d} being empty")
+                               f"but input has sizes {shape_str(input.shape)} with dimension {d} being empty")
     size = tuple(input.shape[-2 + i] if v is None else int(v) for i, v in enumerate(output_size))
     if size == (1, 1):
         return input.mean((-1, -2), keepdim=True)

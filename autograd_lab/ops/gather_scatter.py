@@ -4,6 +4,7 @@
 written. Gather's backward is a scatter-add (an index picked twice gets both gradients)."""
 import numpy as np
 
+from .._printing import shape_str
 from ..node import Node
 from .registry import public
 
@@ -114,10 +115,6 @@ def _check_bounds(index, dim, size):
         raise RuntimeError(f"index {int(bad.flat[0])} is out of bounds for dimension {dim} with size {size}")
 
 
-def _shape(t):
-    return "[" + ", ".join(map(str, t.shape)) + "]"
-
-
 @public
 def gather(input, dim, index, *, sparse_grad=False):
     """``out[i][j] = input[i][index[i][j]]`` for dim=1 (and likewise for any dim)."""
@@ -127,8 +124,8 @@ def gather(input, dim, index, *, sparse_grad=False):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     for k in range(index.dim()):
         if k != d and index.shape[k] > (input.shape[k] if input.dim() else 1):
-            raise RuntimeError(f"Size does not match at dimension {k} expected index {_shape(index)} to be no larger "
-                               f"than self {_shape(input)} apart from dimension {d}")
+            raise RuntimeError(f"Size does not match at dimension {k} expected index {shape_str(index.shape)} "
+                               f"to be no larger than self {shape_str(input.shape)} apart from dimension {d}")
     idx = np.asarray(index._data, dtype=np.int64).reshape(index.shape if input.dim() else ())
     _check_bounds(idx, d, input.shape[d] if input.dim() else 1)
     return GatherBackward0.apply(input, dim=d, indices=idx)
@@ -146,9 +143,10 @@ def _scatter_args(input, dim, index, src):
     for k in range(index.dim()):
         too_big_for_src = isinstance(src, Tensor) and index.shape[k] > src.shape[k]
         if too_big_for_src or (k != d and index.shape[k] > input.shape[k]):
-            raise RuntimeError(f"Expected index {_shape(index)} to be no larger than self {_shape(input)} apart from "
-                               f"dimension {d}" + (f" and to be no larger size than src {_shape(src)}"
-                                                   if isinstance(src, Tensor) else ""))
+            raise RuntimeError(f"Expected index {shape_str(index.shape)} to be no larger than self "
+                               f"{shape_str(input.shape)} apart from dimension {d}"
+                               + (f" and to be no larger size than src {shape_str(src.shape)}"
+                                  if isinstance(src, Tensor) else ""))
     idx = np.asarray(index._data, dtype=np.int64).reshape(index.shape if input.dim() else ())
     _check_bounds(idx, d, input.shape[d] if input.dim() else 1)
     return d, idx
