@@ -12,6 +12,7 @@ import contextlib
 
 import traitlets
 
+from .. import grad_mode
 from ..autograd import backward_steps
 from ..node import walk
 from ..viz import nonfinite_of, view
@@ -264,7 +265,7 @@ class BackwardStepper(GraphView):
         if not self.retain_graph:
             raise RuntimeError(NOT_RETAINED)
         self._gen.close()
-        no_grad = (view.torch_module() if view.is_torch(self.loss) else _grad_mode()).no_grad
+        no_grad = (view.torch_module() if view.is_torch(self.loss) else grad_mode).no_grad
         with no_grad():
             for tensor, grad, values in self._saved_grads:
                 if grad is not None:
@@ -397,11 +398,6 @@ def _changed_codes(order, before, after):
 def _changed(before, after):
     """The entries of `after` that are new or differ from `before` (a step only adds and updates)."""
     return {k: v for k, v in after.items() if before.get(k) != v}
-
-
-def _grad_mode():
-    from .. import grad_mode
-    return grad_mode
 
 
 __all__ = ["BackwardStepper"]
