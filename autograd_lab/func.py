@@ -64,11 +64,14 @@ def _diff_input(x):
 
 
 def _argnums_check(argnums, n):
-    for a in (argnums if isinstance(argnums, tuple) else (argnums,)):
+    """argnums checked against n positional inputs, as a tuple."""
+    nums = argnums if isinstance(argnums, tuple) else (argnums,)
+    for a in nums:
         if not isinstance(a, int):
             raise RuntimeError(f"argnums must be int or Tuple[int, ...], got: {type(argnums)}")
         if not -n <= a < n:
             raise RuntimeError(f"Got argnum={a}, but only {n} positional inputs")
+    return nums
 
 
 def _vjp_grads(outputs, inputs, cotangents, create_graph):
@@ -87,9 +90,8 @@ def grad_and_value(func, argnums=0, has_aux=False):
     """``(gradient of func's scalar output w.r.t. the argnums inputs, the output)``."""
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        _argnums_check(argnums, len(args))
+        nums = _argnums_check(argnums, len(args))
         args = list(args)
-        nums = argnums if isinstance(argnums, tuple) else (argnums,)
         flat, builds = [], []
         outer = False
         for n in nums:
@@ -233,8 +235,7 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
     """The Jacobian by reverse mode: one vjp per output element, i.e. row by row."""
     @functools.wraps(func)
     def wrapper(*args):
-        _argnums_check(argnums, len(args))
-        nums = argnums if isinstance(argnums, tuple) else (argnums,)
+        nums = _argnums_check(argnums, len(args))
         args = list(args)
 
         def inner(*diff):
@@ -271,8 +272,7 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
     """The Jacobian by forward mode: one jvp per input element, i.e. column by column."""
     @functools.wraps(func)
     def wrapper(*args):
-        _argnums_check(argnums, len(args))
-        nums = argnums if isinstance(argnums, tuple) else (argnums,)
+        nums = _argnums_check(argnums, len(args))
         args = list(args)
         primals = [args[n] for n in nums]
         p_leaves, p_build = _flatten(primals)
