@@ -28,6 +28,15 @@ def user_stacklevel():
     return _first_outside(sys._getframe(1))[1] + 1
 
 
+def user_frame():
+    """The innermost frame outside autograd_lab, as ``traceback`` summarises it (None if there is
+    none): found by walking out from the caller, without extracting the whole stack."""
+    frame = _first_outside(sys._getframe(1))[0]
+    if frame is None:
+        return None
+    return traceback.FrameSummary(frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
+
+
 def user_scope(wanted):
     """``({id(value): name}, [value, ...])`` for the values ``wanted(value)`` accepts that are bound
     to plain names in the first frame outside autograd_lab: locals first, then globals; names

@@ -10,7 +10,7 @@ import os
 import traceback
 import warnings
 
-from ._frames import is_ours, user_frames
+from ._frames import user_frame, user_frames
 
 class _State:
     """The switches, read on every op (``recording``) and every backward step: plain attributes."""
@@ -63,23 +63,20 @@ def is_anomaly_check_nan_enabled():
 def record_site(node):
     """Called when a node is recorded (node.record) with anomaly mode or trace() on: remember where
     its forward ran (the user's innermost line) and, in anomaly mode, the forward traceback."""
-    frames = user_frames()
-    users = [f for f in frames if not is_ours(f.filename)]
-    if not users:
+    f = user_frame()
+    if f is None:
         return
-    f = users[-1]
     node.metadata["site"] = {"file": f.filename, "line": f.lineno, "code": (f.line or "").strip(),
                              "label": _site_labeller[0](f.filename, f.lineno)}
     if state.enabled:
-        node.metadata["traceback_"] = traceback.format_list(frames)
+        node.metadata["traceback_"] = traceback.format_list(user_frames())
 
 
 def record_no_grad_site(outputs):
     """Called by Node.apply when recording and an op ran under no_grad on inputs that require grad:
     the outputs have no history, so remember on them where that happened."""
-    frames = [f for f in user_frames() if not is_ours(f.filename)]
-    if frames:
-        f = frames[-1]
+    f = user_frame()
+    if f is not None:
         label = _site_labeller[0](f.filename, f.lineno)
         text = f"{label}: {(f.line or '').strip()}" if f.line else label
         for o in outputs:
