@@ -289,7 +289,7 @@ class Snapshot:
                 n["nonfinite"] = nonfinite_of(saved_views[nid].value)
             else:
                 arrays = list(produced.get(nid, ()))
-                for _, t in view.retained(obj, self._known):
+                for _, t in self.retained(obj):
                     arrays += [view.array(t), view.array(view.grad(t))]
                 root = self._info[nid].get("tensor")
                 if root is not None:
@@ -348,7 +348,7 @@ class Snapshot:
                     "stale": sv.stale, "is_output": sv.is_output, "site": _site(sv.producer)}
         # an op
         node = obj
-        retained = view.retained(node, self._known)
+        retained = self.retained(node)
         shape = dtype = name = grad = None
         # the public view gives an op's output shape only through a tensor we hold: a retained one,
         # or a root (whose name stays on its output node)
@@ -370,11 +370,19 @@ class Snapshot:
         attrs = {key: short_repr(value, 200) for key, value in view.attributes(node, found).items()}
         hooks = [s for _, s in view.node_hooks(node)]
         if view.is_torch(node):  # PyTorch shows a non-leaf tensor's hooks on the tensor only
-            hooks += [view.tensor_hooks(t) for t in self._known if view.is_tensor(t) and t.grad_fn is node]
+            hooks += [view.tensor_hooks(t) for t in self.known_outputs(node)]
         return {"label": view.label(node), "name": name, "shape": shape, "dtype": dtype,
                 "value": None, "grad": grad, "saved": saved, "hooks": _count_hooks(*hooks),
                 "retains_grad": bool(retained), "module": view.module_of(node), "requires_grad": True,
                 "attrs": attrs, "site": _site(node)}
+
+    def known_outputs(self, node):
+        """The tensors this snapshot was given (roots, params, named ones) that ``node`` produced."""
+        return [t for t in self._known if view.is_tensor(t) and t.grad_fn is node]
+
+    def retained(self, node):
+        """``view.retained`` of ``node`` among the tensors this snapshot was given."""
+        return view.retained(node, self._known)
 
     def _saved_view(self, nid):
         """The public view of a saved tensor, as read with its owner op (read it again if not)."""

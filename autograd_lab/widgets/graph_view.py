@@ -284,7 +284,7 @@ class GraphView(Widget):
         if view.is_tensor(obj):
             return obj if (obj.is_leaf or obj.retains_grad) else None
         if view.is_node(obj):
-            for _, t in view.retained(obj, self.snapshot._known):
+            for _, t in self.snapshot.retained(obj):
                 return t
         return None
 
@@ -493,9 +493,8 @@ class GraphView(Widget):
         elif kind == "op":
             node = obj
             if view.is_torch(node):  # PyTorch shows a non-leaf tensor's hooks on the tensor only
-                for t in self.snapshot._known:
-                    if view.is_tensor(t) and t.grad_fn is node:
-                        add("tensor hook", view.tensor_hooks(t))
+                for t in self.snapshot.known_outputs(node):
+                    add("tensor hook", view.tensor_hooks(t))
         else:
             node = None
         if node is not None:
