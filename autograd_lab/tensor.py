@@ -100,7 +100,7 @@ class Tensor:
     _accumulator = None
     _backward_hooks = None
     _retains_grad = False
-    _wrapped_number = False  # a Python number turned into a 0-d tensor by an op (ops/_util.as_tensor)
+    _wrapped_number = False  # True on WrappedNumber (below): a Python number an op turned into a tensor
     _fw_grads = None  # {forward-AD level: tangent} for dual tensors (see _forward.py)
 
     def __new__(cls, *args, **kwargs):
@@ -493,6 +493,15 @@ def reset_grad(p, set_to_none=True):
         g.requires_grad_(False)
     with grad_mode.no_grad():
         g.zero_()
+
+
+class WrappedNumber(Tensor):
+    """A Python number an op turned into a 0-d tensor (``x * 2.0``): PyTorch flags these
+    (``is_wrapped_number``) and never passes them through saved-tensor hooks. A class, not a flag set
+    on each instance: an extra instance attribute would cost every graph node a bigger ``__dict__``."""
+    __module__ = "torch"
+    __qualname__ = __name__ = "Tensor"  # prints as PyTorch's, where it is a plain Tensor
+    _wrapped_number = True
 
 
 def _rebuild(data, requires_grad):

@@ -4,7 +4,7 @@ import numbers
 import numpy as np
 
 from .. import _dtype, grad_mode
-from ..tensor import Tensor
+from ..tensor import Tensor, WrappedNumber
 
 
 def result_type(*operands):
@@ -52,9 +52,7 @@ def as_tensor(x, dtype):
     """A Python number becomes a 0-d tensor of ``dtype`` (it carries no gradient)."""
     if isinstance(x, Tensor):
         return x
-    t = Tensor._make(scalar_array(x, dtype.np), dtype=dtype)
-    t._wrapped_number = True  # saved as is, never through saved-tensor hooks (PyTorch's rule)
-    return t
+    return WrappedNumber._make(scalar_array(x, dtype.np), dtype=dtype)
 
 
 def scalar_array(x, np_dtype):
