@@ -17,6 +17,8 @@ import weakref
 
 import numpy as np
 
+from ._printing import shape_str
+
 _ids = itertools.count()
 
 
@@ -125,8 +127,8 @@ def first_tangent(t):
 
 def size_message(t, value):
     return ("Trying to set a forward gradient that has a different size than that of the original Tensor, this is "
-            f"not supported. Tensor is of size [{', '.join(map(str, t.shape))}] while the given forward gradient is "
-            f"of size [{', '.join(map(str, value.shape))}].")
+            f"not supported. Tensor is of size {shape_str(t.shape)} while the given forward gradient is "
+            f"of size {shape_str(value.shape)}.")
 
 
 def propagate(node, inputs, outs):

@@ -14,6 +14,7 @@ from types import MappingProxyType
 
 
 from . import _dtype, _forward, anomaly, grad_mode
+from ._printing import shape_str
 
 _sequence = itertools.count()
 saved_tensors_hooks_stack = []  # (pack_hook, unpack_hook) pairs, innermost last (autograd.graph)
@@ -181,7 +182,7 @@ class SavedTensor:
 
     def stale_message(self):
         kind = f"torch.{self.dtype._legacy}"
-        shape = "[" + ", ".join(str(s) for s in self.shape) + "]"
+        shape = shape_str(self.shape)
         producer = self._node() if self.is_output else self._tensor.grad_fn
         where = ""
         if producer is not None:

@@ -8,6 +8,7 @@ import numpy as np
 from . import _device, _dtype, grad_mode
 from ._device import device
 from ._dtype import dtype as _dtype_cls
+from ._printing import shape_str
 from .node import AccumulateGrad, _add_hook, _Hooks
 
 NON_LEAF_GRAD_WARNING = (
@@ -234,8 +235,8 @@ class Tensor:
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
             if value.shape != self.shape:
                 raise RuntimeError(
-                    f"attempting to assign a gradient of size '[{', '.join(map(str, value.shape))}]' to a tensor of "
-                    f"size '[{', '.join(map(str, self.shape))}]'. Please ensure that the gradient and the tensor are the same size")
+                    f"attempting to assign a gradient of size '{shape_str(value.shape)}' to a tensor of "
+                    f"size '{shape_str(self.shape)}'. Please ensure that the gradient and the tensor are the same size")
             if value.dtype is not self.dtype:
                 raise RuntimeError(
                     f"attempting to assign a gradient with dtype '{value.dtype.c_name}' to a tensor with grad_dtype "

@@ -6,6 +6,7 @@ import numbers
 import numpy as np
 
 from .. import _dtype
+from .._printing import shape_str
 from ..tensor import Tensor
 from . import activations as A, arithmetic as M, linalg as L, reductions as R, shapes as S
 from ._util import (arr, as_tensor, binary, check_broadcast, iter_layout, normalize_dims, relayout,
@@ -691,8 +692,8 @@ def unsqueeze(a, dim):
 def expand(a, *sizes):
     sizes = _sizes(sizes)
     if len(sizes) < a.dim():
-        raise RuntimeError(f"expand(torch.{a.dtype._legacy}{{[{', '.join(map(str, a.shape))}]}}, "
-                           f"size=[{', '.join(map(str, sizes))}]): the number of sizes provided ({len(sizes)}) must be "
+        raise RuntimeError(f"expand(torch.{a.dtype._legacy}{{{shape_str(a.shape)}}}, "
+                           f"size={shape_str(sizes)}): the number of sizes provided ({len(sizes)}) must be "
                            f"greater or equal to the number of dimensions in the tensor ({a.dim()})")
     lead = len(sizes) - a.dim()
     shape = []
@@ -708,8 +709,8 @@ def expand(a, *sizes):
             s = cur
         if cur != 1 and s != cur:
             raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
-                               f"non-singleton dimension {i}.  Target sizes: [{', '.join(map(str, sizes))}].  "
-                               f"Tensor sizes: [{', '.join(map(str, a.shape))}]")
+                               f"non-singleton dimension {i}.  Target sizes: {shape_str(sizes)}.  "
+                               f"Tensor sizes: {shape_str(a.shape)}")
         shape.append(s)
     return S.ExpandBackward0.apply(a, shape=tuple(shape))
 
@@ -730,7 +731,7 @@ def select(a, dim, index):
     n = a.shape[d]
     if index < -n or index >= n:
         raise IndexError(f"select(): index {index} out of range for tensor of size "
-                         f"[{', '.join(map(str, a.shape))}] at dimension {d}")
+                         f"{shape_str(a.shape)} at dimension {d}")
     return S.SelectBackward0.apply(a, dim=d, index=index % n)
 
 
@@ -775,8 +776,8 @@ def stack(tensors, dim=0):
     for i, t in enumerate(tensors):
         if t.shape != tensors[0].shape:
             raise RuntimeError("stack expects each tensor to be equal size, but got "
-                               f"[{', '.join(map(str, tensors[0].shape))}] "
-                               f"at entry 0 and [{', '.join(map(str, t.shape))}] at entry {i}")
+                               f"{shape_str(tensors[0].shape)} "
+                               f"at entry 0 and {shape_str(t.shape)} at entry {i}")
     d = tensors[0]._wrap_dim(dim, tensors[0].dim() + 1)
     return _rowmajor(S.StackBackward0.apply(*tensors, dim=d))
 
@@ -795,7 +796,7 @@ def split(a, split_size_or_sections, dim=0):
     sizes = [int(x) for x in split_size_or_sections]
     if builtins_sum(sizes) != n:
         raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
-                           f"dimension {d}), but got split_sizes=[{', '.join(map(str, sizes))}]")
+                           f"dimension {d}), but got split_sizes={shape_str(sizes)}")
     return S.SplitWithSizesBackward0.apply(a, dim=d, sizes=sizes, _num_outputs=len(sizes))
 
 
@@ -984,7 +985,7 @@ def _check_advanced(out, adv):
         if k.dtype == np.bool_:
             for j, n in enumerate(k.shape):
                 if d + j >= out.dim() or n != out.shape[d + j]:
-                    raise IndexError(f"The shape of the mask [{', '.join(map(str, k.shape))}] at index {j} does not "
+                    raise IndexError(f"The shape of the mask {shape_str(k.shape)} at index {j} does not "
                                      f"match the shape of the indexed tensor [{shown}] at index {d + j}")
             n = int(np.count_nonzero(k))
             dims += [(d + j, None) for j in range(k.ndim)]

@@ -16,6 +16,7 @@ import re
 import numpy as np
 
 from .. import _dtype, _forward, grad_mode
+from .._printing import shape_str
 from ..node import Node
 from ..tensor import Tensor, _edge_of
 
@@ -58,8 +59,8 @@ def _write(self, values):
         try:
             np.broadcast_to(src, self._data.shape)
         except ValueError:
-            raise RuntimeError(f"output with shape [{', '.join(map(str, self.shape))}] doesn't match the broadcast "
-                               f"shape [{', '.join(map(str, src.shape))}]") from None
+            raise RuntimeError(f"output with shape {shape_str(self.shape)} doesn't match the broadcast "
+                               f"shape {shape_str(src.shape)}") from None
     if not self._data.flags.writeable or _overlaps_itself(self._data):
         raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a single "
                            "memory location. Please clone() the tensor before performing the operation.")
@@ -308,8 +309,8 @@ class IndexPutBackward0(Node):
         try:
             np.broadcast_to(values._data, target.shape)
         except ValueError:
-            raise RuntimeError(f"shape mismatch: value tensor of shape [{', '.join(map(str, values.shape))}] cannot "
-                               f"be broadcast to indexing result of shape [{', '.join(map(str, target.shape))}]"
+            raise RuntimeError(f"shape mismatch: value tensor of shape {shape_str(values.shape)} cannot "
+                               f"be broadcast to indexing result of shape {shape_str(target.shape)}"
                                ) from None
         out[index] = values._data
         return out
