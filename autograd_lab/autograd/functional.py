@@ -226,11 +226,8 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
                                       "only implemented for `vectorize=True`.")
         return _jacobian_forward(func, inputs)
     with grad_mode.enable_grad():
-        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
-        inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
-        outputs = func(*inputs)
-        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function", "jacobian")
-        _check_requires_grad(outputs, "outputs", strict=strict)
+        is_inputs_tuple, inputs = _prepared_inputs(inputs, create_graph, "jacobian")
+        is_outputs_tuple, outputs = _outputs_of(func, inputs, strict, "jacobian")
         if vectorize and strict:
             raise RuntimeError("torch.autograd.functional.jacobian: `strict=True` and `vectorized=True` are not "
                                "supported together. Please either set `strict=False` or `vectorize=False`.")
