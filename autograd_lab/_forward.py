@@ -132,8 +132,25 @@ def size_message(t, value):
 
 
 def propagate(node, inputs, outs):
-    """After ``node`` computed ``outs`` from ``inputs``: give each output its tangent at every level
-    where some input has one (the node's ``jvp``; inputs without a tangent count as zero)."""
+    """After the built-in op ``node`` computed ``outs`` from ``inputs``: its ``jvp`` gives the outputs'
+    tangents, read with ``self.inputs`` and ``self.output`` set to the values."""
+    def jvp(tangents):
+        node.inputs, node.output = tuple(inputs), (outs[0] if len(outs) == 1 else outs)
+        try:
+            return node.jvp(*tangents)
+        finally:
+            del node.inputs, node.output
+    push_tangents(inputs, outs, jvp, as_returned=False, shares_input=node.is_view)
+
+
+def push_tangents(inputs, outs, jvp, as_returned, shares_input=False):
+    """Give each output its tangent at every level where some input has one: ``jvp(tangents)``
+    (an input tensor without a tangent counts as zero, a non-tensor argument as None) runs with that
+    level hidden and returns the outputs' tangents, None where there is none.
+
+    A custom Function's tangents are kept ``as_returned``, as PyTorch keeps them. A built-in op's are
+    made the output's dtype, and copied where they are an input's tangent object unless the op is a
+    view (``shares_input``): ``x + 0``'s tangent is x's, but an in-place op must not write into x's."""
     from .tensor import Tensor
     for level in levels:
         if level in _hidden:
@@ -143,23 +160,19 @@ def propagate(node, inputs, outs):
             continue
         tangents = [d if d is not None or not isinstance(t, Tensor) else _zeros_like(t)
                     for t, d in zip(inputs, tangents)]
-        _hidden.add(level)
-        node.inputs, node.output = tuple(inputs), (outs[0] if len(outs) == 1 else outs)
-        try:
-            result = node.jvp(*tangents)
-        finally:
-            _hidden.discard(level)
-            del node.inputs, node.output
+        with hidden((level,)):
+            result = jvp(tangents)
         result = tuple(result) if isinstance(result, tuple) else (result,)
         for o, d in zip(outs, result):
             if d is None or not o._dtype.is_floating_point:
                 continue
-            if not node.is_view and any(d is t for t in tangents):
-                d = d.clone()  # (x + 1's tangent is x's, but in-place ops must not write into x's)
             if d.shape != o.shape:
                 raise RuntimeError(size_message(o, d))
-            if d._dtype is not o._dtype:
-                d = d.to(o._dtype)
+            if not as_returned:
+                if not shares_input and any(d is t for t in tangents):
+                    d = d.clone()
+                if d._dtype is not o._dtype:
+                    d = d.to(o._dtype)
             set_tangent(o, level, d)
 
 

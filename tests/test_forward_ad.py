@@ -428,6 +428,44 @@ def test_custom_function_jvp_matches_torch():
     assert _custom(al) == _custom(torch)
 
 
+def _custom_outputs(lib):
+    """What a custom Function's jvp may return per output: one entry per output, tensor or not; None
+    for an output that is not differentiable; the tangent is kept as returned (no copy, no cast)."""
+    def function(forward, jvp, non_diff=None):
+        def setup_context(ctx, inputs, output):
+            if non_diff is not None:
+                ctx.mark_non_differentiable(output[non_diff])
+        return type("Fn", (lib.autograd.Function,), {"forward": staticmethod(forward), "jvp": staticmethod(jvp),
+                                                     "setup_context": staticmethod(setup_context)})
+    with_number = function(lambda a: (a * 2, 3), lambda ctx, g: (g, g))
+    cases = [
+        function(lambda a: (a * 2, 3), lambda ctx, g: g),                              # too few
+        with_number,                                                                   # number output: ignored
+        function(lambda a: (a * 2, a * 3), lambda ctx, g: (g, g), non_diff=1),         # marked
+        function(lambda a: (a * 2).long(), lambda ctx, g: g),                          # integer output
+        function(lambda a: (a * 2, (a * 3).long()), lambda ctx, g: (g * 2, None)),     # None is fine there
+        function(lambda a: a * 2, lambda ctx, g: g.double()),                          # dtype kept
+    ]
+    out = []
+    with fw(lib).dual_level():
+        g = lib.tensor([1., 0.5])
+        d = fw(lib).make_dual(lib.tensor([1., 2.]), g)
+        for fn in cases:
+            seen = []
+
+            def run():
+                r = fn.apply(d)
+                seen.extend(repr(fw(lib).unpack_dual(t).tangent) if isinstance(t, lib.Tensor) else t
+                            for t in (r if isinstance(r, tuple) else (r,)))
+            out.append((_error(run), seen))
+        out.append(fw(lib).unpack_dual(with_number.apply(d)[0]).tangent is g)  # the same object, as returned
+    return out
+
+
+def test_custom_function_jvp_outputs_match_torch():
+    assert _custom_outputs(al) == _custom_outputs(torch)
+
+
 def test_custom_function_forward_sees_values_and_jvp_gets_zeros_and_none():
     got = []
     for lib in (al, torch):

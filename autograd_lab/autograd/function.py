@@ -241,32 +241,28 @@ def _apply(cls, args, kwargs):
 
 
 def _forward_grads(cls, ctx, args, wrapped):
-    """Forward mode through a custom Function: ``cls.jvp(ctx, *input_tangents)`` gives the outputs'
-    tangents (an input tensor without one gets zeros, a non-tensor argument None), as PyTorch runs it."""
-    outs = [w for w in wrapped if isinstance(w, Tensor)]
-    for level in list(_forward.levels):
-        tangents = [(_forward.tangent(a, level) if a._fw_grads else None) if isinstance(a, Tensor) else None
-                    for a in args]
-        if all(d is None for d in tangents):
-            continue
-        tangents = [d if d is not None or not isinstance(a, Tensor) else _forward._zeros_like(a)
-                    for a, d in zip(args, tangents)]
+    """Forward mode through a custom Function: ``cls.jvp(ctx, *input_tangents)`` gives one tangent per
+    output (None for an output that has none), checked as PyTorch checks it."""
+    non_diff = {id(t) for t in ctx.non_differentiable}
+
+    def jvp(tangents):
         ctx._in_jvp = True
         try:
-            with _forward.hidden((level,)):
-                result = cls.jvp(ctx, *tangents)
+            result = cls.jvp(ctx, *tangents)
         finally:
             ctx._in_jvp = False
         result = result if isinstance(result, tuple) else (result,)
-        if len(result) != len(outs):
-            raise RuntimeError(f"Function's jvp returned an invalid number of forward gradients (expected {len(outs)} "
-                               f"but got {len(result)})")
-        for o, d in zip(outs, result):
-            if d is None:
-                continue
-            if d.shape != o.shape:
-                raise RuntimeError(_forward.size_message(o, d))
-            _forward.set_tangent(o, level, d)
+        if len(result) != len(wrapped):
+            raise RuntimeError(f"Function's jvp returned an invalid number of forward gradients (expected "
+                               f"{len(wrapped)} but got {len(result)})")
+        for i, (w, d) in enumerate(zip(wrapped, result)):
+            if d is not None and isinstance(w, Tensor) and (id(w) in non_diff or not w.dtype.is_floating_point):
+                raise RuntimeError(f"Function's jvp returned a gradient at position {i}, but  the corresponding "
+                                   "forward output is not a differentiable Tensor.You should return None at that "
+                                   "position instead.")
+        return tuple(d for w, d in zip(wrapped, result) if isinstance(w, Tensor))
+
+    _forward.push_tangents(args, [w for w in wrapped if isinstance(w, Tensor)], jvp, as_returned=True)
 
 
 def snapshot_arg(a):
