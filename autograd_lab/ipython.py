@@ -29,6 +29,7 @@ from ._frames import is_ours
 from .node import Node, walk
 from .tensor import Tensor
 from .viz import view
+from .viz.dot import svg_element
 
 MAGIC_NAME = "autograd_graph"
 INLINE_GRAPH_LIMIT = 200  # nodes; beyond this a fold-out tree in every tensor's display is noise
@@ -195,7 +196,7 @@ class _Extension:
         names, _ = self.namespace_tensors()
         drawing = viz.draw(node, names=names)
         if viz.has_dot() and _small_graph(node, ERROR_GRAPH_LIMIT):
-            return _strip_xml_prolog(drawing.svg())
+            return svg_element(drawing.svg())
         return _pre(drawing.text())
 
     def show_error(self, exc):
@@ -280,11 +281,6 @@ def _user_frames(tb):
     for old in reversed(frames):
         trimmed = types.TracebackType(trimmed, old.tb_frame, old.tb_lasti, old.tb_lineno)
     return trimmed if trimmed is not None else first
-
-
-def _strip_xml_prolog(svg):
-    start = svg.find("<svg")
-    return svg[start:] if start > 0 else svg
 
 
 def load_ipython_extension(ip):

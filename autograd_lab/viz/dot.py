@@ -16,6 +16,7 @@ line; where it was made (``In [3], line 2: y = x * w``, when recorded) is its to
 node an error is drawn on, a line of its label and of the caption.
 """
 import html
+import re
 import shutil
 import textwrap
 
@@ -275,3 +276,12 @@ def render(obj, format="svg", **options):
 def svg(obj, **options):
     """SVG text of a snapshot (options as for to_dot), a GraphDrawing or a Digraph."""
     return render(obj, "svg", **options).decode("utf-8")
+
+
+_PROLOG = re.compile(r"\A[\s\S]*?(?=<svg\b)")
+
+
+def svg_element(text):
+    """An SVG document as an element to put in HTML: what ``dot`` writes before ``<svg`` (the XML
+    declaration, the DOCTYPE, a comment) goes."""
+    return _PROLOG.sub("", text, count=1)

@@ -17,10 +17,10 @@ import subprocess
 import graphviz
 
 from ..viz import GraphvizNotInstalled, has_dot, svg, to_dot
+from ..viz.dot import svg_element
 
 MAX_NODES = 400   # a bigger picture would weigh ~1 KB per node in every saved notebook, twice
 
-_PROLOG = re.compile(r"\A[\s\S]*?(?=<svg\b)")
 _COMMENT = re.compile(r"<!--[\s\S]*?-->\n?")
 _GROUP_ID = re.compile(r'<g id="[^"]*" class=')  # Graphviz's node1, edge1 ...: the same in every picture
 
@@ -48,6 +48,6 @@ def picture(view, show_values=True, show_saved=True):
         text = svg(to_dot(_AsShown(view), show_values=show_values, show_saved=show_saved, show_grads=True))
     except (GraphvizNotInstalled, graphviz.ExecutableNotFound, subprocess.CalledProcessError):
         return ""
-    text = _GROUP_ID.sub("<g class=", _COMMENT.sub("", _PROLOG.sub("", text)))
+    text = _GROUP_ID.sub("<g class=", _COMMENT.sub("", svg_element(text)))
     mark = f'{len(view.snapshot.nodes)} nodes, states {view.state_codes}'
     return text.replace("<svg ", f'<svg class="agl-static" data-agl-static="{mark}" ', 1)
