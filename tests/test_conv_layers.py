@@ -458,6 +458,12 @@ ERRORS = [
     ("fold_blocks", lambda L, x: F(L).fold(x, (3, 3), 2), [T(1, 4, 5)]),
     ("fold_channels", lambda L, x: F(L).fold(x, (3, 3), 2), [T(1, 5, 4)]),
     ("fold_dims", lambda L, x: F(L).fold(x, (3, 3), 2), [T(1, 1, 4, 4)]),
+    ("unfold_kernel_of_one", lambda L, x: F(L).unfold(x, (3,)), [T(1, 1, 5, 5)]),   # two ints, no repeat
+    ("unfold_size_order", lambda L, x: F(L).unfold(x, 2, dilation=(1, 2, 3), padding=(1,), stride=(1,)),
+     [T(1, 1, 5, 5)]),
+    ("unfold_size_before_dims", lambda L, x: F(L).unfold(x, (3,)), [T(2, 5)]),
+    ("fold_output_size_first", lambda L, x: F(L).fold(x, (4,), (2,)), [T(2, 2, 3, 5)]),
+    ("fold_size_order", lambda L, x: F(L).fold(x, (4, 4), 2, stride=(1,), padding=[1, 1, 1]), [T(1, 8, 9)]),
     ("pad_reflect_too_much", lambda L, x: F(L).pad(x, (5, 0, 0, 0), mode="reflect"), [T(1, 2, 4, 5)]),
     ("pad_reflect_too_much_h", lambda L, x: F(L).pad(x, (0, 0, 4, 0), mode="reflect"), [T(1, 2, 4, 5)]),
     ("pad_reflect_sizes", lambda L, x: F(L).pad(x, (1, 1), mode="reflect"), [T(4)]),

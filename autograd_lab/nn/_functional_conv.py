@@ -1,7 +1,6 @@
 """``F.conv1d`` / ``F.conv2d``: PyTorch's argument checks, in its order and words, then one
 ConvolutionBackward0 node (an unbatched input is unsqueezed before and squeezed after, as PyTorch does).
 """
-import numbers
 import warnings
 
 import numpy as np
@@ -9,17 +8,8 @@ import numpy as np
 from .._printing import shape_str
 from ..ops import conv as _C
 from ..ops import padding as _pad
+from ._utils import int_tuple
 
-
-
-def _expand(value, n):
-    """An int or a sequence as a tuple of ``n`` ints; a sequence of another length is refused."""
-    if isinstance(value, numbers.Integral):
-        return (int(value),) * n
-    value = tuple(int(v) for v in value)
-    if len(value) == 1:
-        return value * n
-    return value
 
 
 def _check_lengths(k, **params):
@@ -42,13 +32,13 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd, transposed
     if weight.dim() < 3:
         raise RuntimeError("weight should have at least three dimensions")
     k = weight.dim() - 2
-    stride, dilation = _expand(stride, nd), _expand(dilation, nd)
+    stride, dilation = int_tuple(stride, nd), int_tuple(dilation, nd)
     if isinstance(padding, str):
         if padding == "same" and any(s != 1 for s in stride):
             raise RuntimeError("padding='same' is not supported for strided convolutions")
         pads = None
     else:
-        pads = _expand(padding, nd)
+        pads = int_tuple(padding, nd)
     _check_lengths(k, stride=stride, **({} if pads is None else {"padding": pads}), dilation=dilation)
     if any(s <= 0 for s in stride):
         raise RuntimeError("non-positive stride is not supported")
@@ -58,7 +48,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd, transposed
         raise RuntimeError("non-positive dilation is not supported")
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
-    output_padding = _expand(output_padding, nd)
+    output_padding = int_tuple(output_padding, nd)
     if transposed and any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
         lead = () if nd == 2 else ((0,), (1,), (1,))  # PyTorch runs 1-d as 2-d with a height of 1
         values = (output_padding, stride, dilation) if nd == 2 else tuple(h + v for h, v in
@@ -189,13 +179,17 @@ def _copy_pad(input, pad, mode):
     return _pad.COPY_PADS[mode, k].apply(input, pad=tuple(int(p) for p in pad))
 
 
-def _pair(value):
-    return (int(value),) * 2 if isinstance(value, numbers.Integral) else tuple(int(v) for v in value)
+def _im2col_sizes(**sizes):
+    """unfold's and fold's sizes, two ints each (a sequence of one is refused), checked in the order given."""
+    return {name: int_tuple(value, 2, expand_one=False, error=lambda k, name=name: RuntimeError(
+        f"It is expected {name} equals to 2, but got size {k}")) for name, value in sizes.items()}
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """(N, C, H, W) → (N, C·kH·kW, L): every sliding window as a column (im2col)."""
-    geom = dict(kernel=_pair(kernel_size), dilation=_pair(dilation), padding=_pair(padding), stride=_pair(stride))
+    sizes = _im2col_sizes(kernel_size=kernel_size, dilation=dilation, padding=padding, stride=stride)
+    geom = dict(kernel=sizes["kernel_size"], dilation=sizes["dilation"], padding=sizes["padding"],
+                stride=sizes["stride"])
     if input.dim() not in (3, 4):
         if input.dim() < 3:
             input.shape[input._wrap_dim(2)]  # PyTorch reads dim 2 first: the same IndexError
@@ -213,8 +207,11 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """(N, C·kH·kW, L) → (N, C, *output_size): each column added back over its window (col2im, unfold's
     adjoint; where windows overlap their values add up)."""
-    size = _pair(output_size)
-    geom = dict(kernel=_pair(kernel_size), dilation=_pair(dilation), padding=_pair(padding), stride=_pair(stride))
+    sizes = _im2col_sizes(output_size=output_size, kernel_size=kernel_size, dilation=dilation, padding=padding,
+                          stride=stride)
+    size = sizes["output_size"]
+    geom = dict(kernel=sizes["kernel_size"], dilation=sizes["dilation"], padding=sizes["padding"],
+                stride=sizes["stride"])
     if input.dim() not in (2, 3):
         raise RuntimeError("Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero "
                            f"dimensions for input, but got: {shape_str(input.shape)}")

@@ -6,19 +6,13 @@ import numbers
 from .._printing import shape_str
 from ..ops import pooling as _P
 from ..tensor import Tensor
+from ._utils import int_tuple, ntuple
 
 
 def _pair(value, fn, what):
-    if isinstance(value, numbers.Integral):
-        return (int(value),) * 2
-    value = tuple(value)
-    if len(value) == 1:
-        return value * 2
-    if len(value) != 2:
-        how = {"stride": "must either be omitted, a single int,",
-               "dilation": "must be either a single int,"}.get(what, "must either be a single int,")
-        raise RuntimeError(f"{fn}: {what} {how} or a tuple of two ints")
-    return tuple(int(v) for v in value)
+    how = {"stride": "must either be omitted, a single int,",
+           "dilation": "must be either a single int,"}.get(what, "must either be a single int,")
+    return int_tuple(value, 2, error=lambda _: RuntimeError(f"{fn}: {what} {how} or a tuple of two ints"))
 
 
 def _omitted(stride):
@@ -76,15 +70,14 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return (out, indices) if return_indices else out
 
 
-def _single(value, what):
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    value = tuple(value)
-    if len(value) != 1:
+def _single(value, fn, what):
+    if fn == "avg_pool1d":
+        message = f"avg_pool1d() argument '{what}' should contain one int (got {{}})"
+    else:
         kinds = ("None, an int, list of ints, or tuple of ints" if what == "stride"
                  else "an int, list of ints or tuple of ints")
-        raise RuntimeError(f"max_pool1d() {what} must be {kinds} of size 1 but got size {len(value)}")
-    return int(value[0])
+        message = f"{fn}() {what} must be {kinds} of size 1 but got size {{}}"
+    return int_tuple(value, 1, error=lambda k: RuntimeError(message.format(k)))[0]
 
 
 def _dims_1d(input, fn):
@@ -95,9 +88,9 @@ def _dims_1d(input, fn):
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """The largest value of each window of k along the last dim (run as max_pool2d over (…, 1, L))."""
-    k = _single(kernel_size, "kernel_size")
-    s = k if _omitted(stride) else _single(stride, "stride")
-    p, d = _single(padding, "padding"), _single(dilation, "dilation")
+    k = _single(kernel_size, "max_pool1d", "kernel_size")
+    s = k if _omitted(stride) else _single(stride, "max_pool1d", "stride")
+    p, d = _single(padding, "max_pool1d", "padding"), _single(dilation, "max_pool1d", "dilation")
     if return_indices:
         _dims_1d(input, "max_pool1d")
     else:
@@ -146,15 +139,9 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     """The mean of each window of k along the last dim (run as avg_pool2d over (…, 1, L))."""
-    def one(value, what):
-        if isinstance(value, numbers.Integral):
-            return int(value)
-        if len(value) != 1:
-            raise RuntimeError(f"avg_pool1d() argument '{what}' should contain one int (got {len(value)})")
-        return int(value[0])
-    k = one(kernel_size, "kernel_size")
-    s = k if _omitted(stride) else one(stride, "stride")
-    p = one(padding, "padding")
+    k = _single(kernel_size, "avg_pool1d", "kernel_size")
+    s = k if _omitted(stride) else _single(stride, "avg_pool1d", "stride")
+    p = _single(padding, "avg_pool1d", "padding")
     _dims_1d(input, "avg_pool1d")
     out = _avg_pool2d(input.unsqueeze(-2), (1, k), (1, s), (0, p), ceil_mode, count_include_pad, None)
     return out.squeeze(-2)
@@ -163,8 +150,7 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 def adaptive_avg_pool2d(input, output_size):
     """Averages over regions chosen so that the output is ``output_size`` (rows ⌊i·H/oH⌋ to
     ⌈(i+1)·H/oH⌉, columns alike); (1, 1) is a mean over the last two dims, as PyTorch records it."""
-    if isinstance(output_size, numbers.Integral):
-        output_size = (output_size, output_size)
+    output_size = ntuple(output_size, 2)
     if len(output_size) != 2:
         raise ValueError("Input dimension should be at least 4")  # (PyTorch's words for a wrong output_size)
     if input.dim() not in (3, 4):

@@ -1,18 +1,12 @@
 """Convolutional layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d (zero padding, any stride,
 dilation and groups)."""
-import numbers
 
 from .. import factories
 from . import functional as F
+from ._utils import ntuple
 from .layers import Linear
 from .module import Module
 from .parameter import Parameter
-
-
-def _ntuple(value, n):
-    if isinstance(value, numbers.Integral):
-        return (value,) * n
-    return tuple(value)
 
 
 class _ConvNd(Module):
@@ -27,7 +21,7 @@ class _ConvNd(Module):
                  padding_mode="zeros", device=None, dtype=None, *, _transposed=False, _output_padding=0):
         super().__init__()
         n = self._nd
-        kernel_size, stride, dilation = _ntuple(kernel_size, n), _ntuple(stride, n), _ntuple(dilation, n)
+        kernel_size, stride, dilation = ntuple(kernel_size, n), ntuple(stride, n), ntuple(dilation, n)
         if groups <= 0:
             raise ValueError("groups must be a positive integer")
         if in_channels % groups != 0:
@@ -41,13 +35,13 @@ class _ConvNd(Module):
             if padding == "same" and any(s != 1 for s in stride):
                 raise ValueError("padding='same' is not supported for strided convolutions")
         else:
-            padding = _ntuple(padding, n)
+            padding = ntuple(padding, n)
         modes = {"zeros", "reflect", "replicate", "circular"}
         if padding_mode not in modes:
             raise ValueError(f"padding_mode must be one of {modes}, but got padding_mode='{padding_mode}'")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
-        self.transposed, self.output_padding = _transposed, _ntuple(_output_padding, n)
+        self.transposed, self.output_padding = _transposed, ntuple(_output_padding, n)
         self.groups, self.padding_mode = groups, padding_mode
         shape = (in_channels, out_channels // groups) if _transposed else (out_channels, in_channels // groups)
         self.weight = Parameter(factories.empty(shape + kernel_size, dtype=dtype))

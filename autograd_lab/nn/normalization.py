@@ -1,10 +1,10 @@
 """Normalization layers: BatchNorm1d, BatchNorm2d (with running statistics), LayerNorm."""
-import numbers
 
 from .. import factories
 from .. import _dtype
 from . import functional as F
 from . import init
+from ._utils import ntuple
 from .module import Module
 from .parameter import Parameter
 
@@ -90,9 +90,7 @@ class LayerNorm(Module):
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):
         super().__init__()
-        if isinstance(normalized_shape, numbers.Integral):
-            normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(normalized_shape)
+        self.normalized_shape = ntuple(normalized_shape, 1)
         self.eps, self.elementwise_affine = eps, elementwise_affine
         if elementwise_affine:
             self.weight = Parameter(factories.empty(self.normalized_shape, dtype=dtype))

@@ -1,7 +1,7 @@
 """Padding layers: ConstantPad1d/2d, ZeroPad1d/2d, ReflectionPad1d/2d, ReplicationPad1d/2d (F.pad as modules)."""
-import numbers
 
 from . import functional as F
+from ._utils import ntuple
 from .module import Module
 
 
@@ -11,7 +11,7 @@ class _Pad(Module):
 
     def __init__(self, padding):
         super().__init__()
-        self.padding = (padding,) * (2 * self._nd) if isinstance(padding, numbers.Integral) else tuple(padding)
+        self.padding = ntuple(padding, 2 * self._nd)
 
     def forward(self, input):
         return F.pad(input, self.padding, self.mode)
