@@ -418,6 +418,27 @@ def test_grad_empty_inputs():
     _raises(lambda L: L.autograd.grad((t(L, [1.0, 2.0]) * 2).sum(), []))
 
 
+@pytest.mark.parametrize("call", [
+    lambda L, y: L.autograd.backward(y, grad_tensors=()),
+    lambda L, y: y.backward(()),
+    lambda L, y: L.autograd.grad(y, y.grad_fn.next_functions[0][0].variable, grad_outputs=[]),
+    lambda L, y: L.autograd.backward([y, y * 2], grad_tensors=L.ones(())),
+    lambda L, y: L.autograd.grad([y, y * 2], y.grad_fn.next_functions[0][0].variable, grad_outputs=L.ones(())),
+], ids=["backward_none", "method_none", "grad_none", "backward_one_for_two", "grad_one_for_two"])
+def test_fewer_gradients_than_outputs(call):
+    _raises(lambda L: call(L, (t(L, [1.0, 2.0]) * 2).sum()))
+
+
+def test_extra_gradients_are_dropped_and_any_iterable_is_taken():
+    got = []
+    for L in LIBS:
+        x = t(L, [1.0, 2.0])
+        y = (x * 3).sum()
+        g, = L.autograd.grad((o for o in [y]), (i for i in [x]), grad_outputs=[L.ones(()), L.ones(())])
+        got.append(g.tolist())
+    assert got[0] == got[1] == [3.0, 3.0]
+
+
 def test_backward_gradient_shape_mismatch():
     def fn(L):
         a = t(L, [1.0, 2.0])

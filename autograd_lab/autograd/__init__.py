@@ -9,11 +9,20 @@ from .variable import Variable  # noqa: F401
 
 
 def _as_tuple(x):
-    if x is None:
-        return None
-    if isinstance(x, Tensor):
+    """A "Tensor or sequence of Tensors" argument as a tuple: one Tensor (or any one value that is
+    not a sequence) is the only item. backward, grad and gradcheck take their arguments this way."""
+    if isinstance(x, Tensor) or not hasattr(type(x), "__iter__"):
         return (x,)
     return tuple(x)
+
+
+def _grads_for(outputs, grads):
+    """The gradients backward starts from, one per output (ones for a scalar where none is given);
+    too few is PyTorch's engine error, extra ones are dropped, as PyTorch does."""
+    grads = _make_grads(outputs, (None,) * len(outputs) if grads is None else _as_tuple(grads))
+    if len(grads) != len(outputs):
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grads)} gradients")
+    return grads
 
 
 def _make_grads(outputs, grads):
@@ -51,10 +60,7 @@ _warned_create_graph = [False]
 def backward_steps(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """The engine generator for ``tensors.backward(...)``: one ``Step`` per node, for steppers."""
     tensors = _as_tuple(tensors)
-    grads = _as_tuple(grad_tensors) or (None,) * len(tensors)
-    if len(grads) != len(tensors):
-        raise RuntimeError(f"got {len(grads)} tensors and {len(tensors)} gradients")
-    grads = _make_grads(tensors, grads)
+    grads = _grads_for(tensors, grad_tensors)
     roots = _roots(tensors)
     if retain_graph is None:
         retain_graph = create_graph
@@ -85,10 +91,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     inputs = _as_tuple(inputs)
     if not inputs:
         raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
-    grads = _as_tuple(grad_outputs) or (None,) * len(outputs)
     if allow_unused is None:
         allow_unused = materialize_grads
-    grads = _make_grads(outputs, grads)
+    grads = _grads_for(outputs, grad_outputs)
     roots = _roots(outputs)  # PyTorch checks the outputs before the inputs
     for t in inputs:
         if not t.requires_grad:

@@ -14,13 +14,8 @@ from .. import _forward, factories, grad_mode
 from ..tensor import Tensor
 
 
-def _as_tuple(inp, arg_name=None, fn_name=None):
-    if arg_name is None and fn_name is None:
-        if isinstance(inp, tuple):
-            return inp
-        if isinstance(inp, list):
-            return tuple(inp)
-        return (inp,)
+def _as_tuple(inp, arg_name, fn_name):
+    """``(was it a tuple, inp as a tuple)``, every item checked to be a Tensor, in PyTorch's words."""
     is_tuple = isinstance(inp, tuple)
     if not is_tuple:
         inp = (inp,)

@@ -22,6 +22,7 @@ import numpy as np
 from .. import _dtype, grad_mode
 from .. import node as _node
 from ..tensor import Tensor
+from . import _as_tuple
 from .function import snapshot_arg as _snapshot
 
 
@@ -29,14 +30,6 @@ class GradcheckError(RuntimeError):
     """Raised by gradcheck when a Jacobian is wrong. ``node`` is the culprit node, when one was found."""
 
     node = None
-
-
-def _as_tuple(x):
-    if isinstance(x, tuple):
-        return x
-    if isinstance(x, list):
-        return tuple(x)
-    return (x,)
 
 
 def _is_diff(t):
