@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 
 from . import _device, _dtype
+from ._printing import shape_str
 from .tensor import Tensor
 
 
@@ -28,7 +29,7 @@ def _sizes(size, fn="empty"):
         if s < 0:
             if fn == "zeros":
                 raise RuntimeError("zeros: Dimension size must be non-negative.")
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: [{', '.join(map(str, size))}]")
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {shape_str(size)}")
     return tuple(int(s) for s in size)
 
 

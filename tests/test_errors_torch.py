@@ -108,6 +108,8 @@ err("index_neg_step", lambda L, a: a[::-1], X(3))
 err("index_str", lambda L, a: a["x"], X(3))
 err("select_oob", lambda L, a: a.select(0, 5), X(3))
 err("setitem_oob", lambda L, a: a.__setitem__(5, 1.0), N(3))
+err("index_broadcast", lambda L, a, i, j: a[i, j], X(3, 3), I(2), I(3))
+err("index_broadcast_three", lambda L, a, i, j, k: a[i, j, k], X(3, 3, 3), I(1, 2), I(3), I(3, 1))
 
 # ---------------------------------------------------------------- dims out of range
 err("sum_dim", lambda L, a: a.sum(2), X(2, 3))
@@ -201,6 +203,23 @@ err("inplace_int_div", lambda L, a: a.div_(2), I(3))
 err("inplace_expanded", lambda L, a: a.expand(3, 3).add_(1), N(1, 3))
 err("setitem_shape", lambda L, a, v: a.__setitem__(0, v), N(2, 3), N(2))
 err("setitem_adv_shape", lambda L, a, v: a.__setitem__([0, 1], v), N(3), N(3))
+
+
+# ---------------------------------------------------------------- shapes in messages
+err("empty_negative", lambda L: L.empty(2, -1))
+err("logsumexp_no_dims", lambda L, a: L.logsumexp(a, ()), X(2, 3))
+err("nll_loss_target_size", lambda L, a, t: L.nn.functional.nll_loss(a, t), X(2, 3, 4), I(2, 5))
+err("cross_entropy_weight", lambda L, a, t, w: L.nn.functional.cross_entropy(a, t, weight=w), X(2, 3), I(2), N(4))
+
+
+def test_out_resize_warning_as_torch():
+    said = []
+    for L in LIBS:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            L.add(L.ones(3), 1, out=L.zeros(2))
+        said.append(str(caught[0].message).split(" (Triggered")[0])
+    assert said[0] == said[1]
 
 
 # ---------------------------------------------------------------- found by the graph fuzzer (test_fuzz.py)

@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 
 from .. import grad_mode
+from .._printing import shape_str
 from ..ops import api as _api
 from ..ops import arithmetic as _M
 from ..ops import linalg as _linalg
@@ -244,8 +245,7 @@ def _nll_loss_nd(input, target, weight, red, ignore_index):
 def _check_nd_target(input, target):
     if tuple(target.shape[1:]) != tuple(input.shape[2:]):
         expected = (input.shape[0],) + tuple(input.shape[2:])
-        raise RuntimeError(f"Expected target size [{', '.join(map(str, expected))}], got "
-                           f"[{', '.join(map(str, target.shape))}]")
+        raise RuntimeError(f"Expected target size {shape_str(expected)}, got {shape_str(target.shape)}")
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",

@@ -470,7 +470,7 @@ def logsumexp(a, dim, keepdim=False):
     if isinstance(dim, (tuple, list)) and len(dim) == 0:
         if a.dim() and not keepdim and a.numel():
             # PyTorch 2.13 reduces everything with keepdim for the max, then cannot write it back
-            raise RuntimeError(f"output with shape [] doesn't match the broadcast shape [{', '.join(['1'] * a.dim())}]")
+            raise RuntimeError(f"output with shape [] doesn't match the broadcast shape {shape_str((1,) * a.dim())}")
         dims = tuple(range(a.dim()))
     else:
         dims = normalize_dims(dim, a.dim())
@@ -979,14 +979,13 @@ def _check_advanced(out, adv):
     """PyTorch's checks for the tensor indices, in its order: mask shapes, then that the indices
     broadcast (a mask counts as its nonzero positions), then bounds -- where a dim is named by its
     place among the indexed dims (PyTorch's index kernel sees only those)."""
-    shown = ", ".join(map(str, out.shape))
     dims, shapes = [], []
     for d, k in adv:
         if k.dtype == np.bool_:
             for j, n in enumerate(k.shape):
                 if d + j >= out.dim() or n != out.shape[d + j]:
                     raise IndexError(f"The shape of the mask {shape_str(k.shape)} at index {j} does not "
-                                     f"match the shape of the indexed tensor [{shown}] at index {d + j}")
+                                     f"match the shape of the indexed tensor {shape_str(out.shape)} at index {d + j}")
             n = int(np.count_nonzero(k))
             dims += [(d + j, None) for j in range(k.ndim)]
             shapes += [(n,)] * k.ndim
@@ -996,7 +995,7 @@ def _check_advanced(out, adv):
     try:
         index_shape = np.broadcast_shapes(*shapes)
     except ValueError:
-        listed = ", ".join("[" + ", ".join(map(str, s)) + "]" for s in shapes)
+        listed = ", ".join(shape_str(s) for s in shapes)
         raise IndexError(f"shape mismatch: indexing tensors could not be broadcast together with shapes {listed}"
                          ) from None
     indexed = {d for d, _ in dims}

@@ -12,6 +12,7 @@ nodes as PyTorch's; the tensor-and-number ops PyTorch's C++ formulas record (``M
 """
 import numpy as np
 
+from .._printing import shape_str
 from ..node import Node
 from ..tensor import Tensor
 from .arithmetic import _zeros, div_scalar, mul_scalar
@@ -230,7 +231,7 @@ class NllLossBackward0(Node):
         n_classes = x.shape[class_dim]
         if weight is not None and weight._data.size != n_classes:
             raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or no classes "
-                               f"but got weight tensor of shape: [{', '.join(map(str, weight.shape))}]")
+                               f"but got weight tensor of shape: {shape_str(weight.shape)}")
         keep = t != ignore_index
         bad = keep & ((t < 0) | (t >= n_classes))
         if bad.any():

@@ -10,11 +10,12 @@ import functools
 import numpy as np
 
 from .. import _dtype, _warnings, grad_mode
+from .._printing import shape_str
 from ..tensor import Tensor
 
 RESIZE_WARNING = (
-    "An output with one or more elements was resized since it had shape [{old}], which does not match the "
-    "required output shape [{new}]. This behavior is deprecated, and in a future PyTorch release outputs will "
+    "An output with one or more elements was resized since it had shape {old}, which does not match the "
+    "required output shape {new}. This behavior is deprecated, and in a future PyTorch release outputs will "
     "not be resized unless they have zero elements. You can explicitly reuse an out tensor t by resizing it, "
     "inplace, to zero elements with t.resize_(0). (Triggered internally at "
     "/__w/pytorch/pytorch/aten/src/ATen/native/Resize.cpp:30.)")
@@ -33,8 +34,7 @@ def write_out(out, result, warn_resize=True):
                            f"desired output type {out.dtype._legacy.replace('Tensor', '')}")
     if out.shape != result.shape:
         if warn_resize and out.numel() != 0:
-            _warnings.warn(RESIZE_WARNING.format(old=", ".join(map(str, out.shape)),
-                                                 new=", ".join(map(str, result.shape))))
+            _warnings.warn(RESIZE_WARNING.format(old=shape_str(out.shape), new=shape_str(result.shape)))
         out._data = np.empty(result.shape, out.dtype.np)
     out._data[...] = result._data
     out._bump_version()
