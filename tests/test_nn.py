@@ -718,8 +718,10 @@ def test_init_errors_match_torch():
     same_error(lambda lib: lib.nn.init.kaiming_uniform_(lib.empty(3, 2), mode="fan_avg"))
     assert anm.init._calculate_fan_in_and_fan_out(al.empty(4, 3, 2, 2)) == \
         tnn.init._calculate_fan_in_and_fan_out(torch.empty(4, 3, 2, 2))
-    with pytest.warns(UserWarning, match="Initializing zero-element tensors is a no-op"):
-        anm.init.kaiming_uniform_(al.empty(0, 3))
+    for init in (anm.init.kaiming_uniform_, anm.init.kaiming_normal_):
+        with pytest.warns(UserWarning, match="Initializing zero-element tensors is a no-op") as caught:
+            init(al.empty(0, 3))
+        assert caught[0].filename == __file__  # the warning points at the caller's line
 
 
 def test_deepcopy_of_a_module_copies_parameters():
