@@ -111,9 +111,14 @@ def _tensors_referring_to(objs):
     return [t for t in found if id(t._version_box) in wanted or id(t._data) in wanted]
 
 
+def _site(node):
+    """Where ``node`` was made, when recorded ("In [3], line 2: h = x @ w1"), else None."""
+    return view.site(node) if node is not None else None
+
+
 def _at(node):
     """", at In [3], line 2: h = x @ w1" where the node was made (recorded), else ""."""
-    site = view.site(node) if node is not None else None
+    site = _site(node)
     return f", at {site}" if site else ""
 
 
@@ -128,6 +133,10 @@ class _Explainer:
 
     def op(self, node):
         return self.node_label(node)
+
+    def made_by(self, who, node):
+        """" (w was made by MulBackward0, at ...)" for a tensor made by ``node``, "" for one without history."""
+        return f" ({who} was made by {self.op(node)}{_at(node)})" if node is not None else ""
 
     # ---- data shared between a tensor without history and a tensor with one ----
     def sources(self, cut_boxes, cut_tensors):
@@ -195,14 +204,12 @@ class _Explainer:
     def no_requires_grad(self, tensor, name):
         for source, how, _box, _copy in self.sources({}, [tensor]):
             sname = self.name(source, "a tensor that requires grad")
-            made = (f" ({sname} was made by {self.op(source.grad_fn)}{_at(source.grad_fn)})"
-                    if source.grad_fn is not None else "")
+            made = self.made_by(sname, source.grad_fn)
             return GradExplanation(
                 "detached",
                 f"{name} does not require grad: it is a copy of {sname} taken with {how}, which shares its values "
                 f"but not its history, so autograd never computes a gradient for it{made}. Use {sname} itself "
-                f"where you want the gradient to flow.", source.grad_fn, view.site(source.grad_fn)
-                if source.grad_fn is not None else None)
+                f"where you want the gradient to flow.", source.grad_fn, _site(source.grad_fn))
         site = _no_grad_site(tensor)
         if site:
             return GradExplanation(
@@ -266,13 +273,12 @@ class _Explainer:
                 where = f"where {self.op(consumer)} uses {copy}a copy of {sname} taken with {how}{_at(consumer)}"
             else:
                 where = f"at {copy}{onames} itself, a copy of {sname} taken with {how}"
-            made = (f" ({sname} itself was made by {self.op(source.grad_fn)}{_at(source.grad_fn)})"
-                    if source.grad_fn is not None else "")
+            made = self.made_by(f"{sname} itself", source.grad_fn)
             return GradExplanation(
                 "detached",
                 f"{name} is not reached from {onames}: the path is cut {where}. The copy has the same values "
                 f"but no history, so backward stops there{made}. Use {sname} instead of its {how} copy to let "
-                f"the gradient through.", consumer, view.site(consumer) if consumer is not None else None)
+                f"the gradient through.", consumer, _site(consumer))
         # tensors of the graph computed under no_grad, when the core recorded it
         for node in graph.values() if not self.torch else ():
             for st in node.saved_tensors_info().values():
