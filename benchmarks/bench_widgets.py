@@ -1,6 +1,6 @@
 """How fast the graph widgets are in Chromium (a script, not a timed test).
 
-    .venv/bin/python benchmarks/bench_widgets.py [--graphs rnn,mlp,transformer] [--sizes 500,1000,3000]
+    .venv/bin/python benchmarks/bench_widgets.py [--graphs rnn,mlp,transformer] [--sizes 500,1000,3000] [--collapse auto]
 
 Builds graphs of realistic shape with the real engine (benchmarks/widget_graphs.py: a recurrent loop
 on shared weights, a deep MLP, transformer-like blocks; "chain" is the old easy case), takes the
@@ -65,7 +65,7 @@ STEP_KEYS = ("state_codes", "state_delta", "current", "edge_grads", "edge_grads_
              "nonfinite", "step_index", "summary", "done")
 
 
-def stepper_payloads(kind, n_nodes, max_steps=None):
+def stepper_payloads(kind, n_nodes, max_steps=None, collapse=False):
     """The real BackwardStepper on a graph of `kind` ("chain", "rnn", "mlp", "transformer"): its opening
     traits, then what each step changed (as the comm would send it: only the traits that changed)."""
     from autograd_lab.widgets import BackwardStepper
@@ -76,7 +76,7 @@ def stepper_payloads(kind, n_nodes, max_steps=None):
         from widget_graphs import sized
         loss, params, _ = sized(kind, n_nodes)
     t0 = time.perf_counter()
-    s = BackwardStepper(loss, params=params, retain_graph=True)
+    s = BackwardStepper(loss, params=params, retain_graph=True, collapse=collapse)
     build_ms = (time.perf_counter() - t0) * 1000
     keys = [k for k in s.keys if not k.startswith("_") and k not in ("layout", "static_svg")]
     initial = {k: getattr(s, k) for k in keys}
@@ -157,8 +157,8 @@ IN_PAGE_CLICKS = """async (steps) => {
 }"""
 
 
-def measure(page, kind, n_nodes, max_steps, timeout_ms, shot=None):
-    initial, steps, drawn, n_edges, build_ms, py_ms = stepper_payloads(kind, n_nodes, max_steps)
+def measure(page, kind, n_nodes, max_steps, timeout_ms, shot=None, collapse=False):
+    initial, steps, drawn, n_edges, build_ms, py_ms = stepper_payloads(kind, n_nodes, max_steps, collapse)
     row = {"graph": kind, "nodes": drawn, "edges": n_edges, "python_ms": build_ms,
            "dot_kb": len(initial["dot"]) / 1024, "graph_kb": len(json.dumps(initial["graph"])) / 1024,
            "open_kb": len(json.dumps(initial)) / 1024}
@@ -204,6 +204,9 @@ def main():
     ap.add_argument("--sizes", default="500,1000,3000", help="comma-separated drawn-node counts")
     ap.add_argument("--steps", type=int, default=150, help="stepper clicks measured per graph (the first N)")
     ap.add_argument("--timeout", type=float, default=180, help="seconds to wait for a layout")
+    ap.add_argument("--collapse", choices=["off", "auto"], default="off",
+                    help="off: every node drawn (the default here, the worst case); auto: the widgets' default, "
+                         "repeated blocks of a big graph folded")
     ap.add_argument("--shots", default=str(ROOT / "test-artifacts"), help="folder for bench-<graph>-<n>.png")
     args = ap.parse_args()
     bundle = ROOT / "autograd_lab" / "static" / "widgets.js"
@@ -228,8 +231,10 @@ def main():
         page.wait_for_function("window.ready === true")
         for kind in args.graphs.split(","):
             for n in map(int, args.sizes.split(",")):
-                shot = str(Path(args.shots) / f"bench-{kind}-{n}.png")
-                rows.append(measure(page, kind, n, args.steps, args.timeout * 1000, shot))
+                collapse = "auto" if args.collapse == "auto" else False
+                suffix = "-folded" if collapse else ""
+                shot = str(Path(args.shots) / f"bench-{kind}-{n}{suffix}.png")
+                rows.append(measure(page, kind, n, args.steps, args.timeout * 1000, shot, collapse))
                 print_row(rows[-1])
         if errors:
             print("console errors:", *errors, sep="\n  ")

@@ -925,3 +925,72 @@ def test_nameless_leaves_and_scalars_read_as_words():
     rows = dict(view.inspect(leaves[1])["sections"][0]["rows"])
     assert rows["shape"] == "scalar"
     assert "scalar" in view.dot and "[]" not in view.dot.replace("[]]", "")
+
+
+# ---- folding (issue 17, 20): groups in the payload, `collapsed` and the toggles make a new DOT ----
+def _rnn(steps):
+    torch.manual_seed(0)
+    xs = torch.randn(steps, 2, 4)
+    W = torch.randn(4, 4, requires_grad=True)
+    U = torch.randn(4, 4, requires_grad=True)
+    h = torch.zeros(2, 4)
+    for t in range(steps):
+        h = torch.tanh(xs[t] @ W + h @ U)
+    return h.pow(2).mean(), {"W": W, "U": U}
+
+
+def _dot_ids(dot):
+    return set(re.findall(r'^\s*"?((?:n\d|g\d)[\w.]*)"? \[', dot, re.M))
+
+
+def test_a_big_graph_starts_folded_and_a_small_one_whole():
+    loss, params = _rnn(30)
+    s = BackwardStepper(loss, params=params, retain_graph=True)
+    assert len(s.snapshot.nodes) > 150
+    kinds = {g["id"]: g["kind"] for g in s.graph["groups"]}
+    assert s.collapsed and {kinds[c] for c in s.collapsed} == {"repeat", "block"}
+    drawn = _dot_ids(s.dot)
+    assert len(drawn) < len(s.snapshot.nodes) / 3
+    assert s.graph["groups"] == [{k: g[k] for k in ("id", "kind", "label", "members", "parent", "ops")}
+                                 for g in s.groups]
+    x, w, small = make()
+    view = GraphView(small)
+    assert view.collapsed == [] and _dot_ids(view.dot) == {n["id"] for n in view.snapshot.nodes}
+    # collapse= chooses: nothing folded, or what the big-graph policy folds
+    loss, params = _rnn(30)
+    assert GraphView(loss, params=params, collapse=False).collapsed == []
+    x, w, small = make()
+    x2 = x
+    for _ in range(4):
+        x2 = x2.exp()
+    chained = GraphView(x2.sum(), collapse=True)
+    assert [g["kind"] for g in chained.groups if g["id"] in chained.collapsed] == ["chain"]
+    with pytest.raises(ValueError, match="no group called 'g99'"):
+        GraphView(small, collapse=["g99"])
+
+
+def test_collapsed_and_the_toggles_round_trip_to_a_new_dot():
+    loss, params = _rnn(30)
+    s = BackwardStepper(loss, params=params, retain_graph=True)
+    s.step()
+    repeat = next(g for g in s.groups if g["kind"] == "repeat")
+    sent = []
+    s.observe(lambda ch: sent.append(ch["name"]), names=["dot"])
+    before = s.dot
+    # the browser unfolds the repeat (as a click does): the DOT is made again, its periods still folded
+    s.set_state({"collapsed": [c for c in s.collapsed if c != repeat["id"]]})
+    assert sent == ["dot"] and s.dot != before
+    drawn = _dot_ids(s.dot)
+    assert repeat["id"] not in drawn and len(drawn) > len(_dot_ids(before))
+    # the step is kept: states are per node, whatever is folded
+    assert s.step_index == 1 and "c" in s.state_codes
+    # saved tensors off: none in the DOT, and the layout is a new one
+    saved = {n["id"] for n in s.snapshot.nodes if n["kind"] == "saved"}
+    s.set_state({"collapsed": []})
+    assert saved <= _dot_ids(s.dot)
+    s.set_state({"show_saved": False})
+    assert not saved & _dot_ids(s.dot)
+    s.set_state({"show_values": False})
+    assert "= [[" not in s.dot and "= tensor" not in s.dot
+    s.set_state({"show_values": True, "show_saved": True})
+    assert saved <= _dot_ids(s.dot) and "= [[" in s.dot

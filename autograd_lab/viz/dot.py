@@ -23,6 +23,7 @@ import textwrap
 import graphviz
 
 from .._printing import shape_str
+from .groups import find_groups, representatives
 
 DOT_MISSING = ("Graphviz's `dot` program is not installed: `apt-get install graphviz` (or `conda install "
                "graphviz`) to get pictures; the widgets (autograd_lab.widgets) draw graphs without it")
@@ -208,13 +209,17 @@ def _module_chain(module):
 
 
 def to_dot(snap, *, show_values=True, show_grads=True, show_saved=True, show_attrs=False, rankdir="TB",
-           caption=None, max_attr_chars=50, show_nonfinite=True):
+           caption=None, max_attr_chars=50, show_nonfinite=True, collapsed=None, groups=None, frames=()):
     """A ``graphviz.Digraph`` of the snapshot; node names are the snapshot ids, edges have ``id``.
 
     caption: text drawn above the graph; by default the message of an error marked with
     ``snap.mark_error(exc)`` (and where its node was made, when that was recorded).
     show_nonfinite: mark the nodes that hold NaN or inf in the drawing itself (the widgets draw
     that live, as an overlay, and turn it off here).
+    collapsed: ids of groups (``groups.find_groups``, computed when not given) each drawn as ONE
+    node, named by its group id, with the edges of its members rerouted to it: Graphviz lays out a
+    smaller graph. frames: ids of unfolded groups that are not modules, drawn as a frame (a
+    module's box is always drawn); each box carries its group's id.
     """
     g = graphviz.Digraph("autograd", graph_attr={"rankdir": rankdir, "nodesep": "0.25", "ranksep": "0.35",
                                                  "fontname": "Helvetica", "fontsize": "11",
@@ -226,35 +231,113 @@ def to_dot(snap, *, show_values=True, show_grads=True, show_saved=True, show_att
     if caption:
         g.attr(label=_caption(caption), labelloc="t", labeljust="l", fontcolor=CAPTION_RED)
 
-    drawn = [n for n in snap.nodes if show_saved or n["kind"] != "saved"]
+    if groups is None:
+        groups = find_groups(snap)
+    by_id = {grp["id"]: grp for grp in groups}
+    collapsed = set(collapsed or ())
+    rep = representatives(groups, collapsed)
+    drawn = [n for n in snap.nodes if (show_saved or n["kind"] != "saved") and n["id"] not in rep]
+    shown = {n["id"] for n in drawn}
+    folded = [by_id[gid] for gid in dict.fromkeys(rep.values())]
+    framed = {gid for gid in frames if gid in by_id and by_id[gid]["kind"] != "module"}
+    smallest = {}   # node id -> the smallest group holding it
+    for grp in sorted(groups, key=lambda x: -len(x["members"])):
+        for m in grp["members"]:
+            smallest[m] = grp["id"]
 
-    # one cluster per module path, nested along the dots ("encoder" holds "encoder.0")
-    clusters = {}
-    for n in drawn:
-        if n["module"]:
-            for path in _module_chain(n["module"]):
-                if path not in clusters:
-                    clusters[path] = graphviz.Digraph(
-                        f"cluster_m{len(clusters)}",
-                        graph_attr={"label": "<" + _module_title(path, snap) + ">", "style": "rounded,dashed",
-                                    "color": "#6f93cf", "fontcolor": "#3d7bd6", "labeljust": "l",
-                                    "class": "al-module"})
-    for n in drawn:
-        target = clusters[n["module"]] if n["module"] else g
-        target.node(n["id"], **_node_attrs(n, show_values, show_grads, show_attrs, max_attr_chars, show_nonfinite))
-    # a cluster's body is copied when it is attached, so attach the deepest ones first
-    for path in sorted(clusters, key=lambda p: -p.count(".")):
-        parent = path.rsplit(".", 1)[0] if "." in path else None
-        (clusters[parent] if parent is not None else g).subgraph(clusters[path])
+    # boxes: one per module (nested along the dots: "encoder" holds "encoder.0") and per framed
+    # group, each inside the smallest box holding it; a box is made when something goes in it
+    boxes = {}
 
+    def box_of(gid):
+        """The innermost box at or above group `gid` (None: the top level), made when needed."""
+        while gid is not None and not (by_id[gid]["kind"] == "module" or gid in framed):
+            gid = by_id[gid]["parent"]
+        if gid is not None and gid not in boxes:
+            grp = by_id[gid]
+            box_of(grp["parent"])   # the outer box first: names follow the nesting
+            if grp["kind"] == "module":
+                attrs = {"label": "<" + _module_title(grp["path"], snap) + ">", "style": "rounded,dashed",
+                         "color": "#6f93cf", "fontcolor": "#3d7bd6", "labeljust": "l", "class": "al-module"}
+                name = f"cluster_m{sum(1 for k in boxes if by_id[k]['kind'] == 'module')}"
+            else:
+                attrs = {"label": "<" + _text(grp["label"]) + ">", "style": "rounded,dotted", "color": "#8e7cc3",
+                         "fontcolor": "#7e57c2", "labeljust": "l", "class": "al-frame"}
+                name = f"cluster_f{len(boxes)}"
+            attrs["id"] = gid   # the widgets find the group a box stands for by it
+            boxes[gid] = graphviz.Digraph(name, graph_attr=attrs)
+        return gid
+
+    for n in drawn:
+        key = box_of(smallest.get(n["id"]))
+        (boxes[key] if key is not None else g).node(
+            n["id"], **_node_attrs(n, show_values, show_grads, show_attrs, max_attr_chars, show_nonfinite))
+    states = {n["id"]: n["state"] for n in snap.nodes}
+    for grp in folded:
+        key = box_of(grp["parent"])
+        (boxes[key] if key is not None else g).node(grp["id"], **_group_attrs(grp, snap, states))
+
+    def depth(gid):
+        return 0 if gid is None else 1 + depth(box_of(by_id[gid]["parent"]))
+
+    # a box's body is copied when it is attached, so attach the innermost ones first
+    for gid in sorted(boxes, key=lambda k: -depth(k)):
+        parent = box_of(by_id[gid]["parent"])
+        (boxes[parent] if parent is not None else g).subgraph(boxes[gid])
+
+    merged = {}
     for e in snap.edges:
         if e["kind"] == "saved" and not show_saved:
             continue
-        attrs = dict(EDGE_STYLE[e["kind"]])
-        attrs["id"] = e["id"]
-        attrs["class"] = f"al-edge al-edge-{e['kind']}"
-        g.edge(e["source"], e["target"], **attrs)
+        source, target = rep.get(e["source"], e["source"]), rep.get(e["target"], e["target"])
+        if source == target or not ((source in shown or source in by_id) and (target in shown or target in by_id)):
+            continue
+        if source == e["source"] and target == e["target"]:
+            attrs = dict(EDGE_STYLE[e["kind"]])
+            attrs["id"] = e["id"]
+            attrs["class"] = f"al-edge al-edge-{e['kind']}"
+            g.edge(source, target, **attrs)
+        elif (source, target) not in merged or e["kind"] == "grad":
+            merged[(source, target)] = e["kind"]
+    for (source, target), kind in merged.items():
+        # an edge to or from a folded group: one for all its members' edges between the same two boxes
+        attrs = dict(EDGE_STYLE[kind], id=f"ge:{source}>{target}", **{"class": f"al-edge al-edge-{kind} al-edge-group"})
+        g.edge(source, target, **attrs)
     return g
+
+
+GROUP_STYLE = {"shape": "box", "style": "rounded,filled", "peripheries": "2", "fillcolor": "#ede7f6",
+               "color": "#5e35b1"}
+# how bad a state is, for a folded group (saved tensors count only when they are the error)
+STATE_RANK = {"done": 0, "freed": 1, "pending": 2, "current": 3, "error": 4}
+
+
+def group_state(grp, states):
+    """The state a folded group shows: the worst of its members' (error > current > pending > freed >
+    done). A saved tensor (an id with a dot: "n3.self") counts only when it is the error."""
+    worst = None
+    for m in grp["members"]:
+        s = states.get(m)
+        if s is None or (s != "error" and "." in m):
+            continue
+        if worst is None or STATE_RANK[s] > STATE_RANK[worst]:
+            worst = s
+    return worst or "pending"
+
+
+def _group_attrs(grp, snap, states):
+    """A folded group: a double-bordered box with its label and how many nodes it holds."""
+    state = group_state(grp, states)
+    attrs = dict(GROUP_STYLE)
+    if state in ("current", "error"):
+        attrs.update(STATE_STYLE[state])
+    ops = grp["ops"]
+    size = f"{len(grp['members'])} nodes" + (f", {ops} ops" if ops else "")
+    title = _module_title(grp["path"], snap) if grp["kind"] == "module" else f"<B>{_text(grp['label'])}</B>"
+    attrs["label"] = f"<{title}<BR/>{_small(size)}>"
+    attrs["class"] = f"al-node al-group al-group-{grp['kind']} al-state-{state}"
+    attrs["tooltip"] = f"{grp['label']}: {size} folded into one box"
+    return attrs
 
 
 def _as_digraph(obj, **options):

@@ -19,7 +19,7 @@ import graphviz
 from ..viz import GraphvizNotInstalled, has_dot, svg, to_dot
 from ..viz.dot import svg_element
 
-MAX_NODES = 400   # a bigger picture would weigh ~1 KB per node in every saved notebook, twice
+MAX_NODES = 400   # drawn boxes (folded groups count one); a bigger picture would weigh ~1 KB per node in every saved notebook, twice
 
 _COMMENT = re.compile(r"<!--[\s\S]*?-->\n?")
 _GROUP_ID = re.compile(r'<g id="[^"]*" class=')  # Graphviz's node1, edge1 ...: the same in every picture
@@ -32,6 +32,8 @@ class _AsShown:
         snap = view.snapshot
         self.edges = snap.edges
         self.error = snap.error
+        self.roots = snap.roots
+        self.module_labels = snap.module_labels
         self.nodes = []
         for n in snap.nodes:
             note = view.notes.get(n["id"], "")
@@ -42,10 +44,12 @@ class _AsShown:
 
 def picture(view, show_values=True, show_saved=True):
     """SVG text of a GraphView (or stepper) as it shows now; "" without ``dot`` or past MAX_NODES."""
-    if len(view.snapshot.nodes) > MAX_NODES or not has_dot():
+    collapsed = list(getattr(view, "collapsed", ()))
+    if view._drawn_count(show_saved, collapsed) > MAX_NODES or not has_dot():
         return ""
     try:
-        text = svg(to_dot(_AsShown(view), show_values=show_values, show_saved=show_saved, show_grads=True))
+        text = svg(to_dot(_AsShown(view), show_values=show_values, show_saved=show_saved, show_grads=True,
+                          collapsed=collapsed, groups=view._groups, frames=view._frames))
     except (GraphvizNotInstalled, graphviz.ExecutableNotFound, subprocess.CalledProcessError):
         return ""
     text = _GROUP_ID.sub("<g class=", _COMMENT.sub("", svg_element(text)))

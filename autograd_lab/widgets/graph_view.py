@@ -5,6 +5,7 @@ import traitlets
 from ..viz import nonfinite_of, snapshot, to_dot, view
 from ..viz.snapshot import named_items
 from ..viz.dot import label_extras
+from ..viz.groups import default_collapsed, find_groups, representatives
 from ..viz.text import text_tree
 from ..tensor import Tensor
 from ..viz.why import GradExplanation, explain
@@ -18,6 +19,7 @@ STATE_CODES = {"pending": "p", "current": "c", "done": "d", "freed": "f", "error
 NONFINITE_WORDS = {"nan": "NaN", "inf": "inf"}
 KEEP_VALUES = 100_000  # elements of a leaf's value kept to show "value when drawn" after an in-place change
 BIG_GRAPH = 150  # drawn nodes; above it the layout trades curved edges for time (see GraphView._dot)
+GROUP_FIELDS = ("id", "kind", "label", "members", "parent", "ops")
 FAST_LAYOUT = {"splines": "line", "mclimit": "0.05", "nslimit": "1", "nslimit1": "1"}
 
 
@@ -57,12 +59,21 @@ class GraphView(Widget):
     nonfinite = traitlets.Dict().tag(sync=True)
     # the static picture (see _picture): what a saved notebook reopened without a kernel shows
     static_svg = traitlets.Unicode("").tag(sync=True)
+    # ids of the groups (graph["groups"]: layers, repeated blocks, chains) drawn folded into one box;
+    # a change lays the graph out again (the browser caches each layout)
+    collapsed = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    # the saved tensors and the value lines: drawn, or left out of the layout (the widget's toggles)
+    show_saved = traitlets.Bool(True).tag(sync=True)
+    show_values = traitlets.Bool(True).tag(sync=True)
 
     def __init__(self, tensor_or_tensors, params=None, *, names=None, show_values=True, show_saved=True,
-                 error=None, explain=None, **kwargs):
+                 error=None, explain=None, collapse="auto", **kwargs):
         """error: an exception a backward raised; its node (``exc.autograd_node``) and the saved
         tensor that made it fail are drawn in the error state, its message in the error panel.
-        explain: a tensor or a list of tensors whose ``.grad`` the inspector explains (drawn too)."""
+        explain: a tensor or a list of tensors whose ``.grad`` the inspector explains (drawn too).
+        collapse: "auto" folds the repeated blocks, deep layers and long chains of a graph of more
+        than 150 drawn nodes (a smaller one is drawn whole); True folds them whatever the size,
+        False nothing; or a list of group ids (see ``groups``). A click on a folded box unfolds it."""
         tensors = tuple(tensor_or_tensors) if isinstance(tensor_or_tensors, (list, tuple)) else (tensor_or_tensors,)
         explained = () if explain is None else (tuple(explain) if isinstance(explain, (list, tuple)) else (explain,))
         known = ()
@@ -86,6 +97,12 @@ class GraphView(Widget):
         self._order = [n["id"] for n in self.snapshot.nodes]
         self._states = dict(self.snapshot.states)
         self._drawing = {"show_values": show_values, "show_saved": show_saved}
+        self._groups = find_groups(self.snapshot)
+        self._group_ids = {g["id"] for g in self._groups}
+        collapsed = self._initial_collapse(collapse, show_saved)
+        # an unfolded repeat, block or chain gets a frame (with its fold toggle) once folding is on
+        self._frames = [] if collapse is False or (collapse == "auto" and not collapsed) else \
+            [g["id"] for g in self._groups if g["kind"] != "module"]
         self._picture_key = None
         # A GraphView shows the graph as it was when its cell ran: the grads and the "why is .grad
         # None?" answers of that moment are kept, so a later cell (a solution that fills the grad,
@@ -100,23 +117,58 @@ class GraphView(Widget):
         # Grads are drawn as live overlays (notes), not baked into the layout.
         # NaN / inf are drawn live by the browser (class has-nan and a badge), not baked into the DOT
         initial = {
-            "dot": self._dot(show_values, show_saved),
+            "collapsed": collapsed, "show_saved": show_saved, "show_values": show_values,
+            "dot": self._dot(show_values, show_saved, collapsed),
             "graph": self._graph_payload(), "state_codes": self._codes(), "notes": self._leaf_notes(),
             "nonfinite": self._snapshot_nonfinite(), "summary": self.text(), "error_info": error_info,
             **self._initial_traits()}
         super().__init__(**initial, **kwargs)
         self.observe(self._on_selected, names="selected")
+        self.observe(self._on_drawing, names=["collapsed", "show_saved", "show_values"])
 
-    def _dot(self, show_values, show_saved):
+    def _initial_collapse(self, collapse, show_saved):
+        if collapse is True:
+            return default_collapsed(self._groups, BIG_GRAPH + 1)
+        if collapse == "auto":
+            drawn = sum(1 for n in self.snapshot.nodes if show_saved or n["kind"] != "saved")
+            return default_collapsed(self._groups, drawn)
+        if collapse is False or collapse is None:
+            return []
+        if isinstance(collapse, str) or not all(isinstance(c, str) for c in collapse):
+            raise ValueError(f'collapse must be "auto", True, False or a list of group ids, not {collapse!r}')
+        unknown = [c for c in collapse if c not in self._group_ids]
+        if unknown:
+            raise ValueError(f"no group called {', '.join(map(repr, unknown))}; the groups are in .groups")
+        return list(collapse)
+
+    @property
+    def groups(self):
+        """The parts of the graph that fold into one box: ``[{"id", "kind", "label", "members", ...}]``
+        (kind: module, repeat, block or chain). Put ids in ``.collapsed`` to fold them."""
+        return [dict(g) for g in self._groups]
+
+    def _dot(self, show_values, show_saved, collapsed):
         """The DOT the browser lays out. A big graph gets Graphviz's cheap settings: straight edges
         and short searches for ranks, positions and crossings. Measured in Graphviz's WASM
         (benchmarks/bench_widgets.py): a 500-node recurrent loop, whose shared weights pull long
         edges across every rank, took 151 s with the defaults and 1.9 s with these."""
+        collapsed = [c for c in collapsed if c in self._group_ids]
         g = to_dot(self.snapshot, show_values=show_values, show_grads=False, show_saved=show_saved,
-                   show_nonfinite=False)
-        if len(self.snapshot.nodes) > BIG_GRAPH:
+                   show_nonfinite=False, collapsed=collapsed, groups=self._groups, frames=self._frames)
+        if self._drawn_count(show_saved, collapsed) > BIG_GRAPH:
             g.graph_attr.update(FAST_LAYOUT)
         return g.source
+
+    def _drawn_count(self, show_saved, collapsed):
+        """How many boxes a drawing has: the nodes outside folded groups, and one per folded group."""
+        rep = representatives(self._groups, collapsed)
+        return len(set(rep.values())) + sum(
+            1 for n in self.snapshot.nodes if n["id"] not in rep and (show_saved or n["kind"] != "saved"))
+
+    def _on_drawing(self, _change):
+        """Folding a group or a toggle: the DOT again, without what is folded or hidden."""
+        self._drawing = {"show_values": self.show_values, "show_saved": self.show_saved}
+        self.dot = self._dot(self.show_values, self.show_saved, self.collapsed)
 
     def _initial_traits(self):
         """More trait values for the opening message (subclasses add theirs)."""
@@ -127,7 +179,7 @@ class GraphView(Widget):
         """SVG of the graph as drawn now (states, NaN marks, leaf grads); kept in ``static_svg`` too,
         so the saved widget state can show it without a kernel. Drawn again only when it changed."""
         key = (self.state_codes, sorted(self.nonfinite.items()), sorted(self.notes.items()),
-               self.error_info.get("message"))
+               self.error_info.get("message"), tuple(self.collapsed), tuple(sorted(self._drawing.items())))
         if key != self._picture_key:
             self._picture_key = key
             self.static_svg = picture(self, **self._drawing)
@@ -272,8 +324,9 @@ class GraphView(Widget):
         edges = [{"id": e["id"], "source": e["source"], "target": e["target"], "index": e["index"],
                   "kind": e["kind"]} for e in self.snapshot.edges]
         # show_saved: whether the saved tensors are drawn at all (the legend and the toggle ask)
+        groups = [{k: g[k] for k in GROUP_FIELDS} for g in self._groups]
         return {"nodes": nodes, "edges": edges, "roots": list(self.snapshot.roots),
-                "show_saved": self._drawing["show_saved"]}
+                "show_saved": self._drawing["show_saved"], "groups": groups}
 
     def _leaves(self):
         return [n for n in self.snapshot.nodes if n["kind"] == "leaf"]

@@ -18,7 +18,8 @@ h = torch.zeros(2, 8)
 for t in range(110):
     h = torch.tanh(xs[t] @ W + h @ U)
 loss = h.pow(2).mean()
-s = BackwardStepper(loss, params={"W": W, "U": U}, retain_graph=True)
+# drawn whole (collapse=False): this test is about a big drawing; tests/browser/test_collapse.py folds one
+s = BackwardStepper(loss, params={"W": W, "U": U}, retain_graph=True, collapse=False)
 tanh_count = sum(n["label"] == "TanhBackward0" for n in s.graph["nodes"])
 print("BIG=" + json.dumps({"nodes": len(s.graph["nodes"]), "tanh": tanh_count}))
 s

@@ -222,17 +222,19 @@ def test_dark_theme_and_grad_watch(lab, open_notebook):
     # four widget views, one bundle
     assert nb.json_output(3, "SENT=") == 1
 
-    # module clusters collapse (no re-layout: the members are hidden, the box is filled)
+    # module clusters fold into one box (a new layout) and unfold on a click on that box
     clusters = view.locator("g.cluster")
     expect(clusters).to_have_count(2)
-    members = view.locator("g.node.agl-hidden")
-    expect(members).to_have_count(0)
+    nodes = view.locator("g.node[data-node-id]").count()
     clusters.first.locator("[data-action='toggle-cluster']").first.click()
-    expect(clusters.first).to_have_class(re.compile(r"\bis-collapsed\b"))
-    assert members.count() >= 2
+    folded = view.locator("g.node.kind-group")
+    expect(folded).to_have_count(1, timeout=30_000)
+    expect(clusters).to_have_count(1)
+    assert view.locator("g.node[data-node-id]").count() < nodes
     shot(nb.page, "lab-cluster-collapsed")
-    clusters.first.locator("[data-action='toggle-cluster']").first.click()
-    expect(members).to_have_count(0)
+    folded.click()
+    expect(clusters).to_have_count(2, timeout=30_000)
+    expect(view.locator("g.node[data-node-id]")).to_have_count(nodes)
 
     # the plain wheel is the page's (it scrolls the notebook; a hint says how to zoom), Ctrl + wheel
     # zooms, a drag pans, and the reset button puts the view back
@@ -509,23 +511,24 @@ def test_fit_uses_the_width_and_leaves_no_blank_half(lab, open_notebook):
     relu = mlp.locator("g.node[data-node-id]", has_text="ReluBackward0")
     assert not relu.evaluate(INSIDE, box)
     shot(nb.page, "lab-layer-boxes")
-    # toggles: saved tensors and value lines hidden and shown from the widget
+    # toggles: saved tensors and value lines left out of the layout and back, from the widget
     saved = mlp.locator("g.node.kind-saved")
-    assert saved.count() >= 3
+    count = saved.count()
+    assert count >= 3
     expect(saved.first).to_be_visible()
     mlp.locator("[data-action='toggle-saved']").click()
-    expect(saved.first).to_be_hidden()
+    expect(saved).to_have_count(0, timeout=30_000)
     expect(mlp.locator("[data-testid='legend'] [data-key='saved']")).to_be_hidden()
     values = mlp.locator("g.node text", has_text="= ")
-    expect(values.first).to_be_visible()
+    lines = values.count()
+    assert lines >= 3
     mlp.locator("[data-action='toggle-values']").click()
-    expect(mlp.locator("text.agl-value-line").first).to_be_hidden()
-    assert mlp.locator("text.agl-value-line").count() >= 3
+    expect(values).to_have_count(0, timeout=30_000)
     shot(nb.page, "lab-toggles-off")
     mlp.locator("[data-action='toggle-saved']").click()
     mlp.locator("[data-action='toggle-values']").click()
-    expect(saved.first).to_be_visible()
-    expect(mlp.locator("text.agl-value-line").first).to_be_visible()
+    expect(saved).to_have_count(count, timeout=30_000)
+    expect(values).to_have_count(lines + count, timeout=30_000)
 
 
 # ---- issue 20: play at a chosen speed, step back ----

@@ -1,11 +1,14 @@
 // The shared graph renderer. Graphviz (WASM) lays the DOT out ONCE per graph; after that every
 // update only flips CSS classes and overlay texts on elements found by id, so a step costs a handful
-// of DOM writes however big the graph is. The parts live in graph/: layout (Graphviz), drawing
-// (what the SVG holds, by id), labels and badges, overlays (edge gradients, notes, NaN badges),
-// clusters, viewport (zoom and pan).
+// of DOM writes however big the graph is. Folding or unfolding a group (or a toggle) brings a new
+// DOT: it is laid out in the worker while the old drawing stays, then drawn with every state and
+// overlay carried over. The parts live in graph/: layout (Graphviz), drawing (what the SVG holds,
+// by id), labels and badges, overlays (edge gradients, notes, NaN badges), clusters (the layer
+// boxes and their fold toggle), folds (which box a folded node is drawn as), viewport (zoom and pan).
 import { Clusters } from "./graph/clusters.js";
 import { drawPills } from "./graph/badges.js";
 import { Drawing } from "./graph/drawing.js";
+import { Folds } from "./graph/folds.js";
 import { fitLabels } from "./graph/labels.js";
 import { draftSvg } from "./graph/draft.js";
 import { laidOut, layout } from "./graph/layout.js";
@@ -24,12 +27,19 @@ const CODES = { p: "pending", c: "current", d: "done", f: "freed", e: "error" };
 
 export class GraphCanvas {
   /**
-   * host: the element to draw into; onSelect(id): a node was clicked.
-   * draw(dot, graph) with graph = {nodes: [{id, kind, label, hooks, retains_grad, badges}], edges: [{id, source, target, index, kind}], roots}.
+   * host: the element to draw into; onSelect(id): a node was clicked; onFold(group id, folded): a
+   * folded box was clicked (unfold it) or a box's [−] (fold it).
+   * draw(dot, graph, collapsed) with graph = {nodes: [{id, kind, label, hooks, retains_grad, badges}],
+   * edges: [{id, source, target, index, kind}], roots, groups: [{id, kind, label, members, parent}]}.
    */
-  constructor(host, { onSelect } = {}) {
+  constructor(host, { onSelect, onFold } = {}) {
     this.host = host;
     this.onSelect = onSelect || (() => {});
+    this.onFold = onFold || (() => {});
+    this.graph = null;
+    this.folds = null;            // the folded groups of the drawing shown
+    this.dot = "";                // the DOT of the drawing shown (or being laid out)
+    this.toggled = "";            // the group last folded or unfolded here: kept in sight after the new layout
     this.drawing = null;          // set by draw(), with the overlays, clusters and viewport on it
     this.overlays = null;
     this.clusters = null;
@@ -50,12 +60,16 @@ export class GraphCanvas {
    * replaces it when the worker answers, with every state drawn so far carried over. `this.full`
    * settles then; host.dataset.stage says which drawing is shown ("draft" or "full").
    */
-  async draw(dot, graph) {
+  async draw(dot, graph, collapsed = []) {
     const timings = { graphviz: 0 };
     const t0 = performance.now();
+    this.graph = graph;
+    this.dot = dot;
+    this.folds = new Folds(graph, collapsed);
     const full = layout(dot, timings);
-    if ((graph.nodes || []).length > DRAFT_OVER && !laidOut(dot)) {
-      this._mount(draftSvg(graph), graph, "draft");
+    const shown = this.folds.visible(graph);
+    if (shown.nodes.length > DRAFT_OVER && !laidOut(dot)) {
+      this._mount(draftSvg(shown), graph, "draft");
       this.host.dataset.draftMs = String(Math.round(performance.now() - t0));
       this.full = full.then((svgEl) => this._swap(svgEl, graph, timings), (err) => {
         this.host.dataset.stage = "draft-only";
@@ -69,10 +83,11 @@ export class GraphCanvas {
     return this;
   }
 
-  _mount(svgEl, graph, stage, timings) {
+  _mount(svgEl, graph, stage, timings, sight = "") {
     const t0 = performance.now();
     this.viewport?.destroy();
     const d = this.drawing = new Drawing(svgEl, graph);
+    if (d.nodes.has(sight)) d.focus = sight;   // a drawing too big to show whole opens there
     this.index = new Map(d.order.map((id, i) => [id, i]));
     this.overlays = new Overlays(d);
     this.clusters = new Clusters(d, this.overlays);
@@ -99,14 +114,44 @@ export class GraphCanvas {
     }
   }
 
+  /**
+   * Draw a new DOT of the same graph (a group folded or unfolded, saved tensors or values toggled):
+   * the old drawing stays, marked data-relayout="pending", until the worker's layout arrives.
+   */
+  async redraw(dot, collapsed = []) {
+    if (!this.drawing || dot === this.dot) return;
+    this.dot = dot;
+    const timings = { graphviz: 0 };
+    this.host.dataset.relayout = "pending";
+    const note = h("div", { className: "agl-muted agl-draft-note", dataset: { testid: "relayout-note" } }, "laying out again…");
+    this.viewport.el.append(note);
+    try {
+      const svgEl = await layout(dot, timings);
+      if (dot !== this.dot) return;   // a newer change came while this one was laid out
+      this.folds = new Folds(this.graph, collapsed);
+      this._swap(svgEl, this.graph, timings, this._sight());
+    } finally {
+      note.remove();
+      if (dot === this.dot) delete this.host.dataset.relayout;
+    }
+  }
+
+  /** what a new layout keeps in sight: the box just folded, or where the unfolded one now starts */
+  _sight() {
+    const group = this.folds.groups.get(this.toggled);
+    if (!group) return this.folds.boxOf(this.current) || "";
+    return this.folds.drawn.has(group.id) ? group.id : this.folds.boxOf(group.members[0]);
+  }
+
   /** the real layout arrived: draw it, with what the draft showed (states, labels, notes, marks) */
-  _swap(svgEl, graph, timings) {
+  _swap(svgEl, graph, timings, sight = "") {
     const letters = this.letters, { edgeData, noteData, nonfinite } = this.overlays;
     const current = this.current, selected = this.selected;
     this.letters = [];
     this.current = this.selected = "";
-    this._mount(svgEl, graph, "full", timings);
+    this._mount(svgEl, graph, "full", timings, sight);
     letters.forEach((c, i) => this._restyle(i, c || "p"));
+    this.folds.rollUp(this.drawing, this);
     this.setNonfinite(nonfinite);
     this.setEdgeLabels(edgeData);
     this.setNotes(noteData);
@@ -125,9 +170,12 @@ export class GraphCanvas {
 
   _click(target) {
     const cluster = this.clusters.of(target);
-    if (cluster) { this.toggleCluster(cluster); return; }
+    if (cluster) { this.toggled = cluster.group; this.onFold(cluster.group, true); return; }
     const node = target.closest?.("g.node");
-    if (node) this.onSelect(node.dataset.nodeId);
+    if (!node) return;
+    const id = node.dataset.nodeId;
+    if (this.folds.drawn.has(id)) { this.toggled = id; this.onFold(id, false); }   // a folded box opens on a click
+    else this.onSelect(id);
   }
 
   // ---- restyling (the per-step work) ----
@@ -136,7 +184,7 @@ export class GraphCanvas {
   setStateCodes(codes) {
     const { order } = this.drawing;
     for (let i = 0; i < order.length; i++) this._restyle(i, codes[i] || "p");
-    if (this.clusters.anyCollapsed) this.clusters.rollUp(this);
+    this.folds.rollUp(this.drawing, this);
   }
 
   /** delta: {node id: letter} — the nodes one step changed; nothing else is looked at */
@@ -145,7 +193,7 @@ export class GraphCanvas {
       const i = this.index.get(id);
       if (i !== undefined) this._restyle(i, c || "p");
     }
-    if (this.clusters.anyCollapsed) this.clusters.rollUp(this);
+    if (this.folds.drawn.size) this.folds.rollUp(this.drawing, this, Object.keys(delta));
   }
 
   _restyle(i, c) {
@@ -167,10 +215,11 @@ export class GraphCanvas {
       for (const e of bySource.get(nodeId) || []) edges.get(e)?.g.classList.toggle("is-incoming", on);
       for (const e of byTarget.get(nodeId) || []) edges.get(e)?.g.classList.toggle("is-outgoing", on);
     };
-    if (this.current) mark(this.current, false);
+    const before = this.current;
+    if (before) mark(before, false);
     this.current = id || "";
-    if (this.current) { mark(this.current, true); this.viewport.reveal(this.current); }
-    if (this.clusters.anyCollapsed) this.clusters.rollUp(this);
+    if (this.current) { mark(this.current, true); this.viewport.reveal(this.folds.boxOf(this.current)); }
+    if (this.folds.drawn.size) this.folds.rollUp(this.drawing, this, [before, this.current]);
   }
 
   setSelected(id) {
@@ -210,8 +259,6 @@ export class GraphCanvas {
     this.overlays.patchEdgeLabels(delta.edge_grads || {});
     this.overlays.patchNotes(delta.notes || {});
   }
-
-  toggleCluster(cluster, collapsed) { this.clusters.toggle(cluster, collapsed, this); }
 
   zoomBy(factor, px, py) { this.viewport.zoomBy(factor, px, py); }
 

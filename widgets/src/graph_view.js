@@ -26,15 +26,22 @@ export async function mountGraph({ model, el, testid, title }) {
       model.set("selected", id === model.get("selected") ? "" : id);
       model.save_changes();
     },
+    // Python answers with the DOT that folds or unfolds the group (see `dot` below)
+    onFold: (group, folded) => {
+      const now = model.get("collapsed") || [];
+      model.set("collapsed", folded ? [...now.filter((g) => g !== group), group] : now.filter((g) => g !== group));
+      model.save_changes();
+    },
   });
   try {
-    await canvas.draw(model.get("dot"), model.get("graph"));
+    await canvas.draw(model.get("dot"), model.get("graph"), model.get("collapsed") || []);
   } catch (err) {
     graphHost.replaceChildren(h("pre", { className: "agl-pre", dataset: { testid: "layout-error" } },
       `Graphviz could not lay this graph out: ${err.message}`));
     return { root, canvas: null, toolbar, status, cleanup: () => {} };
   }
-  toolbar.append(toggleControls(root, canvas, model.get("graph")), zoomControls(canvas));
+  const toggles = toggleControls(root, model);
+  toolbar.append(toggles.el, zoomControls(canvas));
   // the key sits under the graph and the inspector (the canvas replaces its host's children on a redraw)
   graphHost.parentNode.after(legend(model.get("graph"), { stepper: testid === "backward-stepper" }));
   if ((model.get("graph").nodes || []).length > FIND_OVER) {
@@ -65,6 +72,13 @@ export async function mountGraph({ model, el, testid, title }) {
     model.on(`change:${name}`, fn);
     return () => model.off(`change:${name}`, fn);
   });
+  // a new DOT (a group folded or unfolded, a toggle): laid out again, with the view's states kept
+  const relayout = () => canvas.redraw(model.get("dot"), model.get("collapsed") || []).catch((err) => {
+    graphHost.dataset.relayout = "failed";
+    canvas.viewport.el.append(h("div", { className: "agl-muted agl-draft-note" }, `Graphviz could not lay this out: ${err.message}`));
+  });
+  model.on("change:dot", relayout);
+  stops.push(() => model.off("change:dot", relayout), toggles.stop);
   const stop = () => stops.forEach((f) => f());
   apply();
   // a held sync arrives as several change events in one task: apply them together, now

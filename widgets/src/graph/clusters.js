@@ -1,69 +1,36 @@
-// Module clusters that collapse without a re-layout: the members are hidden inside the box Graphviz
-// drew, which then says how many nodes it holds and shows what happens inside (current node, error).
+// The boxes Graphviz drew around a layer's nodes (and the frames around an unfolded repeat, block or
+// chain): each carries its group's id, and a [−] in its corner (or a click on its name) folds it.
+// Folding is a new layout: the widget asks Python for the DOT with the group drawn as one box.
 import { svg } from "../util.js";
 
 export class Clusters {
   constructor(drawing, overlays) {
     this.drawing = drawing;
-    this.overlays = overlays;
-    this.toggles = new Map();     // the elements that toggle a cluster ([−] and its label) -> cluster
-    this.parts = new Map();       // cluster -> {toggle, summary}
+    this.toggles = new Map();     // the elements that fold a box ([−] and its name) -> the box
     for (const c of drawing.clusters) {
+      if (!c.group) continue;     // a box without a group (an old DOT) has nothing to fold
       const { box, label } = c;
-      // top-right corner: Graphviz puts the module's name top-left
+      c.g.classList.toggle("is-frame", drawing.meta.get(c.group).group.kind !== "module");
+      // top-right corner: Graphviz puts the box's name top-left
       const toggle = svg("text", {
         class: "agl-cluster-toggle", x: box.x1 - 6, y: box.y0 + 13, "data-action": "toggle-cluster",
+        "data-group": c.group,
       });
       toggle.append(document.createTextNode("[−]"), svg("title"));
-      toggle.lastChild.textContent = `collapse or expand ${label?.textContent || "this module"}`;
+      toggle.lastChild.textContent = `fold ${label?.textContent || "this box"} into one box`;
       this.toggles.set(toggle, c);
       if (label) {
         label.dataset.action = "toggle-cluster";
         label.classList.add("agl-cluster-label");
         this.toggles.set(label, c);
       }
-      const summary = svg("text", { class: "agl-cluster-summary", x: (box.x0 + box.x1) / 2, y: (box.y0 + box.y1) / 2 + 4 });
-      summary.textContent = `${c.members.size} nodes (collapsed)`;
-      overlays.layer.append(toggle, summary);
-      this.parts.set(c, { toggle, summary });
+      overlays.layer.append(toggle);
     }
   }
 
-  /** the cluster an element toggles (a click target inside the drawing), or undefined */
+  /** the box an element folds (a click target inside the drawing), or undefined */
   of(el) {
     const target = el.closest?.("[data-action='toggle-cluster']");
     return target ? this.toggles.get(target) : undefined;
-  }
-
-  get anyCollapsed() {
-    return this.drawing.clusters.some((c) => c.collapsed);
-  }
-
-  toggle(cluster, collapsed = !cluster.collapsed, view) {
-    const { toggle, summary } = this.parts.get(cluster);
-    cluster.collapsed = collapsed;
-    cluster.g.classList.toggle("is-collapsed", collapsed);
-    toggle.firstChild.data = collapsed ? "[+]" : "[−]";
-    summary.classList.toggle("is-visible", collapsed);
-    const hidden = new Set();
-    for (const c of this.drawing.clusters) if (c.collapsed) for (const id of c.members) hidden.add(id);
-    for (const [id, node] of this.drawing.nodes) node.g.classList.toggle("agl-hidden", hidden.has(id));
-    for (const [id, edge] of this.drawing.edges) {
-      const { source, target } = edge.info;
-      const gone = hidden.has(source) && hidden.has(target);
-      edge.g.classList.toggle("agl-hidden", gone);
-      this.overlays.edgeLabels.get(id)?.classList.toggle("agl-hidden", gone);
-    }
-    for (const [id, t] of this.overlays.notes) t.classList.toggle("agl-hidden", hidden.has(id));
-    this.rollUp(view);
-  }
-
-  /** a collapsed cluster shows what happens inside it; view: {current, states} */
-  rollUp({ current, states }) {
-    for (const c of this.drawing.clusters) {
-      const has = (pred) => c.collapsed && [...c.members].some(pred);
-      c.g.classList.toggle("has-current", has((id) => id === current));
-      c.g.classList.toggle("has-error", has((id) => states[id] === "error"));
-    }
   }
 }

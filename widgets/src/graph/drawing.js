@@ -14,6 +14,8 @@ export class Drawing {
     this.svg = svgEl;
     this.root = svgEl.querySelector("g.graph") || svgEl;
     this.meta = new Map((graph.nodes || []).map((n) => [n.id, n]));
+    // a folded group is drawn as one box named by its id (see folds.js)
+    for (const gr of graph.groups || []) this.meta.set(gr.id, { id: gr.id, kind: "group", label: gr.label, group: gr });
     this.order = (graph.nodes || []).map((n) => n.id);   // the order of the state letters
     this.focus = (graph.roots || [])[0] || "";
     this.nodes = new Map();       // id -> drawn node
@@ -63,7 +65,7 @@ export class Drawing {
   _findEdges(edges) {
     const wanted = new Map(edges.map((e) => [e.id, e]));
     for (const g of this.svg.querySelectorAll("g.edge")) {
-      const info = wanted.get(g.id);
+      const info = wanted.get(g.id) || groupEdge(g.id);
       if (!info) continue;
       wanted.delete(info.id);
       g.removeAttribute("id");
@@ -89,7 +91,10 @@ export class Drawing {
       ownClasses(g);
       g.classList.add("agl-cluster");
       g.dataset.cluster = name;
-      this.clusters.push({ name, g, box, members, label: g.querySelector(":scope > text"), collapsed: false });
+      // the DOT gives a box the id of its group (moved to data-group: ids must be unique on a page)
+      const group = g.id && this.meta.get(g.id)?.kind === "group" ? g.id : "";
+      if (group) { g.dataset.group = group; g.removeAttribute("id"); }
+      this.clusters.push({ name, g, box, members, group, label: g.querySelector(":scope > text") });
     }
   }
 
@@ -105,6 +110,12 @@ export class Drawing {
     if (!b) return null;
     return { x: this.origin.x + (b.x0 + b.x1) / 2, y: this.origin.y + (b.y0 + b.y1) / 2 };
   }
+}
+
+// an edge to or from a folded group: "ge:<source>><target>" (one for all its members' edges)
+function groupEdge(id) {
+  const m = /^ge:([^>]+)>(.+)$/.exec(id || "");
+  return m ? { id, source: m[1], target: m[2], kind: "group" } : null;
 }
 
 // the DOT's own classes (al-node, al-state-… for static pictures) give way to the widget's vocabulary
