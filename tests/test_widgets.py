@@ -994,3 +994,11 @@ def test_collapsed_and_the_toggles_round_trip_to_a_new_dot():
     assert "= [[" not in s.dot and "= tensor" not in s.dot
     s.set_state({"show_values": True, "show_saved": True})
     assert saved <= _dot_ids(s.dot) and "= [[" in s.dot
+    # the inspector of a folded box: what it holds and where backward is in it
+    folded = next(g["id"] for g in s.groups if g["kind"] == "block")
+    s.set_state({"collapsed": [folded]})
+    s.selected = folded
+    rows = dict(s.inspector["sections"][0]["rows"])
+    assert rows["kind"] == "block" and rows["ops"] == "4" and s.inspector["title"].startswith("Mm·Add·Tanh")
+    assert s.inspector["sections"][1]["list"] == ["MmBackward0 ×2", "AddBackward0", "TanhBackward0"]
+    assert "Click the box to open it" in s.inspector["sections"][2]["text"]

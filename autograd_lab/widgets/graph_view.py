@@ -168,7 +168,10 @@ class GraphView(Widget):
     def _on_drawing(self, _change):
         """Folding a group or a toggle: the DOT again, without what is folded or hidden."""
         self._drawing = {"show_values": self.show_values, "show_saved": self.show_saved}
-        self.dot = self._dot(self.show_values, self.show_saved, self.collapsed)
+        with self.hold_sync():
+            self.dot = self._dot(self.show_values, self.show_saved, self.collapsed)
+            if self.static_svg:   # a saved notebook shows what the reader last saw
+                self.picture()
 
     def _initial_traits(self):
         """More trait values for the opening message (subclasses add theirs)."""
@@ -392,7 +395,9 @@ class GraphView(Widget):
             self._set_states(states)
 
     def inspect(self, node_id):
-        """The inspector's content for one node, read from the live objects now."""
+        """The inspector's content for one node, read from the live objects now (or for a folded group)."""
+        if node_id in self._group_ids:
+            return self._inspect_group(node_id)
         if node_id not in self.snapshot:
             return {}
         n = self.snapshot.node(node_id)
@@ -517,6 +522,32 @@ class GraphView(Widget):
                 text += f" It was made at {error['site']}."
             sections.insert(0, {"title": "error", "text": text})
         return {"id": node_id, "title": title, "subtitle": f"{node_id} · {kind} · {state}", "sections": sections}
+
+    def _inspect_group(self, group_id):
+        """What a folded box holds: its ops by name, where backward is in it, and how to open it."""
+        group = next(g for g in self._groups if g["id"] == group_id)
+        members = [self.snapshot.node(m) for m in group["members"]]
+        counts = {}
+        for n in reversed(members):   # snapshot order runs from the output: the inputs' side first
+            if n["kind"] == "op":
+                counts[n["label"]] = counts.get(n["label"], 0) + 1
+        states = {}
+        for n in members:
+            if n["kind"] != "saved":
+                state = self._states.get(n["id"], n["state"])
+                states[state] = states.get(state, 0) + 1
+        rows = [["kind", group["kind"]], ["nodes", str(len(members))], ["ops", str(group["ops"])],
+                ["states", ", ".join(f"{k} {v}" for k, v in states.items())]]
+        if self.current in group["members"]:
+            rows.append(["running now", self._label_of(self.current)])
+        folded = group_id in self.collapsed
+        sections = [{"title": "group", "rows": rows},
+                    {"title": "ops inside", "list": [f"{k} ×{v}" if v > 1 else k for k, v in counts.items()]}]
+        sections.append({"title": "folded" if folded else "open", "text":
+                         "Click the box to open it (the graph is laid out again with its nodes)." if folded else
+                         "Drawn open; the [−] in the corner of its frame folds it into one box."})
+        return {"id": group_id, "title": group["label"], "subtitle": f"{group_id} · group · {group['kind']}",
+                "sections": sections}
 
     def _grad_sections(self, node_id, title):
         """The .grad as it was when the view was drawn, and what it is now when a later cell changed it

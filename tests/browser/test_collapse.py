@@ -24,7 +24,7 @@ def rnn(steps):
     return h.pow(2).mean(), {"W": W, "U": U}
 
 def info(w):
-    return json.dumps({"collapsed": w.collapsed, "groups": [[g["id"], g["kind"], len(g["members"])] for g in w.groups],
+    return json.dumps({"collapsed": w.collapsed, "groups": [[g["id"], g["kind"], len(g["members"]), g["members"][0]] for g in w.groups],
                        "nodes": len(w.snapshot.nodes), "show_saved": w.show_saved})
 """
 
@@ -73,6 +73,15 @@ def test_big_graph_folded_unfolds_and_layer_boxes_shrink(lab, open_notebook):
         root.locator("[data-action='step']").click()
     expect(root).to_have_attribute("data-step", "13")
     expect(folded).to_have_class(re.compile(r"\bhas-current\b"))
+
+    # a search finds a node folded away: as the box it is drawn in, which the inspector describes
+    root.locator("[data-action='search']").fill(repeat[3])
+    expect(root.locator("[data-testid='search-count']")).to_have_text("1 of 1")
+    expect(folded).to_have_class(re.compile(r"\bis-match\b"))
+    inspector = root.locator("[data-testid='inspector']")
+    expect(inspector).to_contain_text("Click the box to open it")
+    expect(inspector).to_contain_text("TanhBackward0 ×")
+    root.locator("[data-action='search']").fill("")
 
     # a click unfolds it: more nodes, the box gone, a bigger drawing; the steps are kept
     folded.click()

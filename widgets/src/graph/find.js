@@ -5,15 +5,20 @@ import { h } from "../util.js";
 
 export const FOCUS_HOPS = 2;
 
-/** ids of the nodes whose label, tensor name or id contains `query` (case-insensitive), in graph order */
-export function matches(drawing, query) {
+/** ids of the drawn boxes whose node's label, tensor name or id contains `query` (case-insensitive),
+ * in graph order; a node folded away is found as the box it is drawn in (boxOf) */
+export function matches(drawing, query, boxOf = (id) => id) {
   const q = query.trim().toLowerCase();
   if (!q) return [];
-  return drawing.order.filter((id) => {
+  const found = new Set();
+  for (const id of drawing.order) {
     const m = drawing.meta.get(id) || {};
-    return drawing.nodes.has(id) &&
-      [id, m.label, m.name, m.module].some((s) => s && String(s).toLowerCase().includes(q));
-  });
+    const box = boxOf(id);
+    if (drawing.nodes.has(box) && [id, m.label, m.name, m.module].some((s) => s && String(s).toLowerCase().includes(q))) {
+      found.add(box);
+    }
+  }
+  return [...found];
 }
 
 /** the node ids within `hops` edges of `id`, either way */
@@ -52,7 +57,7 @@ export function findControls(canvas, select) {
       if (canvas.selected !== found[at]) select(found[at]);
     }
   };
-  input.addEventListener("input", () => { found = matches(canvas.drawing, input.value); at = found.length ? 0 : -1; show(); });
+  input.addEventListener("input", () => { found = matches(canvas.drawing, input.value, (id) => canvas.folds.boxOf(id)); at = found.length ? 0 : -1; show(); });
   input.addEventListener("keydown", (ev) => {
     ev.stopPropagation();  // typing here is not a stepper key nor a notebook shortcut
     if (ev.key === "Enter" && found.length) { at = (at + 1) % found.length; show(); }
@@ -63,6 +68,6 @@ export function findControls(canvas, select) {
     onclick: () => canvas.setFocus(canvas.focused ? "" : canvas.selected),
   }, "focus");
   // a new drawing (the full layout after the draft) keeps the matches
-  canvas.onSwap = () => { found = matches(canvas.drawing, input.value); show(); };
+  canvas.onSwap = () => { found = matches(canvas.drawing, input.value, (id) => canvas.folds.boxOf(id)); show(); };
   return h("span", { className: "agl-find" }, input, count, focus);
 }
