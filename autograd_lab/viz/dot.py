@@ -203,11 +203,6 @@ def _module_title(path, snap):
     return f"<B>{_text(kind)}</B> {_small(path)}" if kind else _text(path)
 
 
-def _module_chain(module):
-    parts = module.split(".")
-    return [".".join(parts[:i + 1]) for i in range(len(parts))]
-
-
 def to_dot(snap, *, show_values=True, show_grads=True, show_saved=True, show_attrs=False, rankdir="TB",
            caption=None, max_attr_chars=50, show_nonfinite=True, collapsed=None, groups=None, frames=()):
     """A ``graphviz.Digraph`` of the snapshot; node names are the snapshot ids, edges have ``id``.
