@@ -11,6 +11,7 @@ import pytest
 import autograd_lab as A
 from autograd_lab import viz
 from autograd_lab.viz import dot as viz_dot
+from autograd_lab.viz import legend
 from autograd_lab.viz import draw, make_dot, snapshot, text_tree, to_dot
 
 requires_dot = pytest.mark.skipif(
@@ -955,8 +956,77 @@ def test_one_colour_code_that_reads_on_light_and_dark_pages():
     g = to_dot(snapshot(loss))
     assert g.graph_attr["bgcolor"] == "transparent"
     if viz_dot.has_dot():
-        root = ET.fromstring(re.sub(r"\A[\s\S]*?(?=<svg\b)", "", viz.svg(snapshot(loss))))
+        root = ET.fromstring(viz_dot.svg_element(viz.svg(snapshot(loss))))
         ns = {"s": "http://www.w3.org/2000/svg"}
         backgrounds = root.findall("s:g/s:polygon", ns)   # the graph's own polygon, when Graphviz draws one
         assert all(p.get("fill") in ("transparent", "none") for p in backgrounds)
         assert root.findall("s:g/s:g[@id='node1']", ns)  # (the path above does reach the graph's children)
+
+
+# ---------------------------------------------------------------- issue 20: the key inside draw()'s picture
+def test_the_key_lists_what_the_picture_shows(small):
+    x, w, out = small
+    d = draw(out, params={"x": x, "w": w})
+    assert legend.entries(d.snapshot) == [("leaf", "leaf tensor"), ("op", "op (grad_fn)"), ("output", "output"),
+                                          ("saved", "saved tensor")]   # no states before anything ran
+    assert legend.LEGEND_ID in d.source and "saved tensor" in d.source
+    assert "running now" not in d.source and "freed" not in d.source
+    unsaved = draw(out, show_saved=False).source
+    assert "saved tensor" not in unsaved and "op (grad_fn)" in unsaved
+    assert legend.LEGEND_ID not in draw(out, legend=False).source
+    assert legend.LEGEND_ID not in make_dot(out).source   # torchviz draws no key
+
+    d.snapshot.set_state("n3", "current")
+    d.snapshot.set_state("n1", "done")
+    assert [k for k, _ in legend.entries(d.snapshot)][4:] == ["current", "done"]
+    assert "running now" in d.source   # (a changed state redraws, key included)
+
+    out.backward()
+    with pytest.raises(RuntimeError) as info:
+        out.backward()
+    failed = draw(error=info.value)
+    keys = [k for k, _ in legend.entries(failed.snapshot)]
+    assert "freed" in keys and "error" in keys and "current" not in keys
+
+
+def test_the_key_names_hooks_retained_grads_and_nan_only_when_drawn(quiet_numpy):
+    x = A.tensor([1.0, -1.0], requires_grad=True)
+    h = x * 2
+    assert [k for k, _ in legend.entries(snapshot(h.sum()))] == ["leaf", "op", "output", "saved"]
+    h.register_hook(lambda g: g)
+    h.retain_grad()
+    y = h.log().sum()
+    keys = [k for k, _ in legend.entries(snapshot(y))]
+    assert keys[-3:] == ["nonfinite", "hook", "retain"]
+    assert "nonfinite" not in [k for k, _ in legend.entries(snapshot(y), show_nonfinite=False)]
+
+
+@requires_dot
+def test_the_key_is_drawn_in_the_nodes_colours_and_reads_on_light_and_dark():
+    x = A.tensor([1.0, 2.0], requires_grad=True)
+    snap = snapshot((x * x).sum())
+    snap.set_state(snap.nodes[1]["id"], "current")
+    root = ET.fromstring(viz_dot.svg_element(draw(snap).svg()))
+    (key,) = [g for g in root.iter(SVG_NS + "g") if "al-legend" in (g.get("class") or "")]
+    assert [t.text for t in key.iter(SVG_NS + "text")] == ["leaf tensor", "op (grad_fn)", "output", "saved tensor",
+                                                            "running now"]
+    fills = {p.get("fill") for p in key.iter() if p.get("fill") not in (None, "none", "transparent")}
+    styles = viz_dot.KIND_STYLE
+    assert {styles["leaf"]["fillcolor"], styles["op"]["fillcolor"], styles["output"]["fillcolor"]} <= fills
+    strokes = {p.get("stroke") for p in key.iter()}
+    assert viz_dot.STATE_STYLE["current"]["color"] in strokes
+    assert not any("al-node" in (g.get("class") or "") and "legend" in g.find(SVG_NS + "title").text
+                   for g in root.iter(SVG_NS + "g"))   # the key is no node of the graph
+    for page in ("#ffffff", "#111111"):
+        assert _contrast(legend.TEXT_GREY, page) >= 3.5
+
+
+def test_done_boxes_are_faded_but_opaque_so_their_words_read_on_dark_pages():
+    done = viz_dot.STATE_STYLE["done"]
+    for kind, style in viz_dot.KIND_STYLE.items():
+        faded = viz_dot._dim(style["fillcolor"])
+        assert re.fullmatch(r"#[0-9a-f]{6}", faded), kind    # no alpha: the page does not show through
+        # what 40 % opacity gave on a white page
+        assert all(abs(int(faded[i:i + 2], 16) - (0.4 * int(style["fillcolor"][i:i + 2], 16) + 0.6 * 255)) <= 1
+                   for i in (1, 3, 5))
+        assert _contrast(done["fontcolor"], faded) >= 4.5, kind

@@ -813,6 +813,7 @@ def test_static_picture_shows_the_state_and_is_redrawn_only_when_a_pass_ends(wir
     svg = data["image/svg+xml"]
     assert svg == stepper.static_svg and svg.startswith('<svg class="agl-static" data-agl-static="12 nodes, states ')
     assert "<?xml" not in svg and "<!--" not in svg
+    assert "al-legend" not in svg   # the widget beside it has its key: one key, not two
     for n in stepper.snapshot.nodes:  # every node, named by its id as in the live widget
         assert f"<title>{n['id']}</title>" in svg
     wire.clear()

@@ -7,6 +7,7 @@ compare, on a machine without Graphviz.
 from pathlib import Path
 
 from .dot import GraphvizNotInstalled, error_caption, has_dot, render, to_dot
+from .legend import add_legend
 from .snapshot import Snapshot, snapshot
 from .text import text_tree
 
@@ -15,11 +16,13 @@ _SOURCE_FORMATS = {"dot", "gv"}
 
 
 class GraphDrawing:
-    """A snapshot plus drawing options. ``.snapshot``, ``.dot``, ``.svg()``, ``.save(path)``."""
+    """A snapshot plus drawing options. ``.snapshot``, ``.dot``, ``.svg()``, ``.save(path)``.
+    legend: draw the key (what each box and colour means) under the graph."""
 
     def __init__(self, snap, *, show_values=True, show_grads=True, show_saved=True, show_attrs=False,
-                 rankdir="TB", caption=None, max_attr_chars=50):
+                 rankdir="TB", caption=None, max_attr_chars=50, legend=True):
         self.snapshot = snap
+        self.legend = legend
         self.options = {"show_values": show_values, "show_grads": show_grads, "show_saved": show_saved,
                         "show_attrs": show_attrs, "rankdir": rankdir, "caption": caption,
                         "max_attr_chars": max_attr_chars}
@@ -36,6 +39,8 @@ class GraphDrawing:
         sig = self._signature()
         if self._dot is None or sig != self._drawn_for:
             self._dot = to_dot(self.snapshot, **self.options)
+            if self.legend:
+                add_legend(self._dot, self.snapshot, show_saved=self.options["show_saved"])
             self._drawn_for = sig
         return self._dot
 
@@ -88,8 +93,11 @@ class GraphDrawing:
 
 
 def draw(*tensors, show_values=True, show_grads=True, show_saved=True, params=None, show_attrs=False,
-         names=None, rankdir="TB", error=None, caption=None, max_attr_chars=50):
+         names=None, rankdir="TB", error=None, caption=None, max_attr_chars=50, legend=True):
     """Draw the graph behind ``tensors`` (Tensors, Nodes, or one Snapshot).
+
+    legend: the picture carries its key (leaf, op, output, saved tensor, and the states it shows);
+    ``legend=False`` leaves it out.
 
     error: an exception raised by backward; its node (``exc.autograd_node``) is drawn in the error
     state with the saved tensor that failed, and its message becomes the caption. With no tensors
@@ -104,7 +112,8 @@ def draw(*tensors, show_values=True, show_grads=True, show_saved=True, params=No
     if error is not None:
         snap.mark_error(error)
     return GraphDrawing(snap, show_values=show_values, show_grads=show_grads, show_saved=show_saved,
-                        show_attrs=show_attrs, rankdir=rankdir, caption=caption, max_attr_chars=max_attr_chars)
+                        show_attrs=show_attrs, rankdir=rankdir, caption=caption, max_attr_chars=max_attr_chars,
+                        legend=legend)
 
 
 def make_dot(var, params=None, show_attrs=False, show_saved=False, max_attr_chars=50):
