@@ -304,33 +304,35 @@ def _single_output(outputs, is_outputs_tuple, fn_name):
         raise RuntimeError(f"The Tensor returned by the function given to {fn_name} should contain a single element")
 
 
+def _gradient_of_scalar(func, inputs, v, create_graph, strict, fn_name):
+    """What vhp and hvp start from, under enable_grad: the checked inputs and v, the single output,
+    and its gradient against the inputs kept differentiable (both differentiate it once more)."""
+    is_inputs_tuple, inputs = _prepared_inputs(inputs, create_graph, fn_name)
+    v = _prepare_v(v, inputs, is_inputs_tuple, create_graph, fn_name, _V_NONE_INPUT)
+    is_outputs_tuple, outputs = _outputs_of(func, inputs, strict, fn_name)
+    _single_output(outputs, is_outputs_tuple, fn_name)
+    jac = _autograd_grad(outputs, inputs, create_graph=True)
+    _check_requires_grad(jac, "jacobian", strict=strict)
+    return is_inputs_tuple, inputs, v, outputs, jac
+
+
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), vᵀ·H) for a scalar function: the backward of its gradient against v."""
     with grad_mode.enable_grad():
-        is_inputs_tuple, inputs = _prepared_inputs(inputs, create_graph, "vhp")
-        v = _prepare_v(v, inputs, is_inputs_tuple, create_graph, "vhp", _V_NONE_INPUT)
-        is_outputs_tuple, outputs = _outputs_of(func, inputs, strict, "vhp")
-        _single_output(outputs, is_outputs_tuple, "vhp")
-        jac = _autograd_grad(outputs, inputs, create_graph=True)
-        _check_requires_grad(jac, "jacobian", strict=strict)
+        is_inputs_tuple, inputs, v, outputs, jac = _gradient_of_scalar(func, inputs, v, create_graph, strict, "vhp")
     res = _last_grad(jac, inputs, v, create_graph, strict, inputs, "double_back")
-    return _pair(outputs, res, create_graph, is_outputs_tuple, is_inputs_tuple)
+    return _pair(outputs, res, create_graph, False, is_inputs_tuple)
 
 
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), H·v) for a scalar function, by the double backward trick on vᵀ·H."""
     with grad_mode.enable_grad():
-        is_inputs_tuple, inputs = _prepared_inputs(inputs, create_graph, "hvp")
-        v = _prepare_v(v, inputs, is_inputs_tuple, create_graph, "hvp", _V_NONE_INPUT)
-        is_outputs_tuple, outputs = _outputs_of(func, inputs, strict, "hvp")
-        _single_output(outputs, is_outputs_tuple, "hvp")
-        jac = _autograd_grad(outputs, inputs, create_graph=True)
-        _check_requires_grad(jac, "jacobian", strict=strict)
+        is_inputs_tuple, inputs, v, outputs, jac = _gradient_of_scalar(func, inputs, v, create_graph, strict, "hvp")
         grad_jac = tuple(factories.zeros_like(inp, requires_grad=True) for inp in inputs)
         double_back = _autograd_grad(jac, inputs, grad_jac, create_graph=True)
         _check_requires_grad(jac, "hessian", strict=strict)
     res = _last_grad(double_back, grad_jac, v, create_graph, strict, inputs, "double_back_trick")
-    return _pair(outputs, res, create_graph, is_outputs_tuple, is_inputs_tuple)
+    return _pair(outputs, res, create_graph, False, is_inputs_tuple)
 
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
