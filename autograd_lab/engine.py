@@ -21,7 +21,7 @@ import numpy as np
 
 from . import _dtype, anomaly, grad_mode
 from ._printing import shape_str
-from .node import AccumulateGrad, walk
+from .node import AccumulateGrad
 from .ops._util import sum_to
 from .tensor import Tensor
 
@@ -49,10 +49,11 @@ class Step:
         self.index = index
         self.node = node
         self.grad_in = grad_in      # gradients that arrived, one per output of the node
+        # (empty tuples until the step has something to say: most steps have none of these)
         self.grad_out = ()          # gradient sent along each edge of next_functions (None where none)
-        self.accumulated = []       # [(tensor, grad added)] for AccumulateGrad
-        self.freed = []             # names of saved tensors released
-        self.captured = []          # input indices whose grad autograd.grad took here
+        self.accumulated = ()       # [(tensor, grad added)] for AccumulateGrad
+        self.freed = ()             # names of saved tensors released
+        self.captured = ()          # input indices whose grad autograd.grad took here
 
     def __repr__(self):
         return f"Step({self.index}, {self.node.name()})"
@@ -204,7 +205,7 @@ class GraphTask:
                 grads[0] = _call_hooks(node.variable._backward_hooks, grads[0])
             for i, nr in info.captures:
                 self.captured_grads[i] = grads[nr]
-                step.captured.append(i)
+            step.captured = [i for i, _ in info.captures]
             if not info.needed:
                 return
         if isinstance(node, AccumulateGrad):
@@ -214,9 +215,12 @@ class GraphTask:
 
     def call_function(self, node, grads, step):
         """The node's backward on its input buffer; outputs validated, post-hooks, saved tensors freed."""
-        if node.materialize_grads and any(g is None for g in grads):
-            grads = [g if g is not None else Tensor._make(np.zeros(s, d)) for g, (s, d)
-                     in zip(grads, node._output_meta)]
+        if node.materialize_grads:
+            for g in grads:  # (a loop, not any() over a generator: this runs for every node)
+                if g is None:
+                    grads = [g if g is not None else Tensor._make(np.zeros(s, d)) for g, (s, d)
+                             in zip(grads, node._output_meta)]
+                    break
         out = node.backward(*grads)
         out = validate_outputs(node, out if isinstance(out, tuple) else (out,))
         if anomaly.state.enabled and anomaly.state.check_nan:
@@ -242,7 +246,7 @@ class GraphTask:
                 raise RuntimeError(f"Function AccumulateGrad returned an invalid gradient at index 0 - got "
                                    f"{shape_str(g.shape)} but expected shape compatible with {shape_str(var.shape)}")
             _accumulate_into(var, g, self.undo, self.create_graph)
-            step.accumulated.append((var, g))
+            step.accumulated = [(var, g)]
         if node._post_hooks:
             for fn in list(node._post_hooks.values()):
                 fn((), tuple(grads))
@@ -293,12 +297,21 @@ def will_execute(node):
 
 
 def _count_dependencies(roots):
-    """How many edges point at each node reachable from ``roots`` (iterative, no recursion)."""
+    """How many edges point at each node reachable from the set ``roots``, in one pass as PyTorch's
+    compute_dependencies: a node is walked when the first edge reaches it (its count was 0). Not
+    ``walk``, which would go over every edge twice; this runs on every backward, over the whole graph."""
     deps = {}
-    for node in walk(roots):
-        for nxt, _ in node.next_functions:
-            if nxt is not None:
-                deps[nxt] = deps.get(nxt, 0) + 1
+    stack = list(roots)
+    while stack:
+        for nxt, _ in stack.pop().next_functions:
+            if nxt is None:
+                continue
+            if nxt in deps:
+                deps[nxt] += 1
+            else:
+                deps[nxt] = 1
+                if nxt not in roots:  # a root is on the stack already
+                    stack.append(nxt)
     return deps
 
 
@@ -340,10 +353,11 @@ def run(roots, grad_roots, retain_graph=False, create_graph=False, inputs=None, 
     """
     task = GraphTask(roots, grad_roots, retain_graph, create_graph, inputs, accumulate, captured)
     mode = grad_mode._state  # this thread's grad mode, read and set around each step
+    ready, pop = task.ready, heapq.heappop  # (looked up once: the loop runs once per node)
     node, index = None, 0
     try:
-        while task.ready:
-            _, _, node, grads = heapq.heappop(task.ready)
+        while ready:
+            _, _, node, grads = pop(ready)
             step = Step(index, node, tuple(grads))
             # grad mode is set per step, never across a yield: the stepper's user code runs between
             outer_mode, mode.enabled = mode.enabled, task.create_graph

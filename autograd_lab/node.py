@@ -304,7 +304,7 @@ class Node:
     def save(self, /, **tensors):
         """Keep input tensors for backward, under PyTorch's names (self, other, ...)."""
         if self._needs_input_grad:
-            if self.pack_order and saved_tensors_hooks_stack:
+            if saved_tensors_hooks_stack and self.pack_order:
                 self._save_in_pack_order(tensors)
                 return
             for name, t in tensors.items():
@@ -367,7 +367,7 @@ class Node:
         """Run forward; when grad mode is on and an input requires grad, record this node."""
         node = cls()
         needs = False
-        if grad_mode.is_grad_enabled():
+        if grad_mode._state.enabled:  # (is_grad_enabled(), without a call: this runs once per op)
             for t in inputs:
                 if t is not None and t._requires_grad:
                     needs = True
@@ -391,11 +391,10 @@ class Node:
                 o._base = base._base if base._base is not None else base
                 # a view made under no_grad of a tensor that requires grad still requires it (as a leaf)
                 o._requires_grad = needs or base._requires_grad
-        if anomaly.state.recording and not needs and not cls.is_view and any(
-                t is not None and t._requires_grad for t in inputs):
-            anomaly.record_no_grad_site(outs)  # history was cut here: say where
         if needs:
             record(node, inputs, outs)
+        elif anomaly.state.recording and not cls.is_view and any(t is not None and t._requires_grad for t in inputs):
+            anomaly.record_no_grad_site(outs)  # history was cut here: say where
         if _forward.levels:  # after record: a tangent formula that uses the output links to this node
             _forward.propagate(node, inputs, outs)
         if needs:
@@ -410,8 +409,9 @@ def record(node, inputs, outputs, differentiable=None):
     """Make ``node`` the grad_fn of ``outputs`` (all of them, or those ``differentiable`` marks) with
     one edge per input: the one place the graph grows, for built-in ops (Node.apply) and custom
     Functions alike. Under anomaly mode or trace() the node also keeps where it was made."""
-    node.next_functions = tuple(_edge(t) for t in inputs)
-    node._output_meta = tuple((o._data.shape, o._dtype.np) for o in outputs)
+    # (map and a list, not generator expressions: this runs for every op recorded)
+    node.next_functions = tuple(map(_edge, inputs))
+    node._output_meta = tuple([(o._data.shape, o._dtype.np) for o in outputs])
     for i, o in enumerate(outputs):
         if differentiable is None or differentiable[i]:
             o.grad_fn = node
