@@ -1003,3 +1003,29 @@ def test_collapsed_and_the_toggles_round_trip_to_a_new_dot():
     assert rows["kind"] == "block" and rows["ops"] == "4" and s.inspector["title"].startswith("Mm·Add·Tanh")
     assert s.inspector["sections"][1]["list"] == ["MmBackward0 ×2", "AddBackward0", "TanhBackward0"]
     assert "Click the box to open it" in s.inspector["sections"][2]["text"]
+
+
+def test_a_failing_node_is_never_folded_away():
+    torch.manual_seed(0)
+    xs = torch.randn(30, 2, 4)
+    W = torch.randn(4, 4, requires_grad=True)
+    U = torch.randn(4, 4, requires_grad=True)
+    h = torch.zeros(2, 4)
+    for t in range(30):
+        h = torch.tanh(xs[t] @ W + h @ U)
+        if t == 15:
+            middle, tanh16 = h, h.grad_fn
+    loss = h.pow(2).mean()
+    middle.add_(1)   # TanhBackward0 of step 16 saved its result: stale now
+    s = BackwardStepper(loss, params={"W": W, "U": U}, retain_graph=True)
+    folded = list(s.collapsed)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        s.run()
+    # the first op to unpack the stale tensor: step 17's h @ U (it saved h), deep inside the folded repeat
+    failing = s.error_info["node"]
+    assert failing and failing != s.snapshot.id_of(tanh16)
+    assert any(failing in g["members"] for g in s.groups if g["id"] in folded)
+    assert not any(failing in g["members"] for g in s.groups if g["id"] in s.collapsed)
+    assert failing in _dot_ids(s.dot) and s.collapsed   # the rest stays folded
+    view = GraphView(loss, params={"W": W, "U": U}, error=s.error)
+    assert failing in _dot_ids(view.dot) and view.collapsed

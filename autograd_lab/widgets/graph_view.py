@@ -100,6 +100,8 @@ class GraphView(Widget):
         self._groups = find_groups(self.snapshot)
         self._group_ids = {g["id"] for g in self._groups}
         collapsed = self._initial_collapse(collapse, show_saved)
+        if error_info.get("node"):   # the failing node is drawn, not folded away
+            collapsed = self._unfolded_to(error_info["node"], collapsed)
         # an unfolded repeat, block or chain gets a frame (with its fold toggle) once folding is on
         self._frames = [] if collapse is False or (collapse == "auto" and not collapsed) else \
             [g["id"] for g in self._groups if g["kind"] != "module"]
@@ -140,6 +142,11 @@ class GraphView(Widget):
         if unknown:
             raise ValueError(f"no group called {', '.join(map(repr, unknown))}; the groups are in .groups")
         return list(collapse)
+
+    def _unfolded_to(self, node_id, collapsed):
+        """`collapsed` without the groups that hold `node_id` (so that it is drawn)."""
+        holding = {g["id"] for g in self._groups if node_id in g["members"]}
+        return [c for c in collapsed if c not in holding]
 
     @property
     def groups(self):

@@ -215,6 +215,8 @@ class BackwardStepper(GraphView):
             # anomaly mode's check: the failing node's backward returned NaN (it never got to yield)
             self.nonfinite = {**self.nonfinite, info["node"]: "nan"}
         self.error_info = info
+        if info["node"]:   # the failing node is drawn, not folded away
+            self.collapsed = self._unfolded_to(info["node"], self.collapsed)
         self.selected = info["node"] or self.selected
 
     # ---- the public steps ----

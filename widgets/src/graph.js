@@ -71,7 +71,8 @@ export class GraphCanvas {
     if (shown.nodes.length > DRAFT_OVER && !laidOut(dot)) {
       this._mount(draftSvg(shown), graph, "draft");
       this.host.dataset.draftMs = String(Math.round(performance.now() - t0));
-      this.full = full.then((svgEl) => this._swap(svgEl, graph, timings), (err) => {
+      // (a fold asked for meanwhile brings its own DOT: this layout is then out of date)
+      this.full = full.then((svgEl) => { if (dot === this.dot) this._swap(svgEl, graph, timings); }, (err) => {
         this.host.dataset.stage = "draft-only";
         this.viewport.el.prepend(h("div", { className: "agl-muted agl-draft-note" },
           `Graphviz could not lay this graph out (${err.message}): this is the quick drawing.`));

@@ -78,6 +78,7 @@ export async function mountGraph({ model, el, testid, title }) {
     canvas.viewport.el.append(h("div", { className: "agl-muted agl-draft-note" }, `Graphviz could not lay this out: ${err.message}`));
   });
   model.on("change:dot", relayout);
+  if (model.get("dot") !== canvas.dot) relayout();   // folded or toggled while the first layout ran
   stops.push(() => model.off("change:dot", relayout), toggles.stop);
   const stop = () => stops.forEach((f) => f());
   apply();
