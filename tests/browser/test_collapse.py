@@ -95,6 +95,23 @@ def test_big_graph_folded_unfolds_and_layer_boxes_shrink(lab, open_notebook):
     expect(root.locator("g.node.kind-group.has-current")).to_have_count(1)
     expect(root.locator("g.node.state-done").first).to_be_attached()
     shot(page, "collapse-big-unfolded")
+    # the open repeat has a frame whose [−] folds it again
+    frame = root.locator(f"g.cluster[data-group='{repeat[0]}']")
+    expect(frame).to_have_count(1)
+    toggle = root.locator(f"text.agl-cluster-toggle[data-group='{repeat[0]}']")
+    viewport = root.locator("[data-testid='graph-viewport']")
+    for _ in range(8):   # zoomed out until the frame's corner is on screen, as a reader would
+        t, v = toggle.bounding_box(), viewport.bounding_box()
+        if v["x"] <= t["x"] and t["x"] + t["width"] <= v["x"] + v["width"] and v["y"] <= t["y"] <= v["y"] + v["height"] - t["height"]:
+            break
+        root.locator("[data-action='zoom-out']").click()
+    toggle.click()
+    expect(folded).to_have_count(1, timeout=60_000)
+    _relaid(host)
+    assert root.locator("g.node[data-node-id]").count() == drawn
+    folded.click()
+    expect(folded).to_have_count(0, timeout=60_000)
+    _relaid(host)
 
     # a layer's box folds into one box, and that box is smaller than the layer was
     view = page.locator("[data-testid='graph-view']")
