@@ -62,6 +62,7 @@ def test_big_graph_folded_unfolds_and_layer_boxes_shrink(lab, open_notebook):
     expect(folded).to_have_count(1)
     drawn = root.locator("g.node[data-node-id]").count()
     assert drawn < big["nodes"] / 3, drawn       # a genuinely smaller graph
+    expect(root.locator("[data-testid='legend'] [data-key='group']")).to_be_visible()
     root.scroll_into_view_if_needed()
     shot(page, "collapse-big-folded")
     before = host.evaluate(DRAWN)
@@ -123,6 +124,8 @@ def test_big_graph_folded_unfolds_and_layer_boxes_shrink(lab, open_notebook):
     assert group
     box = layer.locator("polygon, path").first.evaluate("el => { const b = el.getBBox(); return {w: b.width, h: b.height}; }")
     nodes_before = view.locator("g.node[data-node-id]").count()
+    key = view.locator("[data-testid='legend'] [data-key='group']")
+    expect(key).to_be_hidden()   # nothing folded: no key for it
     whole_before = vhost.evaluate(DRAWN)
     shot(page, "collapse-layer-open")
     view.locator(f"g.cluster[data-group='{group}'] [data-action='toggle-cluster']").first.click()
@@ -135,6 +138,7 @@ def test_big_graph_folded_unfolds_and_layer_boxes_shrink(lab, open_notebook):
     whole = vhost.evaluate(DRAWN)
     assert whole["h"] < whole_before["h"], (whole_before, whole)
     expect(folded_layer).to_contain_text("Linear(2→16)")
+    expect(key).to_be_visible()
     shot(page, "collapse-layer-folded")
     nb.execute_command("apputils:change-theme", {"theme": "JupyterLab Dark"})
     page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'", timeout=30_000)

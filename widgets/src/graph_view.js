@@ -73,7 +73,10 @@ export async function mountGraph({ model, el, testid, title }) {
     return () => model.off(`change:${name}`, fn);
   });
   // a new DOT (a group folded or unfolded, a toggle): laid out again, with the view's states kept
-  const relayout = () => canvas.redraw(model.get("dot"), model.get("collapsed") || []).catch((err) => {
+  // the key's "folded group" line shows while a box is folded
+  const markFolds = () => root.classList.toggle("has-folds", !!canvas.folds?.drawn.size);
+  markFolds();
+  const relayout = () => canvas.redraw(model.get("dot"), model.get("collapsed") || []).then(markFolds, (err) => {
     graphHost.dataset.relayout = "failed";
     canvas.viewport.el.append(h("div", { className: "agl-muted agl-draft-note" }, `Graphviz could not lay this out: ${err.message}`));
   });

@@ -30,7 +30,7 @@ export function legend(graph, { stepper = false } = {}) {
   if (stepper) items.push(...STATES.map(([s, text]) => item(s, `kind-op state-${s}`, text)));
   items.push(item("freed", "kind-op state-freed", "freed (buffers gone)"), item("error", "kind-op state-error", "error"));
   items.push(item("nan", "kind-op has-nan", "holds NaN / inf"));
-  // a folded group: shown once the graph has any (they come and go as the reader folds)
+  // a folded group: shown while one is folded (the root's has-folds: they come and go as the reader folds)
   if ((graph.groups || []).length) items.push(item("group", "kind-group state-pending", "folded group (click to open)"));
   const badges = new Set(nodes.flatMap((n) => (n.badges || []).map((b) => b.kind)).filter(Boolean));
   if (badges.has("hook")) items.push(h("span", { className: "agl-legend-item", dataset: { key: "hook" } }, pill("hook", "hook"), "hook registered"));
