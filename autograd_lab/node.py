@@ -80,7 +80,7 @@ class SavedTensor:
         self.is_output = is_output
         self.freed = False
         self._shape = tensor._data.shape  # a plain tuple: the cycle collector stops tracking it
-        self.dtype = tensor.dtype
+        self.dtype = tensor._dtype
         self._version_box = tensor._version_box
         self.saved_version = tensor._version_box[0]
         self._unpack_hook = None
@@ -89,7 +89,7 @@ class SavedTensor:
             self._data = tensor._data
             self._node = weakref.ref(node)
             self._output_nr = tensor._output_nr
-            self._requires_grad = tensor.requires_grad
+            self._requires_grad = tensor._requires_grad
             self._fw_grads = tensor._fw_grads  # its tangents, for forward-over-reverse (torch.func)
         else:
             self._tensor = tensor
@@ -147,9 +147,8 @@ class SavedTensor:
             raise RuntimeError(self.stale_message())
         if not self.is_output:
             return self._tensor
-        from .tensor import Tensor
         node = self._node()
-        t = Tensor._make(self._data, requires_grad=self._requires_grad)
+        t = _tensor_cls()._make(self._data, requires_grad=self._requires_grad)
         t._version_box = self._version_box
         if self._requires_grad and node is not None:
             t.grad_fn = node
@@ -342,9 +341,11 @@ class Node:
         saved = self._saved
         if not saved:
             return []
-        freed = [name for name, s in saved.items() if not s.freed]
-        for s in saved.values():
-            s.free()
+        freed = []
+        for name, s in saved.items():
+            if not s.freed:
+                freed.append(name)
+                s.free()
         return freed
 
     # ---- subclass API ----
