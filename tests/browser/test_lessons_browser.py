@@ -17,7 +17,10 @@ then check:
   cell, outside comments) is on the page, at least one per such cell, and drawn: the graph has
   nodes, the watch has rows, nothing says "could not be loaded" or "Error displaying widget";
 * the kernel imported this checkout's ``autograd_lab`` (the lab's PYTHONPATH puts the repository
-  first; it is not necessarily pip-installed).
+  first; it is not necessarily pip-installed);
+* what the lesson's text says its widgets, pictures and printouts show (lesson_claims.py, one function
+  per lesson): each widget first as Run All left it (the moment its cell ran), then clicked as the text
+  asks; then every graph widget opens its inspector on a click.
 
 Then it scrolls to the first widget (else the first drawing: an SVG, else a printed text tree, else the
 title) and saves test-artifacts/lesson-NN.png.
@@ -39,6 +42,7 @@ except ImportError:  # conftest skips these tests (or fails them under CI=true) 
     PlaywrightError, expect = Exception, None
 
 from .conftest import IGNORED_CONSOLE
+from .lesson_claims import AFTER_RUN_ALL, _node
 from .jupyter_driver import ARTIFACTS, ROOT, TOKEN, stray_text
 
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -321,17 +325,16 @@ def test_lesson_runs_in_jupyterlab(lesson, lab, lesson_tab):
     stray = stray_text(page)
     assert not stray, f"{lesson.name}: a widget shows a JavaScript null / undefined / NaN: {stray[:5]}"
 
-    # the interactive widgets, as a student finds them after Run All: usable (a click on a node opens
-    # the inspector), and, where the lesson's text says what they show, saying that
+    # the widgets, pictures and printouts as a student finds them after Run All say what the lesson's
+    # text says (lesson_claims.py: first as Run All left them, then clicked as the text asks); then every
+    # graph widget is usable: a click on a node opens the inspector
+    AFTER_RUN_ALL[number](page, notebook, cells)
     graphs = notebook.locator("[data-testid='graph-view'], [data-testid='backward-stepper']")
     for k in range(graphs.count()):
         root = graphs.nth(k)
         root.locator("g.node[data-node-id]:not(.agl-hidden)").first.click()
         expect(root.locator("[data-testid='inspector-title']"),
                f"{lesson.name}: graph widget #{k + 1} opened no inspector").not_to_be_empty()
-    check = AFTER_RUN_ALL.get(number)
-    if check is not None:
-        check(page, notebook, cells)
 
     # the screenshot shows the first widget, else the first drawing (SVG, then the printed text tree),
     # else the top of the lesson
@@ -352,117 +355,7 @@ def test_lesson_runs_in_jupyterlab(lesson, lab, lesson_tab):
 
 
 # ---- issue 20: after Run All, each interactive widget is usable and agrees with the lesson text ----
-
-def _printed(cells, marker):
-    """The text a cell printed, for the first cell whose output contains ``marker``."""
-    for cell in cells:
-        for out in cell["outputs"]:
-            text = out.get("text", "")
-            text = "".join(text) if isinstance(text, list) else text
-            if marker in text:
-                return text
-    raise AssertionError(f"no cell printed {marker!r}")
-
-
-def _node(root, label):
-    """The drawn node whose first label line is exactly ``label``."""
-    page = root.page
-    return root.locator("g.node[data-node-id]").filter(
-        has=page.locator("text", has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))).first
-
-
-def _press_until_done(stepper, limit=20):
-    for _ in range(limit):
-        if stepper.get_attribute("data-done") == "true":
-            return
-        before = stepper.get_attribute("data-step")
-        stepper.locator("[data-action='step']").click()
-        expect(stepper).not_to_have_attribute("data-step", before)
-    raise AssertionError(f"the stepper was not done after {limit} clicks")
-
-
-def _after_run_all_03(page, notebook, cells):
-    # "Click through it yourself": the stepper the student clicks is waiting at step 0, not finished
-    clicked, coded = notebook.locator("[data-testid='backward-stepper']").all()[:2]
-    expect(clicked).to_have_attribute("data-step", "0")
-    expect(clicked).to_have_attribute("data-done", "false")
-    expect(clicked.locator("[data-action='step']")).to_be_enabled()
-    expect(clicked.locator("[data-testid='status']")).to_contain_text("not started")
-    _press_until_done(clicked)
-    expect(clicked.locator("[data-testid='status']")).to_contain_text("done")
-    expect(clicked.locator("[data-testid='status']")).to_contain_text("a.grad = tensor(64.)")
-    # retain_graph=True, as the text says: reset puts it back and it can be clicked through again
-    expect(clicked.locator("[data-action='reset']")).to_be_enabled()
-    clicked.locator("[data-action='reset']").click()
-    expect(clicked).to_have_attribute("data-step", "0")
-    expect(clicked.locator("[data-action='step']")).to_be_enabled()
-    # the stepper driven from code is where its cells left it: done
-    expect(coded).to_have_attribute("data-done", "true")
-
-
-def _after_run_all_09(page, notebook, cells):
-    view = notebook.locator("[data-testid='graph-view']").first
-    expect(view.locator("rect.agl-badge-hook")).to_have_count(2)   # on x and on hidden
-    expect(view.locator("rect.agl-badge-retain")).to_have_count(1)  # hidden.retain_grad()
-    view.locator("g.node.retains-grad").first.click()  # hidden's node: its hook is listed by name
-    expect(view.locator("[data-testid='inspector']")).to_contain_text("lambda")
-
-
-def _after_run_all_11(page, notebook, cells):
-    printed = _printed(cells, "events; the last ones")
-    events = printed.split()[0]
-    assert events == "90", printed  # what the text says: three events per step, thirty steps
-    watch = notebook.locator("[data-testid='grad-watch']").first
-    expect(watch.locator("[data-testid='grad-watch-mode']")).to_have_text("stopped")
-    for row in watch.locator("tbody tr").all():  # the self-check's backward came after stop()
-        expect(row.locator("td").last).to_have_text(events)
-    expect(watch.locator("[data-testid='status']")).to_contain_text(f"{events} events")
-
-
-def _after_run_all_13(page, notebook, cells):
-    views = notebook.locator("[data-testid='graph-view']")
-    steppers = notebook.locator("[data-testid='backward-stepper']")
-    # bug 1: the stepper that watches the NaN appear, waiting to be stepped
-    nan = steppers.nth(0)
-    expect(nan).to_have_attribute("data-step", "0")
-    expect(nan.locator("g.node.has-nan", has_text="LogBackward0")).to_have_count(0)
-    nan.locator("[data-action='run']").click()
-    expect(nan).to_have_attribute("data-done", "true")
-    expect(nan.locator("g.node.has-nan", has_text="LogBackward0").first).to_be_attached()
-    # bug 2: "clicking it opens the explanation", though the solution cell has filled w1.grad since
-    explained = views.nth(1)
-    _node(explained, "w1").click()
-    inspector = explained.locator("[data-testid='inspector']")
-    expect(inspector.locator("[data-section='why']")).to_contain_text("w1 is not reached from loss")
-    expect(inspector.locator("[data-section='why']")).to_contain_text(".detach()")
-    expect(inspector).to_contain_text(".grad when drawn")
-    # bug 3: press run; the error is said once, and w (the stepper's own) still has no grad
-    failing = steppers.nth(1)
-    expect(failing).to_have_attribute("data-step", "0")
-    failing.locator("[data-action='run']").click()
-    expect(failing.locator("[data-testid='error']")).to_be_visible()
-    expect(failing.locator("[data-testid='error']")).to_contain_text("modified by an inplace operation")
-    status = failing.locator("[data-testid='status']")
-    expect(status).to_contain_text("failed at")
-    expect(status).to_contain_text("w.grad = None")
-    text = failing.inner_text()
-    assert text.count("modified by an inplace operation") == 1, text
-
-
-def _after_run_all_15(page, notebook, cells):
-    # "Click step and watch which node PyTorch runs next": PyTorch's stepper waits at step 0
-    clicked = notebook.locator("[data-testid='backward-stepper']").first
-    expect(clicked).to_have_attribute("data-step", "0")
-    clicked.locator("[data-action='step']").click()
-    expect(clicked).to_have_attribute("data-step", "1")
-    expect(clicked.locator("g.node.is-current")).to_have_count(1)
-    clicked.locator("[data-action='reset']").click()  # ends the paused worker thread
-    expect(clicked).to_have_attribute("data-step", "0")
-
-
-AFTER_RUN_ALL = {"03": _after_run_all_03, "09": _after_run_all_09, "11": _after_run_all_11,
-                 "13": _after_run_all_13, "15": _after_run_all_15}
-
+# (one function per lesson, in lesson_claims.py)
 
 # ---- issue 20: a 1024x700 projector: the inspector beside the graph, the wheel scrolls the page ----
 SCROLLER = "el => el.closest('.jp-WindowedPanel-outer')"
