@@ -202,3 +202,21 @@ def test_a_folded_group_shows_its_worst_state():
     assert state() == "current"
     snap.set_state(ops[0], "error")
     assert state() == "error"
+
+
+def test_a_shared_input_of_many_folded_boxes_is_named_in_them_not_joined_by_edges():
+    loss, params = widget_graphs.rnn(12)
+    snap = snapshot(loss, params=params)
+    groups = find_groups(snap)
+    blocks = [b for b in by_kind(groups, "block") if 1 < b["step"] < 12]
+    src = to_dot(snap, groups=groups, collapsed=[b["id"] for b in blocks]).source
+    W, U = snap.id_of(params["W"]), snap.id_of(params["U"])
+    edges = re.findall(r'^\s*"?([\w.]+)"? -> "?([\w.]+)"?', src, re.M)
+    folded = {b["id"] for b in blocks}
+    assert not [e for e in edges if e[0] in (W, U) and e[1] in folded]
+    assert src.count("uses W, U") == len(blocks)
+    # W and U still reach the open first and last periods by edges
+    assert any(s == W and t not in folded for s, t in edges) and any(s == U and t not in folded for s, t in edges)
+    # a folded box with few shared inputs keeps its edges
+    one = to_dot(snap, groups=groups, collapsed=[blocks[0]["id"]]).source
+    assert "uses " not in one and re.search(rf'{W} -> {blocks[0]["id"]}', one)

@@ -1003,6 +1003,8 @@ def test_collapsed_and_the_toggles_round_trip_to_a_new_dot():
     assert rows["kind"] == "block" and rows["ops"] == "4" and s.inspector["title"].startswith("Mm·Add·Tanh")
     assert s.inspector["sections"][1]["list"] == ["MmBackward0 ×2", "AddBackward0", "TanhBackward0"]
     assert "Click the box to open it" in s.inspector["sections"][2]["text"]
+    s.set_state({"collapsed": []})   # opened: the inspector says so
+    assert s.inspector["sections"][2]["title"] == "open"
 
 
 def test_a_failing_node_is_never_folded_away():

@@ -68,6 +68,7 @@ NAN_PINK = "#c2185b"
 NONFINITE_TEXT = {"nan": "NaN", "inf": "inf"}
 VALUE_CHARS = 42  # a wider value line makes the whole layout wide; the snapshot keeps 60
 SITE_CHARS = 60   # a creation site drawn in a label (the tooltip and the caption keep it whole)
+FAN_IN_LINE = 3   # a node feeding more folded boxes than this is named in their labels, not joined by edges
 
 
 def shape_text(shape):
@@ -237,6 +238,7 @@ def to_dot(snap, *, show_values=True, show_grads=True, show_saved=True, show_att
     rep = representatives(groups, collapsed)
     drawn = [n for n in snap.nodes if (show_saved or n["kind"] != "saved") and n["id"] not in rep]
     shown = {n["id"] for n in drawn}
+    snap_index = {n["id"]: n for n in drawn}
     folded = [by_id[gid] for gid in dict.fromkeys(rep.values())]
     framed = {gid for gid in frames if gid in by_id and by_id[gid]["kind"] != "module"}
     smallest = {}   # node id -> the smallest group holding it
@@ -267,24 +269,11 @@ def to_dot(snap, *, show_values=True, show_grads=True, show_saved=True, show_att
             boxes[gid] = graphviz.Digraph(name, graph_attr=attrs)
         return gid
 
-    for n in drawn:
-        key = box_of(smallest.get(n["id"]))
-        (boxes[key] if key is not None else g).node(
-            n["id"], **_node_attrs(n, show_values, show_grads, show_attrs, max_attr_chars, show_nonfinite))
-    states = {n["id"]: n["state"] for n in snap.nodes}
-    for grp in folded:
-        key = box_of(grp["parent"])
-        (boxes[key] if key is not None else g).node(grp["id"], **_group_attrs(grp, snap, states))
-
-    def depth(gid):
-        return 0 if gid is None else 1 + depth(box_of(by_id[gid]["parent"]))
-
-    # a box's body is copied when it is attached, so attach the innermost ones first
-    for gid in sorted(boxes, key=lambda k: -depth(k)):
-        parent = box_of(by_id[gid]["parent"])
-        (boxes[parent] if parent is not None else g).subgraph(boxes[gid])
-
-    merged = {}
+    # edges: as they are between drawn nodes; one per pair of boxes for a folded group's. A node
+    # feeding more than FAN_IN_LINE folded boxes (an RNN's W, shared by every step) is named in
+    # their labels instead: hundreds of long edges to one node is what makes Graphviz slow and the
+    # drawing unreadable
+    edges, merged = [], {}
     for e in snap.edges:
         if e["kind"] == "saved" and not show_saved:
             continue
@@ -295,12 +284,41 @@ def to_dot(snap, *, show_values=True, show_grads=True, show_saved=True, show_att
             attrs = dict(EDGE_STYLE[e["kind"]])
             attrs["id"] = e["id"]
             attrs["class"] = f"al-edge al-edge-{e['kind']}"
-            g.edge(source, target, **attrs)
+            edges.append((source, target, attrs))
         elif (source, target) not in merged or e["kind"] == "grad":
             merged[(source, target)] = e["kind"]
+    fan = {}
+    for source, target in merged:
+        if target in by_id and source in shown:
+            fan[source] = fan.get(source, 0) + 1
+    uses = {}   # folded box -> the names of the shared inputs it reads
     for (source, target), kind in merged.items():
+        if fan.get(source, 0) > FAN_IN_LINE and target in by_id:
+            n = snap_index[source]
+            uses.setdefault(target, []).append(n["name"] or n["label"])
+            continue
         # an edge to or from a folded group: one for all its members' edges between the same two boxes
         attrs = dict(EDGE_STYLE[kind], id=f"ge:{source}>{target}", **{"class": f"al-edge al-edge-{kind} al-edge-group"})
+        edges.append((source, target, attrs))
+
+    for n in drawn:
+        key = box_of(smallest.get(n["id"]))
+        (boxes[key] if key is not None else g).node(
+            n["id"], **_node_attrs(n, show_values, show_grads, show_attrs, max_attr_chars, show_nonfinite))
+    states = {n["id"]: n["state"] for n in snap.nodes}
+    for grp in folded:
+        key = box_of(grp["parent"])
+        (boxes[key] if key is not None else g).node(grp["id"], **_group_attrs(grp, snap, states, uses.get(grp["id"])))
+
+    def depth(gid):
+        return 0 if gid is None else 1 + depth(box_of(by_id[gid]["parent"]))
+
+    # a box's body is copied when it is attached, so attach the innermost ones first
+    for gid in sorted(boxes, key=lambda k: -depth(k)):
+        parent = box_of(by_id[gid]["parent"])
+        (boxes[parent] if parent is not None else g).subgraph(boxes[gid])
+
+    for source, target, attrs in edges:
         g.edge(source, target, **attrs)
     return g
 
@@ -324,8 +342,9 @@ def group_state(grp, states):
     return worst or "pending"
 
 
-def _group_attrs(grp, snap, states):
-    """A folded group: a double-bordered box with its label and how many nodes it holds."""
+def _group_attrs(grp, snap, states, uses=None):
+    """A folded group: a double-bordered box with its label and how many nodes it holds (and the
+    shared inputs it reads whose edges are not drawn: ``uses``)."""
     state = group_state(grp, states)
     attrs = dict(GROUP_STYLE)
     if state in ("current", "error"):
@@ -333,7 +352,10 @@ def _group_attrs(grp, snap, states):
     ops = grp["ops"]
     size = f"{len(grp['members'])} nodes" + (f", {ops} ops" if ops else "")
     title = _module_title(grp["path"], snap) if grp["kind"] == "module" else f"<B>{_text(grp['label'])}</B>"
-    attrs["label"] = f"<{title}<BR/>{_small(size)}>"
+    lines = [title, _small(size)]
+    if uses:
+        lines.append(_small(_cut("uses " + ", ".join(uses), VALUE_CHARS)))
+    attrs["label"] = "<" + "<BR/>".join(lines) + ">"
     attrs["class"] = f"al-node al-group al-group-{grp['kind']} al-state-{state}"
     attrs["tooltip"] = f"{grp['label']}: {size} folded into one box"
     return attrs

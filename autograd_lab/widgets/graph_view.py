@@ -179,6 +179,8 @@ class GraphView(Widget):
             self.dot = self._dot(self.show_values, self.show_saved, self.collapsed)
             if self.static_svg:   # a saved notebook shows what the reader last saw
                 self.picture()
+            if self.selected in self._group_ids:   # it says whether the box is folded
+                self.inspector = self.inspect(self.selected)
 
     def _initial_traits(self):
         """More trait values for the opening message (subclasses add theirs)."""
