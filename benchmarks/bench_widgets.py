@@ -61,13 +61,10 @@ def build_graph(n_nodes):
     return h.sum(), params
 
 
-STEP_KEYS = ("state_codes", "state_delta", "current", "edge_grads", "edge_grads_delta", "notes", "notes_delta",
-             "nonfinite", "step_index", "summary", "done")
-
-
-def stepper_payloads(kind, n_nodes, max_steps=None, collapse=False):
+def stepper_payloads(kind, n_nodes, collapse=False):
     """The real BackwardStepper on a graph of `kind` ("chain", "rnn", "mlp", "transformer"): its opening
-    traits, then what each step changed (as the comm would send it: only the traits that changed)."""
+    traits, then the messages each step of the whole pass sends (what the comm carries: the `delta`
+    and the small traits a step changed; the whole state at the pass's end)."""
     from autograd_lab.widgets import BackwardStepper
     if kind == "chain":
         loss, params = build_graph(n_nodes)
@@ -81,14 +78,15 @@ def stepper_payloads(kind, n_nodes, max_steps=None, collapse=False):
     keys = [k for k in s.keys if not k.startswith("_") and k not in ("layout", "static_svg")]
     initial = {k: getattr(s, k) for k in keys}
     sent = []
-    s.observe(lambda ch: sent.append(ch["name"]), names=[k for k in STEP_KEYS if s.has_trait(k)])
+    # ipywidgets hands every update to _send (a no-op without a kernel): keep them instead
+    s._send = lambda msg, buffers=None: sent.append(msg["state"])
     steps, py_ms = [], []
-    for _ in range(min(s.total, max_steps or s.total)):
+    while not s.done and s.error is None:
         sent.clear()
         t0 = time.perf_counter()
         s.step()
         py_ms.append((time.perf_counter() - t0) * 1000)
-        steps.append({k: getattr(s, k) for k in dict.fromkeys(sent)})
+        steps.append(json.loads(json.dumps(sent)))
     return initial, steps, len(s.snapshot.nodes), len(s.snapshot.edges), build_ms, py_ms
 
 
@@ -131,21 +129,24 @@ IN_PAGE_FIRST = """async ({ url, state, kind, timeout }) => {
 }"""
 
 # Click to paint: a real click on the step button; the stand-in model answers the widget's message
-# the way the comm does (in a later task), with the traits that step changed; the clock stops at
-# the first animation frame after the widget applied them.
+# the way the comm does, each of the step's messages in a task of its own; the clock stops at the
+# first task after the next animation frame (that frame's style, layout and paint are done).
 IN_PAGE_CLICKS = """async (steps) => {
     const out = [];
     const btn = document.querySelector("[data-action='step']");
-    for (const s of steps) {
+    for (const messages of steps) {
       const painted = new Promise((resolve) => {
-        window.model.onSend = () => setTimeout(() => {
-          for (const [k, v] of Object.entries(s)) window.model.set(k, v);
-          // the next frame, then the first task after it: that frame's style, layout and paint are done
-          queueMicrotask(() => queueMicrotask(() => requestAnimationFrame(() => {
-            const frame = performance.now();
-            setTimeout(() => resolve([frame, performance.now()]), 0);
-          })));
-        }, 0);
+        window.model.onSend = () => {
+          const deliver = (i) => setTimeout(() => {
+            for (const [k, v] of Object.entries(messages[i])) window.model.set(k, v);
+            if (i + 1 < messages.length) { deliver(i + 1); return; }
+            queueMicrotask(() => queueMicrotask(() => requestAnimationFrame(() => {
+              const frame = performance.now();
+              setTimeout(() => resolve([frame, performance.now()]), 0);
+            })));
+          }, 0);
+          deliver(0);
+        };
       });
       const t0 = performance.now();
       btn.click();
@@ -153,28 +154,96 @@ IN_PAGE_CLICKS = """async (steps) => {
       out.push([frame - t0, done - t0]);
       await new Promise((r) => setTimeout(r, 0));
     }
+    window.model.onSend = null;
     return out;
 }"""
 
+# Steps taken without a click and without waiting for paint (to get late into a pass quickly): the
+# traits as one message would bring them, then two frames to settle.
+IN_PAGE_SKIP = """async (state) => {
+    for (const [k, v] of Object.entries(state)) window.model.set(k, v);
+    await new Promise(requestAnimationFrame);
+    await new Promise(requestAnimationFrame);
+}"""
 
-def measure(page, kind, n_nodes, max_steps, timeout_ms, shot=None, collapse=False):
-    initial, steps, drawn, n_edges, build_ms, py_ms = stepper_payloads(kind, n_nodes, max_steps, collapse)
-    row = {"graph": kind, "nodes": drawn, "edges": n_edges, "python_ms": build_ms,
+
+def merged(steps):
+    """The messages of several steps as one: `delta`'s parts merged in order, the other traits the last."""
+    out, delta = {}, {"states": {}, "edge_grads": {}, "notes": {}}
+    for messages in steps:
+        for state in messages:
+            for k, v in state.items():
+                if k == "delta":
+                    for part in ("states", "edge_grads", "notes"):
+                        delta[part].update(v.get(part) or {})
+                    delta["seq"] = v.get("seq")
+                else:
+                    out[k] = v
+    return {**out, "delta": delta}
+
+
+# Where a stepper step's time goes in Chromium: the trace events of the main thread (and the raster
+# and compositor threads), summed over the measured clicks.
+TRACE_CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "blink", "cc", "gpu"]
+PHASES = {"FunctionCall": "script", "EvaluateScript": "script", "TimerFire": "script",
+          "FireAnimationFrame": "script", "RunMicrotasks": "script", "UpdateLayoutTree": "style",
+          "Layout": "layout", "PrePaint": "pre-paint", "Paint": "paint", "Layerize": "layerize",
+          "Commit": "commit", "RasterTask": "raster"}
+
+
+def trace_breakdown(trace_bytes, n_clicks):
+    """ms per click of each phase (complete events only; nested script calls counted once)."""
+    events = json.loads(trace_bytes)
+    events = events.get("traceEvents", events) if isinstance(events, dict) else events
+    threads = {(e["pid"], e["tid"]): e["args"].get("name", "") for e in events
+               if e.get("ph") == "M" and e.get("name") == "thread_name"}
+    totals = {}
+    open_script = {}
+    for e in sorted((e for e in events if e.get("ph") == "X" and e.get("name") in PHASES), key=lambda e: e["ts"]):
+        phase = PHASES[e["name"]]
+        thread = threads.get((e["pid"], e["tid"]), "")
+        if phase == "script":  # a FunctionCall inside a TimerFire is the same time
+            key = (e["pid"], e["tid"])
+            if e["ts"] < open_script.get(key, 0):
+                continue
+            open_script[key] = e["ts"] + e.get("dur", 0)
+        if phase == "raster" or thread.startswith("Compositor"):
+            phase += " (other threads)" if not thread.startswith("CrRendererMain") else ""
+        totals[phase] = totals.get(phase, 0) + e.get("dur", 0) / 1000
+    return {k: v / n_clicks for k, v in sorted(totals.items(), key=lambda kv: -kv[1])}
+
+
+def _clicks(page, steps, py_ms):
+    pairs = page.evaluate(IN_PAGE_CLICKS, steps)
+    frames, times = [f for f, _ in pairs], [d for _, d in pairs]
+    total = [t + p for t, p in zip(times, py_ms)]
+    return dict(frame_med=statistics.median(frames), frame_max=max(frames), click_med=statistics.median(times),
+                click_max=max(times), total_med=statistics.median(total), total_max=max(total), n=len(times))
+
+
+def measure(page, kind, n_nodes, n_steps, timeout_ms, shot=None, trace=None, collapse=False):
+    initial, steps, drawn, n_edges, build_ms, py_ms = stepper_payloads(kind, n_nodes, collapse)
+    row = {"graph": kind, "nodes": drawn, "edges": n_edges, "python_ms": build_ms, "pass_steps": len(steps),
            "dot_kb": len(initial["dot"]) / 1024, "graph_kb": len(json.dumps(initial["graph"])) / 1024,
            "open_kb": len(json.dumps(initial)) / 1024}
     first = page.evaluate(IN_PAGE_FIRST, {"url": f"{ORIGIN}/widgets.js", "state": initial, "kind": kind,
                                           "timeout": timeout_ms})
     row.update(first)
     if steps and first["full"] is not None:
-        pairs = page.evaluate(IN_PAGE_CLICKS, steps)
-        frames, times = [f for f, _ in pairs], [d for _, d in pairs]
-        step_bytes = [len(json.dumps(s)) for s in steps]
-        total = [t + p for t, p in zip(times, py_ms)]
-        row.update(frame_med=statistics.median(frames), frame_max=max(frames),
-                   click_med=statistics.median(times), click_max=max(times), py_step_med=statistics.median(py_ms),
-                   py_step_max=max(py_ms), total_med=statistics.median(total), total_max=max(total),
-                   step_kb_med=statistics.median(step_bytes) / 1024, step_kb_max=max(step_bytes) / 1024,
-                   n_steps=len(steps))
+        early = steps[:n_steps]
+        if trace:
+            page.context.browser.start_tracing(page=page, categories=TRACE_CATEGORIES)
+        row["early"] = _clicks(page, early, py_ms[:n_steps])
+        if trace:
+            row["trace"] = trace_breakdown(page.context.browser.stop_tracing(), len(early))
+        # late in the pass: every gradient and note the pass wrote so far is on the page
+        late_from = len(steps) - n_steps
+        if late_from > n_steps:
+            page.evaluate(IN_PAGE_SKIP, merged(steps[n_steps:late_from]))
+            row["late"] = _clicks(page, steps[late_from:], py_ms[late_from:])
+        step_bytes = [len(json.dumps(m)) for m in steps]
+        row.update(py_step_med=statistics.median(py_ms), py_step_max=max(py_ms),
+                   step_kb_med=statistics.median(step_bytes) / 1024, step_kb_max=max(step_bytes) / 1024)
     if shot:
         page.screenshot(path=shot, full_page=False)
     page.evaluate("() => { window.cleanup && window.cleanup(); document.getElementById('host').replaceChildren(); }")
@@ -185,29 +254,42 @@ def fmt_ms(v):
     return "—" if v is None else f"{v:.0f}"
 
 
+def _pair(c, key):
+    return f"{c[key + '_med']:.1f} / {c[key + '_max']:.1f} ms"
+
+
 def print_row(r):
     print(f"{r['graph']:<11} {r['nodes']:>5} nodes {r['edges']:>5} edges | Python {r['python_ms']:.0f} ms, "
           f"opening message {r['open_kb']:.0f} KB (DOT {r['dot_kb']:.0f} KB) | first drawing "
           f"{fmt_ms(r['first'])} ms ({r['firstNodes']} nodes) | full layout {fmt_ms(r['full'])} ms "
           f"(Graphviz {r['layoutMs']} ms in the {r['where']}, decoration {r['decorateMs']} ms)", flush=True)
-    if "click_med" in r:
-        print(f"{'':<11} click to the next frame: median {r['frame_med']:.1f} ms, max {r['frame_max']:.1f}; "
-              f"click to paint over {r['n_steps']} steps: page median {r['click_med']:.1f} ms, max "
-              f"{r['click_max']:.1f} | kernel step median {r['py_step_med']:.1f} ms, max {r['py_step_max']:.1f} | "
-              f"sum median {r['total_med']:.1f} ms, max {r['total_max']:.1f} | message median "
-              f"{r['step_kb_med']:.1f} KB, max {r['step_kb_max']:.1f} KB", flush=True)
+    for when in ("early", "late"):
+        if when in r:
+            c = r[when]
+            print(f"{'':<11} {'first' if when == 'early' else 'last'} {c['n']} of {r['pass_steps']} steps: click to "
+                  f"paint (median / max) {_pair(c, 'click')}, to the next frame {_pair(c, 'frame')}, with the "
+                  f"kernel's step {_pair(c, 'total')}", flush=True)
+    if "py_step_med" in r:
+        print(f"{'':<11} kernel step median {r['py_step_med']:.1f} ms, max {r['py_step_max']:.1f} | step message "
+              f"median {r['step_kb_med']:.2f} KB, max {r['step_kb_max']:.1f} KB", flush=True)
+    if "trace" in r:
+        print(f"{'':<11} per click (first steps, trace): " +
+              ", ".join(f"{k} {v:.1f} ms" for k, v in r["trace"].items()), flush=True)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--graphs", default="rnn,mlp,transformer", help="comma-separated: chain, rnn, mlp, transformer")
     ap.add_argument("--sizes", default="500,1000,3000", help="comma-separated drawn-node counts")
-    ap.add_argument("--steps", type=int, default=150, help="stepper clicks measured per graph (the first N)")
+    ap.add_argument("--steps", type=int, default=100,
+                    help="stepper clicks measured at the start of the pass, and again at its end")
     ap.add_argument("--timeout", type=float, default=180, help="seconds to wait for a layout")
     ap.add_argument("--collapse", choices=["off", "auto"], default="off",
                     help="off: every node drawn (the default here, the worst case); auto: the widgets' default, "
                          "repeated blocks of a big graph folded")
     ap.add_argument("--shots", default=str(ROOT / "test-artifacts"), help="folder for bench-<graph>-<n>.png")
+    ap.add_argument("--trace", action="store_true",
+                    help="record a Chromium trace of the first clicks and print where their time went")
     args = ap.parse_args()
     bundle = ROOT / "autograd_lab" / "static" / "widgets.js"
     if not bundle.exists():
@@ -234,23 +316,25 @@ def main():
                 collapse = "auto" if args.collapse == "auto" else False
                 suffix = "-folded" if collapse else ""
                 shot = str(Path(args.shots) / f"bench-{kind}-{n}{suffix}.png")
-                rows.append(measure(page, kind, n, args.steps, args.timeout * 1000, shot, collapse))
+                rows.append(measure(page, kind, n, args.steps, args.timeout * 1000, shot, args.trace, collapse))
                 print_row(rows[-1])
         if errors:
             print("console errors:", *errors, sep="\n  ")
         browser.close()
     print()
-    print("| graph | nodes | edges | first useful drawing | full layout | click to next frame (median / max) "
-          "| click to paint, page (median / max) | kernel step (median / max) | step message (median) |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    n = args.steps
+    print(f"| graph | nodes | edges | first useful drawing | full layout | click to paint, first {n} steps "
+          f"(median / max) | click to paint, last {n} steps (median / max) | click to next frame, first {n} "
+          "(median / max) | kernel step (median / max) | step message (median) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        click = (f"{r['click_med']:.1f} / {r['click_max']:.1f} ms" if "click_med" in r else "—")
-        frame = (f"{r['frame_med']:.1f} / {r['frame_max']:.1f} ms" if "click_med" in r else "—")
-        py = (f"{r['py_step_med']:.1f} / {r['py_step_max']:.1f} ms" if "click_med" in r else "—")
-        kb = (f"{r['step_kb_med']:.1f} KB" if "click_med" in r else "—")
-        print(f"| {r['graph']} | {r['nodes']} | {r['edges']} | {fmt_ms(r['first'])} ms | {fmt_ms(r['full'])} ms "
-              f"| {frame} | {click} | {py} | {kb} |")
-
+        early, late = r.get("early"), r.get("late")
+        cells = [r["graph"], r["nodes"], r["edges"], f"{fmt_ms(r['first'])} ms", f"{fmt_ms(r['full'])} ms",
+                 _pair(early, "click") if early else "—", _pair(late, "click") if late else "—",
+                 _pair(early, "frame") if early else "—",
+                 _pair(r, "py_step") if "py_step_med" in r else "—",
+                 f"{r['step_kb_med'] * 1024:.0f} B" if "step_kb_med" in r else "—"]
+        print("| " + " | ".join(map(str, cells)) + " |")
 
 if __name__ == "__main__":
     main()
