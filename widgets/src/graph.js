@@ -95,6 +95,7 @@ export class GraphCanvas {
     this.viewport = new Viewport(d, {
       onClick: (target) => this._click(target),
       onResize: () => this._fitLabels(),
+      onCull: (win) => this.overlays.cull(win),
     });
     this.fitted = stage === "draft";   // the draft's labels are cut to fit already
     this.host.replaceChildren(this.viewport.el);

@@ -6,7 +6,7 @@ import { bboxOf, centreInside, sampleEdge } from "../geometry.js";
 export const PAD = 40;            // room around the drawing for the overlay texts
 
 /**
- * A drawn node: {id, g, box, meta}; an edge: {id, g, info, samples()}; a cluster:
+ * A drawn node: {id, g, box, meta}; an edge: {id, g, info, samples(), box()}; a cluster:
  * {name, g, box, members, label, collapsed}.
  */
 export class Drawing {
@@ -73,9 +73,11 @@ export class Drawing {
       ownClasses(g);
       g.classList.add("agl-edge", `edge-${info.kind || "data"}`);
       let samples = null;   // the path as a polyline, sampled when a label is first placed on it
+      let box = null;       // what the path and arrowhead cover, read when first culled
       this.edges.set(info.id, {
         id: info.id, g, info,
         samples: () => (samples ||= sampleEdge(g.querySelector("path")?.getAttribute("d"))),
+        box: () => (box ||= bboxOf(g)),
       });
       push(this.bySource, info.source, info.id);
       push(this.byTarget, info.target, info.id);

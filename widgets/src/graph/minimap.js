@@ -53,7 +53,7 @@ export class Minimap {
     if (!ctx) return;
     if (!this.base) this._drawBase();
     const { k, x, y } = this.vp.view;
-    const vw = this.vp.el.clientWidth, vh = this.vp.el.clientHeight, s = this.scale;
+    const vw = this.vp.width, vh = this.vp.height, s = this.scale;
     ctx.clearRect(0, 0, this.w, this.h);
     ctx.drawImage(this.base, 0, 0);
     ctx.strokeStyle = "#e65100";

@@ -20,6 +20,22 @@ export class Overlays {
     this.edgeData = {};           // what was drawn last: {edge id: text}, {node id: text}, {node id: flag}
     this.noteData = {};
     this.nonfinite = {};
+    this.window = null;           // {x0, y0, x1, y1}: texts outside it are hidden (see Viewport.cull)
+  }
+
+  /** hide the texts outside `win` (drawing units): Chromium repaints every shown text of the svg per step */
+  cull(win) {
+    this.window = win;
+    for (const t of this.layer.children) if (t.tagName === "text") this._cullOne(t);
+  }
+
+  /** a text placed after the last cull is hidden too when it lands far off screen */
+  _cullOne(t) {
+    const w = this.window;
+    if (!w) return;
+    const x = +t.getAttribute("x"), y = +t.getAttribute("y");
+    const off = x < w.x0 || x > w.x1 || y < w.y0 || y > w.y1;
+    if (off !== t.classList.contains("is-offscreen")) t.classList.toggle("is-offscreen", off);
   }
 
   /** flags: {node id: "nan" | "inf"}; the node gets class has-nan, data-nonfinite and a badge */
@@ -116,6 +132,7 @@ export class Overlays {
       }
       text.setAttribute("x", cx.toFixed(1));
       text.setAttribute("y", y.toFixed(1));
+      this._cullOne(text);
       this.placed.set(`n:${id}`, box);
     }
   }
@@ -150,6 +167,7 @@ export class Overlays {
     }
     text.setAttribute("x", best.x0.toFixed(1));
     text.setAttribute("y", (best.y1 - 3).toFixed(1));
+    this._cullOne(text);
     this.placed.set(`e:${id}`, best);
   }
 

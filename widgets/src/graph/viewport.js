@@ -1,4 +1,5 @@
 // Zoom and pan: the laid-out SVG sits on a stage moved by one CSS transform; the viewport clips it.
+import { overlaps } from "../geometry.js";
 import { h } from "../util.js";
 
 const MAX_HEIGHT = 560;           // the viewport's height cap (px); it is resizable by the user
@@ -11,20 +12,38 @@ const ZOOM_KEYS = /Mac|iPhone|iPad/.test(globalThis.navigator?.platform ?? "") ?
 const CULL_OVER = 150;           // nodes: a bigger graph hides the labels far off screen (see _cullSoon)
 
 export class Viewport {
-  /** onClick(target element): a click (not a drag) inside; onResize(): the viewport got a size */
-  constructor(drawing, { onClick, onResize }) {
+  /**
+   * onClick(target element): a click (not a drag) inside; onResize(): the viewport got a size;
+   * onCull({x0, y0, x1, y1}): the part of the drawing (its units) whose texts stay drawn changed
+   */
+  constructor(drawing, { onClick, onResize, onCull }) {
     this.drawing = drawing;
     this.onClick = onClick;
     this.onResize = onResize;
+    this.onCull = onCull;
     this.el = h("div", { className: "agl-viewport", dataset: { testid: "graph-viewport" } });
     this.stage = h("div", { className: "agl-stage" });
     this.stage.append(drawing.svg);
     this.el.append(this.stage);
+    // a node's fill fades in 0.15 s on a small graph; on a big one each frame of that fade paints
+    // the whole drawing again (10 ms a frame at 3,000 nodes), and it runs into the next click
+    drawing.svg.classList.toggle("is-big", drawing.nodes.size > CULL_OVER);
     this.view = { k: 1, x: 0, y: 0 };
     this.touched = false;         // the user zoomed or panned: stop auto-fitting on resize
     this.drag = null;             // the pointer pressed inside, until it is released
+    this.known = null;            // {w, h}: the viewport's size as the ResizeObserver last saw it
     this.cleanups = [];
   }
+
+  /**
+   * The viewport's size in CSS px. A step pans to the current node right after restyling nodes:
+   * reading clientWidth then forced a style and layout pass of the whole drawing (10 ms at 3,000
+   * nodes) before the frame did the same again. The size is kept from the ResizeObserver instead,
+   * and read from the page only until it has reported, or after fit() changed the height.
+   */
+  get width() { return this.known ? this.known.w : this.el.clientWidth; }
+
+  get height() { return this.known ? this.known.h : this.el.clientHeight; }
 
   _apply() {
     const { k, x, y } = this.view;
@@ -34,35 +53,45 @@ export class Viewport {
     this._cullSoon();
   }
 
-  // Chromium repaints every text of an <svg> when any node in it changes: on a graph of thousands
-  // of nodes that made one step cost 200 ms (texts hidden: one frame). So a big graph keeps the
-  // labels of nodes far off screen hidden (class is-offscreen); done once a pan or zoom settles.
+  // Chromium lays out and paints an <svg> as one piece: when any node in it changes, every shape
+  // and text of it is laid out and painted again (3,000 nodes: 13 ms of CPU a frame with the texts
+  // far off screen hidden, 4.6 ms with whole nodes and edges hidden; all shown: 64 ms). So a big
+  // graph keeps what lies more than a screen away hidden (class is-offscreen, display: none).
+  // The hidden band moves only when it must: when the view gets within half a screen of its edge
+  // (a drag, a zoom out, a jump to a search match or to the current node), or after zooming in
+  // twice over (it then hides too little). Moving it shows and hides hundreds of elements, so it
+  // is not done after every small pan a stepper's reveal() makes.
   _cullSoon() {
     if (this.drawing.nodes.size <= CULL_OVER) return;
-    clearTimeout(this.cullTimer);
-    this.cullTimer = setTimeout(() => this.cull(), this.culled ? 120 : 0);
+    const screen = this._screen(0.5), win = this.window;
+    // culled, the band is 1.5 times as wide as screen(0.5): 3 times after zooming in twice over
+    const loose = win && win.x1 - win.x0 > 3 * (screen.x1 - screen.x0);
+    if (!win || loose || !inside(screen, win)) this.cull();
+  }
+
+  /** what is on screen, in drawing units, widened by `margin` screens on every side */
+  _screen(margin) {
+    const { k, x, y } = this.view, { origin } = this.drawing;
+    const w = this.width / k, ht = this.height / k, x0 = -x / k - origin.x, y0 = -y / k - origin.y;
+    return { x0: x0 - margin * w, y0: y0 - margin * ht, x1: x0 + (1 + margin) * w, y1: y0 + (1 + margin) * ht };
   }
 
   cull() {
-    const vw = this.el.clientWidth, vh = this.el.clientHeight;
-    if (!vw || !vh) return;
-    const { k, x, y } = this.view, { origin } = this.drawing;
-    // what is on screen, in drawing coordinates, and one screen more on every side
-    const w = vw / k, ht = vh / k, x0 = -x / k - origin.x - w, y0 = -y / k - origin.y - ht;
-    const x1 = x0 + 3 * w, y1 = y0 + 3 * ht;
+    if (!this.width || !this.height) return;
+    const win = this.window = this._screen(1);
+    const { nodes, edges } = this.drawing;
     let hidden = 0;
-    for (const { g, box: b } of this.drawing.nodes.values()) {
-      const off = b.x1 < x0 || b.x0 > x1 || b.y1 < y0 || b.y0 > y1;
+    for (const { g, box } of nodes.values()) {
+      const off = !overlaps(box, win);
       if (off) hidden++;
       if (off !== g.classList.contains("is-offscreen")) g.classList.toggle("is-offscreen", off);
     }
-    // the gradients and notes a pass writes grow to one per edge: the same for them
-    for (const t of this.drawing.root.querySelectorAll(".agl-overlay > text")) {
-      const tx = +t.getAttribute("x"), ty = +t.getAttribute("y");
-      const off = tx < x0 || tx > x1 || ty < y0 || ty > y1;
-      if (off !== t.classList.contains("is-offscreen")) t.classList.toggle("is-offscreen", off);
+    for (const edge of edges.values()) {
+      const off = !overlaps(edge.box(), win);
+      if (off !== edge.g.classList.contains("is-offscreen")) edge.g.classList.toggle("is-offscreen", off);
     }
-    this.culled = true;
+    // the gradients and notes a pass writes grow to one per edge: the same for them
+    this.onCull?.(win);
     this.el.dataset.offscreen = String(hidden);
   }
 
@@ -76,7 +105,7 @@ export class Viewport {
   /** centre the view on a point of the stage (CSS px before zoom), keeping the zoom */
   lookAt(px, py) {
     const { k } = this.view;
-    this.view = { k, x: this.el.clientWidth / 2 - px * k, y: this.el.clientHeight / 2 - py * k };
+    this.view = { k, x: this.width / 2 - px * k, y: this.height / 2 - py * k };
     this.touched = true;
     this._apply();
   }
@@ -86,7 +115,7 @@ export class Viewport {
    * at the output, where backward starts (pan and wheel reach the rest).
    */
   fit() {
-    const width = this.el.clientWidth;
+    const width = this.width;
     if (!width) return false;
     const { w, h: hgt } = this.drawing.size;
     const byWidth = (width - 8) / w, byHeight = (MAX_HEIGHT - 8) / hgt;
@@ -94,7 +123,11 @@ export class Viewport {
     // too big to read whole: as wide as the view (within the caps), the output in sight, and no
     // blank half (the drawing is kept against the viewport's edges, see _clamp)
     const k = whole >= MIN_FIT ? whole : Math.max(MIN_FIT, Math.min(MAX_FIT, byWidth));
-    this.el.style.height = `${Math.min(Math.max(hgt * k + 8, 140), MAX_HEIGHT)}px`;
+    const height = `${Math.min(Math.max(hgt * k + 8, 140), MAX_HEIGHT)}px`;
+    if (this.el.style.height !== height) {
+      this.el.style.height = height;
+      this.known = null;          // until the ResizeObserver reports the new height
+    }
     this.view = { k, x: Math.max(4, (width - w * k) / 2), y: 4 };
     if (whole < MIN_FIT && this.drawing.focus) this._centre(this.drawing.focus);
     this._clamp();
@@ -104,7 +137,7 @@ export class Viewport {
 
   /** keep the drawing over the viewport: centred along an axis where it fits, else edge to edge */
   _clamp() {
-    const { k, x, y } = this.view, vw = this.el.clientWidth, vh = this.el.clientHeight;
+    const { k, x, y } = this.view, vw = this.width, vh = this.height;
     const gw = this.drawing.size.w * k, gh = this.drawing.size.h * k;
     const along = (pos, g, v) => (g + 8 <= v ? Math.max(4, (v - g) / 2) : Math.min(4, Math.max(v - g - 4, pos)));
     this.view = { k, x: along(x, gw, vw), y: gh + 8 <= vh ? 4 : along(y, gh, vh) };
@@ -114,13 +147,13 @@ export class Viewport {
     const p = this.drawing.centre(id);
     if (!p) return;
     const { k } = this.view;
-    this.view = { k, x: this.el.clientWidth / 2 - p.x * k, y: this.el.clientHeight / 2 - p.y * k };
+    this.view = { k, x: this.width / 2 - p.x * k, y: this.height / 2 - p.y * k };
   }
 
   /** pan (never zoom) so that a node is on screen: the current node must not step out of view */
   reveal(id) {
     const p = this.drawing.centre(id);
-    const vw = this.el.clientWidth, vh = this.el.clientHeight;
+    const vw = this.width, vh = this.height;
     if (!p || !vw || !vh) return;
     const { k, x, y } = this.view;
     const sx = x + p.x * k, sy = y + p.y * k, margin = 30;
@@ -135,7 +168,7 @@ export class Viewport {
   zoomBy(factor, px, py) {
     const { k, x, y } = this.view;
     const k2 = Math.min(6, Math.max(0.05, k * factor));
-    if (px === undefined) { px = this.el.clientWidth / 2; py = this.el.clientHeight / 2; }
+    if (px === undefined) { px = this.width / 2; py = this.height / 2; }
     this.view = { k: k2, x: px - ((px - x) * k2) / k, y: py - ((py - y) * k2) / k };
     this.touched = true;
     this._apply();
@@ -185,7 +218,11 @@ export class Viewport {
     };
     on(vp, "pointerup", end);
     on(vp, "pointercancel", end);
-    const ro = new ResizeObserver(() => { this.onResize(); if (!this.touched) this.fit(); });
+    const ro = new ResizeObserver(() => {
+      this.known = { w: vp.clientWidth, h: vp.clientHeight };  // layout is fresh here: no extra pass
+      this.onResize();
+      if (!this.touched) this.fit();
+    });
     ro.observe(vp);
     this.cleanups.push(() => ro.disconnect());
   }
@@ -203,7 +240,11 @@ export class Viewport {
 
   destroy() {
     clearTimeout(this.hintTimer);
-    clearTimeout(this.cullTimer);
     for (const fn of this.cleanups.splice(0)) fn();
   }
+}
+
+/** is box `a` inside box `b`? */
+function inside(a, b) {
+  return a.x0 >= b.x0 && a.y0 >= b.y0 && a.x1 <= b.x1 && a.y1 <= b.y1;
 }
