@@ -220,3 +220,29 @@ def test_a_shared_input_of_many_folded_boxes_is_named_in_them_not_joined_by_edge
     # a folded box with few shared inputs keeps its edges
     one = to_dot(snap, groups=groups, collapsed=[blocks[0]["id"]]).source
     assert "uses " not in one and re.search(rf'{W} -> {blocks[0]["id"]}', one)
+
+
+def test_draw_folds_a_big_graph_and_never_the_failing_node():
+    from autograd_lab.viz import draw
+    loss, params = widget_graphs.rnn(30)
+    snap = snapshot(loss, params=params)
+    (repeat,) = by_kind(find_groups(snap), "repeat")
+    folded = draw(loss, params=params).source
+    assert repeat["id"] in _dot_nodes(folded) and len(_dot_nodes(folded)) < len(snap.nodes) / 3
+    assert _dot_nodes(draw(loss, params=params, collapse=False).source) == {n["id"] for n in snap.nodes}
+    small = draw(*chain_graph(A)[1:]).source
+    assert not re.search(r"^\s*g\d+ \[", small, re.M)   # a small graph is drawn whole
+    # a backward that fails deep inside the folded repeat: that node is drawn
+    xs, W, U = A.randn(30, 2, 8), params["W"], params["U"]
+    h = A.zeros(2, 8)
+    for t in range(30):
+        h = A.tanh(xs[t] @ W + h @ U)
+        if t == 15:
+            middle = h
+    loss = h.pow(2).mean()
+    middle.mul_(2)
+    with pytest.raises(RuntimeError) as info:
+        loss.backward()
+    failing = snapshot(loss).id_of(info.value.autograd_node)
+    src = draw(loss, error=info.value).source
+    assert failing in _dot_nodes(src) and any(n.startswith("g") for n in _dot_nodes(src))

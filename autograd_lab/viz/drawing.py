@@ -7,6 +7,7 @@ compare, on a machine without Graphviz.
 from pathlib import Path
 
 from .dot import GraphvizNotInstalled, error_caption, has_dot, render, to_dot
+from .groups import BIG_GRAPH, choose, find_groups
 from .legend import add_legend
 from .snapshot import Snapshot, snapshot
 from .text import text_tree
@@ -17,15 +18,23 @@ _SOURCE_FORMATS = {"dot", "gv"}
 
 class GraphDrawing:
     """A snapshot plus drawing options. ``.snapshot``, ``.dot``, ``.svg()``, ``.save(path)``.
-    legend: draw the key (what each box and colour means) under the graph."""
+    legend: draw the key (what each box and colour means) under the graph.
+    collapse: "auto" draws the repeated blocks, deep layers and long chains of a graph of more than
+    150 drawn nodes as one box each (see ``viz.groups``); True always, False never, or group ids."""
 
     def __init__(self, snap, *, show_values=True, show_grads=True, show_saved=True, show_attrs=False,
-                 rankdir="TB", caption=None, max_attr_chars=50, legend=True):
+                 rankdir="TB", caption=None, max_attr_chars=50, legend=True, collapse="auto"):
         self.snapshot = snap
         self.legend = legend
         self.options = {"show_values": show_values, "show_grads": show_grads, "show_saved": show_saved,
                         "show_attrs": show_attrs, "rankdir": rankdir, "caption": caption,
                         "max_attr_chars": max_attr_chars}
+        drawn = sum(1 for n in snap.nodes if show_saved or n["kind"] != "saved")
+        if collapse is not False and (collapse != "auto" or drawn > BIG_GRAPH):
+            groups = find_groups(snap)
+            error = snap.error["node"] if snap.error else None
+            collapsed, frames = choose(groups, collapse, drawn, keep=error)
+            self.options.update(groups=groups, collapsed=collapsed, frames=frames)
         self._dot = None
         self._drawn_for = None
 
@@ -93,11 +102,15 @@ class GraphDrawing:
 
 
 def draw(*tensors, show_values=True, show_grads=True, show_saved=True, params=None, show_attrs=False,
-         names=None, rankdir="TB", error=None, caption=None, max_attr_chars=50, legend=True):
+         names=None, rankdir="TB", error=None, caption=None, max_attr_chars=50, legend=True, collapse="auto"):
     """Draw the graph behind ``tensors`` (Tensors, Nodes, or one Snapshot).
 
     legend: the picture carries its key (leaf, op, output, saved tensor, and the states it shows);
     ``legend=False`` leaves it out.
+
+    collapse: a graph of more than 150 drawn nodes is drawn with its repeated blocks (the steps of a
+    loop, a stack of layers, all but the first and last), layers nested two deep and chains of four
+    or more ops as one box each; ``collapse=False`` draws every node, True folds small graphs too.
 
     error: an exception raised by backward; its node (``exc.autograd_node``) is drawn in the error
     state with the saved tensor that failed, and its message becomes the caption. With no tensors
@@ -113,7 +126,7 @@ def draw(*tensors, show_values=True, show_grads=True, show_saved=True, params=No
         snap.mark_error(error)
     return GraphDrawing(snap, show_values=show_values, show_grads=show_grads, show_saved=show_saved,
                         show_attrs=show_attrs, rankdir=rankdir, caption=caption, max_attr_chars=max_attr_chars,
-                        legend=legend)
+                        legend=legend, collapse=collapse)
 
 
 def make_dot(var, params=None, show_attrs=False, show_saved=False, max_attr_chars=50):

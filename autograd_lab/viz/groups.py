@@ -311,3 +311,34 @@ def representatives(groups, collapsed):
         for m in grp["members"]:
             rep.setdefault(m, grp["id"])
     return rep
+
+
+def unfolded_to(groups, node_id, collapsed):
+    """`collapsed` without the groups that hold `node_id` (so that it is drawn)."""
+    holding = {g["id"] for g in groups if node_id in g["members"]}
+    return [c for c in collapsed if c not in holding]
+
+
+def choose(groups, collapse, drawn_nodes, keep=None):
+    """(collapsed, frames) for a drawing's ``collapse=`` argument: "auto" folds what
+    ``default_collapsed`` says for `drawn_nodes`, True folds that whatever the size, False nothing,
+    a list of group ids those. `keep`: a node that must stay drawn (the one an error is drawn on).
+    frames: the unfolded groups that are not modules, framed (with a toggle) once folding is on."""
+    if collapse is True:
+        collapsed = default_collapsed(groups, BIG_GRAPH + 1)
+    elif collapse == "auto":
+        collapsed = default_collapsed(groups, drawn_nodes)
+    elif collapse is False or collapse is None:
+        collapsed = []
+    elif isinstance(collapse, str) or not all(isinstance(c, str) for c in collapse):
+        raise ValueError(f'collapse must be "auto", True, False or a list of group ids, not {collapse!r}')
+    else:
+        known = {g["id"] for g in groups}
+        unknown = [c for c in collapse if c not in known]
+        if unknown:
+            raise ValueError(f"no group called {', '.join(map(repr, unknown))}; the groups are in .groups")
+        collapsed = list(collapse)
+    if keep:
+        collapsed = unfolded_to(groups, keep, collapsed)
+    on = collapse is not False and collapse is not None and (collapse != "auto" or collapsed)
+    return collapsed, [g["id"] for g in groups if g["kind"] != "module"] if on else []

@@ -5,7 +5,7 @@ import traitlets
 from ..viz import nonfinite_of, snapshot, to_dot, view
 from ..viz.snapshot import named_items
 from ..viz.dot import label_extras
-from ..viz.groups import default_collapsed, find_groups, representatives
+from ..viz.groups import choose, find_groups, representatives
 from ..viz.text import text_tree
 from ..tensor import Tensor
 from ..viz.why import GradExplanation, explain
@@ -99,12 +99,10 @@ class GraphView(Widget):
         self._drawing = {"show_values": show_values, "show_saved": show_saved}
         self._groups = find_groups(self.snapshot)
         self._group_ids = {g["id"] for g in self._groups}
-        collapsed = self._initial_collapse(collapse, show_saved)
-        if error_info.get("node"):   # the failing node is drawn, not folded away
-            collapsed = self._unfolded_to(error_info["node"], collapsed)
-        # an unfolded repeat, block or chain gets a frame (with its fold toggle) once folding is on
-        self._frames = [] if collapse is False or (collapse == "auto" and not collapsed) else \
-            [g["id"] for g in self._groups if g["kind"] != "module"]
+        drawn = sum(1 for n in self.snapshot.nodes if show_saved or n["kind"] != "saved")
+        # (the failing node is drawn, not folded away; an unfolded repeat, block or chain gets a
+        # frame with its fold toggle once folding is on)
+        collapsed, self._frames = choose(self._groups, collapse, drawn, keep=error_info.get("node"))
         self._picture_key = None
         # A GraphView shows the graph as it was when its cell ran: the grads and the "why is .grad
         # None?" answers of that moment are kept, so a later cell (a solution that fills the grad,
@@ -127,26 +125,6 @@ class GraphView(Widget):
         super().__init__(**initial, **kwargs)
         self.observe(self._on_selected, names="selected")
         self.observe(self._on_drawing, names=["collapsed", "show_saved", "show_values"])
-
-    def _initial_collapse(self, collapse, show_saved):
-        if collapse is True:
-            return default_collapsed(self._groups, BIG_GRAPH + 1)
-        if collapse == "auto":
-            drawn = sum(1 for n in self.snapshot.nodes if show_saved or n["kind"] != "saved")
-            return default_collapsed(self._groups, drawn)
-        if collapse is False or collapse is None:
-            return []
-        if isinstance(collapse, str) or not all(isinstance(c, str) for c in collapse):
-            raise ValueError(f'collapse must be "auto", True, False or a list of group ids, not {collapse!r}')
-        unknown = [c for c in collapse if c not in self._group_ids]
-        if unknown:
-            raise ValueError(f"no group called {', '.join(map(repr, unknown))}; the groups are in .groups")
-        return list(collapse)
-
-    def _unfolded_to(self, node_id, collapsed):
-        """`collapsed` without the groups that hold `node_id` (so that it is drawn)."""
-        holding = {g["id"] for g in self._groups if node_id in g["members"]}
-        return [c for c in collapsed if c not in holding]
 
     @property
     def groups(self):

@@ -16,6 +16,7 @@ from .. import grad_mode
 from ..autograd import backward_steps
 from ..node import walk
 from ..viz import nonfinite_of, view
+from ..viz.groups import unfolded_to
 from . import _format as fmt
 from .graph_view import GraphView, _worse
 
@@ -216,7 +217,7 @@ class BackwardStepper(GraphView):
             self.nonfinite = {**self.nonfinite, info["node"]: "nan"}
         self.error_info = info
         if info["node"]:   # the failing node is drawn, not folded away
-            self.collapsed = self._unfolded_to(info["node"], self.collapsed)
+            self.collapsed = unfolded_to(self._groups, info["node"], self.collapsed)
         self.selected = info["node"] or self.selected
 
     # ---- the public steps ----
