@@ -128,7 +128,6 @@ class SavedTensor:
         if self.freed or self._unpack_hook is not None:
             return None
         if self.is_output:
-            from .tensor import Tensor
             return Tensor._make(self._data)
         return self._tensor
 
@@ -148,7 +147,7 @@ class SavedTensor:
         if not self.is_output:
             return self._tensor
         node = self._node()
-        t = _tensor_cls()._make(self._data, requires_grad=self._requires_grad)
+        t = Tensor._make(self._data, requires_grad=self._requires_grad)
         t._version_box = self._version_box
         if self._requires_grad and node is not None:
             t.grad_fn = node
@@ -158,7 +157,6 @@ class SavedTensor:
         return t
 
     def _unpack_hooked(self):
-        from .tensor import Tensor
         value = self._unpack_hook(self._packed)
         if not isinstance(value, Tensor):
             raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but got result of type "
@@ -379,7 +377,7 @@ class Node:
         if n_out is not None:
             node.num_outputs = n_out
         out = node.forward(*inputs, **attrs)
-        make = _tensor_cls()._make
+        make = Tensor._make
         if n_out is None and cls.num_outputs == 1:
             result = make(out, requires_grad=needs)
             outs = (result,)
@@ -464,15 +462,9 @@ def _edge(t):
     return (t._grad_accumulator(), 0)
 
 
-_TENSOR = []
-
-
-def _tensor_cls():
-    # node.py sits below tensor.py; look Tensor up once instead of importing per op
-    if not _TENSOR:
-        from .tensor import Tensor
-        _TENSOR.append(Tensor)
-    return _TENSOR[0]
+# The Tensor class, which node.py cannot import (tensor.py sits above it): tensor.py puts it here as
+# it loads, so that every op builds its outputs without a lookup.
+Tensor = None
 
 
 class AccumulateGrad(Node):

@@ -9,6 +9,7 @@ from . import _device, _dtype, grad_mode
 from ._device import device
 from ._dtype import dtype as _dtype_cls
 from ._printing import shape_str
+from . import node as _node
 from .node import AccumulateGrad, _add_hook, _Hooks
 
 NON_LEAF_GRAD_WARNING = (
@@ -494,6 +495,9 @@ def reset_grad(p, set_to_none=True):
         g.requires_grad_(False)
     with grad_mode.no_grad():
         g.zero_()
+
+
+_node.Tensor = Tensor  # the graph layer below builds op outputs with it (node.py cannot import this module)
 
 
 class WrappedNumber(Tensor):
