@@ -366,13 +366,11 @@ class Node:
         """Run forward; when grad mode is on and an input requires grad, record this node."""
         node = cls()
         needs = False
-        if grad_mode._state.enabled:  # (is_grad_enabled(), without a call: this runs once per op)
-            for t in inputs:
-                if t is not None and t._requires_grad:
-                    needs = True
-                    break
-        if needs:
-            node._needs_input_grad = tuple(t is not None and t._requires_grad for t in inputs)
+        if grad_mode._state.enabled:  # (is_grad_enabled() without a call, a list not a generator: per op)
+            flags = tuple([t is not None and t._requires_grad for t in inputs])
+            if any(flags):
+                needs = True
+                node._needs_input_grad = flags
         n_out = attrs.pop("_num_outputs", None)
         if n_out is not None:
             node.num_outputs = n_out
