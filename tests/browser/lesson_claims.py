@@ -153,7 +153,11 @@ def _pictures(cells, snippet, after=-1):
     cell = cells[_source_cell(cells, snippet, after)]
     svgs = [o["data"]["image/svg+xml"] for o in cell["outputs"] if "image/svg+xml" in o.get("data", {})]
     assert svgs, f"the cell with {snippet!r} shows no picture"
-    svg = "".join(svgs[0]) if isinstance(svgs[0], list) else svgs[0]
+    return _svg_nodes("".join(svgs[0]) if isinstance(svgs[0], list) else svgs[0])
+
+
+def _svg_nodes(svg):
+    """[{classes, texts, y}] for every node (class al-node) of a draw() SVG."""
     root = ET.fromstring(svg.encode("utf-8"))
     nodes = []
     for g in root.iter(f"{SVG_NS}g"):
@@ -184,6 +188,62 @@ def _picture_shown(notebook, cells, snippet, after=-1):
     if not img.count():
         raise AssertionError(f"no picture in the cell of {snippet!r}: {cell.inner_html()[:1500]}")
     assert img.evaluate("i => i.complete && i.naturalWidth > 0"), f"the picture of {snippet!r} was not drawn"
+
+
+NEW_CELL = """async (code) => {
+    const app = window.jupyterapp;
+    const panel = window.__aglLesson || app.shell.currentWidget;
+    const nb = panel.content;
+    nb.activeCellIndex = nb.widgets.length - 1;
+    nb.deselectAll();
+    await app.commands.execute('notebook:insert-cell-below');
+    if (nb.activeCell.model.type !== 'code') await app.commands.execute('notebook:change-cell-to-code');
+    nb.activeCell.model.sharedModel.setSource(code);
+    app.commands.execute('notebook:run-cell');
+    return nb.activeCellIndex;
+}"""
+CELL_DONE = """(i) => {
+    const panel = window.__aglLesson || window.jupyterapp.shell.currentWidget;
+    const cell = panel.content.widgets[i];
+    return cell.model.executionCount !== null && !cell.hasClass('jp-mod-busy')
+        && panel.sessionContext.session.kernel.status === 'idle';
+}"""
+CELL_OUTPUTS = """(i) => (window.__aglLesson || window.jupyterapp.shell.currentWidget).content.widgets[i].model.outputs.toJSON()"""
+
+
+def _run_new_cell(notebook, code):
+    """Add a code cell at the end, as a reader trying something, run it; returns (its element, outputs)."""
+    page = notebook.page
+    i = page.evaluate(NEW_CELL, code)
+    page.wait_for_function(CELL_DONE, arg=i, timeout=60_000)
+    page.evaluate(TAG_CELLS)
+    return notebook.locator(f".jp-Cell[data-agl-cell='{i}']"), page.evaluate(CELL_OUTPUTS, i)
+
+
+def _uncaught_error_drawn(notebook, code, failing, caption, max_gap=400):
+    """`code` raises an engine error nobody catches: %load_ext autograd_lab shows the traceback with the
+    reader's frames only, then the graph with the failing node in the error state (issue 20: the drawing
+    used to sit under ~1,300 px of the engine's own frames; a real torch error keeps PyTorch's own frames, as
+    PyTorch shows them: max_gap=None). Returns the picture's nodes."""
+    cell, outputs = _run_new_cell(notebook, code)
+    kinds = [o["output_type"] for o in outputs]
+    assert kinds[:1] == ["error"] and "display_data" in kinds[1:], outputs
+    traceback = "\n".join(outputs[0]["traceback"])
+    assert "autograd_lab" not in re.sub(r"\x1b\[[0-9;]*m", "", traceback).replace("import autograd_lab", ""), traceback
+    svg = next(o["data"]["image/svg+xml"] for o in outputs if "image/svg+xml" in o.get("data", {}))
+    nodes = _svg_nodes("".join(svg) if isinstance(svg, list) else svg)
+    errors = [_label(n) for n in nodes if "al-state-error" in n["classes"] and "al-op" in n["classes"]]
+    assert errors == [failing], errors
+    assert caption in ("".join(svg) if isinstance(svg, list) else svg), f"no caption {caption!r} in the drawing"
+    img = cell.locator(".jp-OutputArea-output[data-mime-type='image/svg+xml'] img").first
+    expect(img).to_be_visible()
+    if max_gap is None:
+        return nodes
+    # the drawing comes right under the traceback, not a screen further down
+    gap = img.evaluate("i => i.getBoundingClientRect().top") - \
+        cell.locator(".jp-OutputArea-output").first.evaluate("o => o.getBoundingClientRect().top")
+    assert gap < max_gap, f"the drawing sits {gap:.0f} px under the start of the traceback"
+    return nodes
 
 
 # ------------------------------------------------------------------------------------------- lessons
@@ -329,6 +389,10 @@ def _after_run_all_06(page, notebook, cells):
     printed = _printed_by(cells, "print(draw(loss, params={\"x\": x, \"w\": w}, error")
     assert "PowBackward0  saved: self (freed)  [error]" in printed, printed
     assert "freed ['self']" in _printed_by(cells, "for step in torch.autograd.backward_steps(loss)")
+    # "With %load_ext autograd_lab loaded, an error you do not catch is drawn like this automatically,
+    # under its traceback": `loss` was last used up by the third pass of the retain_graph section
+    nodes = _uncaught_error_drawn(notebook, "loss.backward()", "PowBackward0", "Trying to backward through the graph")
+    assert all("al-freed" in n["classes"] for n in nodes if "al-saved" in n["classes"]), nodes
 
 
 def _after_run_all_07(page, notebook, cells):
@@ -555,6 +619,13 @@ def _after_run_all_15(page, notebook, cells):
     expect(failed).to_have_count(1)
     expect(failed).to_contain_text("NllLossBackward0")
     expect(again.locator("g.node.kind-saved.state-error")).to_have_count(3)
+    # "with %load_ext autograd_lab a failing loss.backward() draws its graph under the traceback, with the
+    # failing node and its freed saved tensors in red, for real torch tensors too (try it: run
+    # mlp_loss.backward() in a new cell)"
+    nodes = _uncaught_error_drawn(notebook, "mlp_loss.backward()", "NllLossBackward0",
+                                  "Trying to backward through the graph", max_gap=None)
+    saved = [n for n in nodes if "al-saved" in n["classes"]]
+    assert saved and all("al-freed" in n["classes"] for n in saved), saved
     # the watch was stopped before: no hook of its own is left on the parameters for this graph to show
     expect(again.locator("rect.agl-badge-hook")).to_have_count(0)
     expect(watch.locator("[data-testid='grad-watch-mode']")).to_have_text("stopped")

@@ -352,6 +352,21 @@ def test_lesson_runs_in_jupyterlab(lesson, lab, lesson_tab):
         expect(target).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"lesson-{number}.png"), full_page=True)
+    if number in DARK_SHOTS and target is not None:  # the same view in the dark theme, to look at
+        try:
+            _theme(page, "JupyterLab Dark")
+            page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=30_000)
+            page.wait_for_function(DARK_PAGE, arg=target.element_handle(), timeout=30_000)
+            _scroll(page, target)
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(ARTIFACTS / f"lesson-{number}-dark.png"), animations="disabled")
+        finally:
+            _theme(page, "JupyterLab Light")  # the lab's settings are shared with the other tests
+
+
+# lessons whose screenshot is also taken in the dark theme (a theme switch costs ~5 s): a GradWatch,
+# a draw() picture with an error, the steppers and NaN marks
+DARK_SHOTS = ("05", "07", "13")
 
 
 # ---- issue 20: after Run All, each interactive widget is usable and agrees with the lesson text ----
