@@ -98,6 +98,14 @@ def test_default_folding_of_a_big_graph_leaves_the_first_and_last_period_open():
     assert set(rep.values()) == {repeat["id"]}          # the outermost fold stands for its members
 
 
+def library(name):
+    """autograd_lab, or torch itself (the oracle: skipped where it is missing, never under CI)."""
+    if name == "torch":
+        from oracle import import_torch
+        return import_torch()
+    return A
+
+
 def chain_graph(lib):
     x = lib.tensor([0.5, -1.0], requires_grad=True)
     y = (x * 2).exp().sin().cos().tanh().sum()
@@ -106,11 +114,7 @@ def chain_graph(lib):
 
 @pytest.mark.parametrize("lib", ["autograd_lab", "torch"])
 def test_a_long_elementwise_chain_is_one_group(lib):
-    if lib == "torch":
-        from oracle import import_torch
-        lib = import_torch()
-    else:
-        lib = A
+    lib = library(lib)
     _, y = chain_graph(lib)
     snap = snapshot(y)
     (chain,) = by_kind(find_groups(snap), "chain")
@@ -132,11 +136,7 @@ def test_a_long_elementwise_chain_is_one_group(lib):
 
 @pytest.mark.parametrize("lib", ["autograd_lab", "torch"])
 def test_modules_nest_and_are_named_by_their_layer(lib):
-    if lib == "torch":
-        from oracle import import_torch
-        lib = import_torch()
-    else:
-        lib = A
+    lib = library(lib)
     lib.manual_seed(0)
     nn = lib.nn
     model = nn.Sequential(nn.Sequential(nn.Linear(2, 4), nn.ReLU()), nn.Linear(4, 1))

@@ -929,15 +929,19 @@ def test_nameless_leaves_and_scalars_read_as_words():
 
 
 # ---- folding (issue 17, 20): groups in the payload, `collapsed` and the toggles make a new DOT ----
-def _rnn(steps):
+def _rnn(steps, keep=None):
+    """h = tanh(x_t @ W + h @ U) over `steps` steps: (loss, params, the h of step `keep` and its grad_fn)."""
     torch.manual_seed(0)
     xs = torch.randn(steps, 2, 4)
     W = torch.randn(4, 4, requires_grad=True)
     U = torch.randn(4, 4, requires_grad=True)
+    kept = None
     h = torch.zeros(2, 4)
     for t in range(steps):
         h = torch.tanh(xs[t] @ W + h @ U)
-    return h.pow(2).mean(), {"W": W, "U": U}
+        if t == keep:
+            kept = (h, h.grad_fn)
+    return h.pow(2).mean(), {"W": W, "U": U}, *(kept or (None, None))
 
 
 def _dot_ids(dot):
@@ -945,7 +949,7 @@ def _dot_ids(dot):
 
 
 def test_a_big_graph_starts_folded_and_a_small_one_whole():
-    loss, params = _rnn(30)
+    loss, params, *_ = _rnn(30)
     s = BackwardStepper(loss, params=params, retain_graph=True)
     assert len(s.snapshot.nodes) > 150
     kinds = {g["id"]: g["kind"] for g in s.graph["groups"]}
@@ -958,7 +962,7 @@ def test_a_big_graph_starts_folded_and_a_small_one_whole():
     view = GraphView(small)
     assert view.collapsed == [] and _dot_ids(view.dot) == {n["id"] for n in view.snapshot.nodes}
     # collapse= chooses: nothing folded, or what the big-graph policy folds
-    loss, params = _rnn(30)
+    loss, params, *_ = _rnn(30)
     assert GraphView(loss, params=params, collapse=False).collapsed == []
     x, w, small = make()
     x2 = x
@@ -971,7 +975,7 @@ def test_a_big_graph_starts_folded_and_a_small_one_whole():
 
 
 def test_collapsed_and_the_toggles_round_trip_to_a_new_dot():
-    loss, params = _rnn(30)
+    loss, params, *_ = _rnn(30)
     s = BackwardStepper(loss, params=params, retain_graph=True)
     s.step()
     repeat = next(g for g in s.groups if g["kind"] == "repeat")
@@ -1008,18 +1012,9 @@ def test_collapsed_and_the_toggles_round_trip_to_a_new_dot():
 
 
 def test_a_failing_node_is_never_folded_away():
-    torch.manual_seed(0)
-    xs = torch.randn(30, 2, 4)
-    W = torch.randn(4, 4, requires_grad=True)
-    U = torch.randn(4, 4, requires_grad=True)
-    h = torch.zeros(2, 4)
-    for t in range(30):
-        h = torch.tanh(xs[t] @ W + h @ U)
-        if t == 15:
-            middle, tanh16 = h, h.grad_fn
-    loss = h.pow(2).mean()
+    loss, params, middle, tanh16 = _rnn(30, keep=15)
     middle.add_(1)   # TanhBackward0 of step 16 saved its result: stale now
-    s = BackwardStepper(loss, params={"W": W, "U": U}, retain_graph=True)
+    s = BackwardStepper(loss, params=params, retain_graph=True)
     folded = list(s.collapsed)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         s.run()
@@ -1029,5 +1024,5 @@ def test_a_failing_node_is_never_folded_away():
     assert any(failing in g["members"] for g in s.groups if g["id"] in folded)
     assert not any(failing in g["members"] for g in s.groups if g["id"] in s.collapsed)
     assert failing in _dot_ids(s.dot) and s.collapsed   # the rest stays folded
-    view = GraphView(loss, params={"W": W, "U": U}, error=s.error)
+    view = GraphView(loss, params=params, error=s.error)
     assert failing in _dot_ids(view.dot) and view.collapsed

@@ -6,27 +6,21 @@ import re
 
 from playwright.sync_api import expect
 
-from .jupyter_driver import shot
+from .jupyter_driver import ROOT, shot
 
 SETUP = """
 import json
+import sys
 import autograd_lab as torch
 from autograd_lab.widgets import BackwardStepper, GraphView
 
-def rnn(steps):
-    torch.manual_seed(0)
-    xs = torch.randn(steps, 2, 8)
-    W = torch.randn(8, 8, requires_grad=True)
-    U = torch.randn(8, 8, requires_grad=True)
-    h = torch.zeros(2, 8)
-    for t in range(steps):
-        h = torch.tanh(xs[t] @ W + h @ U)
-    return h.pow(2).mean(), {"W": W, "U": U}
+sys.path.insert(0, {benchmarks!r})
+from widget_graphs import rnn   # h = tanh(x_t @ W + h @ U): (loss, {{"W": W, "U": U}})
 
 def info(w):
-    return json.dumps({"collapsed": w.collapsed, "groups": [[g["id"], g["kind"], len(g["members"]), g["members"][0]] for g in w.groups],
-                       "nodes": len(w.snapshot.nodes), "show_saved": w.show_saved})
-"""
+    return json.dumps({{"collapsed": w.collapsed, "groups": [[g["id"], g["kind"], len(g["members"]), g["members"][0]] for g in w.groups],
+                       "nodes": len(w.snapshot.nodes), "show_saved": w.show_saved}})
+""".format(benchmarks=str(ROOT / "benchmarks"))
 
 BIG = 'loss, params = rnn(30)\nbig = BackwardStepper(loss, params=params, retain_graph=True)\n' \
       'print("BIG=" + info(big))\nbig'
@@ -35,7 +29,6 @@ MLP = ('torch.manual_seed(0)\n'
        'view = GraphView(model(torch.randn(4, 2)).sum(), params=model)\nprint("MLP=" + info(view))\nview')
 STATE = 'print("STATE=" + json.dumps({"big": big.collapsed, "view": view.collapsed, "saved": view.show_saved}))'
 
-SIZE = "el => { const r = el.getBoundingClientRect(); return {w: r.width, h: r.height}; }"
 # the drawing's own size in Graphviz units (the zoom changes the screen size, not this)
 DRAWN = "el => { const s = el.querySelector('svg.agl-svg'); return {w: +s.getAttribute('width'), h: +s.getAttribute('height')}; }"
 
