@@ -107,8 +107,11 @@ def binary(cls, a, b, float_result=False, **attrs):
         dt = result_type(a, b)
     if float_result and not dt.is_floating_point:
         dt = _dtype.get_default_dtype()
-    a, b = as_tensor(a, dt), as_tensor(b, dt)
-    check_broadcast(a, b)
+    # (written out for the common cases, tensors of one shape or a tensor and a number: once per op)
+    a = a if isinstance(a, Tensor) else as_tensor(a, dt)
+    b = b if isinstance(b, Tensor) else as_tensor(b, dt)
+    if b._data.shape and a._data.shape != b._data.shape:
+        broadcast_shape(a._data.shape, b._data.shape)  # PyTorch's error if they do not broadcast
     return relayout(cls.apply(a, b, dtype=dt, **attrs), a, b)
 
 
