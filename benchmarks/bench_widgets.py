@@ -192,7 +192,8 @@ PHASES = {"FunctionCall": "script", "EvaluateScript": "script", "TimerFire": "sc
 
 
 def trace_breakdown(trace_bytes, n_clicks):
-    """ms per click of each phase (complete events only; nested script calls counted once)."""
+    """CPU ms per click of each phase (the thread time of complete events, so other processes on the
+    machine inflate it less than the wall clock; nested script calls counted once)."""
     events = json.loads(trace_bytes)
     events = events.get("traceEvents", events) if isinstance(events, dict) else events
     threads = {(e["pid"], e["tid"]): e["args"].get("name", "") for e in events
@@ -209,7 +210,7 @@ def trace_breakdown(trace_bytes, n_clicks):
             open_script[key] = e["ts"] + e.get("dur", 0)
         if phase == "raster" or thread.startswith("Compositor"):
             phase += " (other threads)" if not thread.startswith("CrRendererMain") else ""
-        totals[phase] = totals.get(phase, 0) + e.get("dur", 0) / 1000
+        totals[phase] = totals.get(phase, 0) + e.get("tdur", e.get("dur", 0)) / 1000
     return {k: v / n_clicks for k, v in sorted(totals.items(), key=lambda kv: -kv[1])}
 
 
@@ -273,7 +274,7 @@ def print_row(r):
         print(f"{'':<11} kernel step median {r['py_step_med']:.1f} ms, max {r['py_step_max']:.1f} | step message "
               f"median {r['step_kb_med']:.2f} KB, max {r['step_kb_max']:.1f} KB", flush=True)
     if "trace" in r:
-        print(f"{'':<11} per click (first steps, trace): " +
+        print(f"{'':<11} CPU per click (first steps, trace): " +
               ", ".join(f"{k} {v:.1f} ms" for k, v in r["trace"].items()), flush=True)
 
 

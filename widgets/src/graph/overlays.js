@@ -4,6 +4,7 @@
 import { overlaps, pointAlong } from "../geometry.js";
 import { changedKeys, svg } from "../util.js";
 import { nanBadge } from "./badges.js";
+import { BoxGrid } from "./boxgrid.js";
 
 const CHAR_W = 6.1, LINE_H = 11;  // the overlay font's box per character (10px monospace)
 const ALONG = [0.5, 0.35, 0.65, 0.22, 0.78, 0.42, 0.58];  // where on an edge its label may sit, best first
@@ -13,7 +14,9 @@ export class Overlays {
     this.drawing = drawing;
     this.layer = svg("g", { class: "agl-overlay" });
     drawing.root.append(this.layer);
-    this.placed = new Map();      // "e:<edge>" / "n:<node>" / "b:<node>" -> the box it covers
+    this.placed = new BoxGrid();  // "e:<edge>" / "n:<node>" / "b:<node>" -> the box it covers
+    this.nodeBoxes = new BoxGrid();  // what labels should not cover either
+    for (const [id, node] of drawing.nodes) this.nodeBoxes.set(id, node.box);
     this.edgeLabels = new Map();  // edge id -> <text>
     this.notes = new Map();       // node id -> <text>
     this.badges = new Map();      // node id -> the NaN / inf badge
@@ -176,8 +179,8 @@ export class Overlays {
     const area = (a, b) => Math.max(0, Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0)) *
       Math.max(0, Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0));
     let cost = 0;
-    for (const other of this.placed.values()) if (overlaps(box, other)) cost += 3 * area(box, other);
-    for (const node of this.drawing.nodes.values()) if (overlaps(box, node.box)) cost += area(box, node.box);
+    for (const other of this.placed.near(box)) if (overlaps(box, other)) cost += 3 * area(box, other);
+    for (const node of this.nodeBoxes.near(box)) if (overlaps(box, node)) cost += area(box, node);
     return cost;
   }
 }
