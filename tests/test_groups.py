@@ -246,3 +246,25 @@ def test_draw_folds_a_big_graph_and_never_the_failing_node():
     failing = snapshot(loss).id_of(info.value.autograd_node)
     src = draw(loss, error=info.value).source
     assert failing in _dot_nodes(src) and any(n.startswith("g") for n in _dot_nodes(src))
+
+
+def test_a_loss_summed_over_the_steps_folds_with_them():
+    """loss = sum over t of a term of h_t: each step's term, and the running sum, join that step."""
+    A.manual_seed(0)
+    xs = A.randn(40, 2, 8)
+    W, U, V = (A.randn(8, k, requires_grad=True) for k in (8, 8, 1))
+    h, loss, terms = A.zeros(2, 8), 0, []
+    for _ in range(40):
+        h = A.tanh(xs[_] @ W + h @ U)
+        terms.append((h @ V).pow(2).mean())
+        loss = loss + terms[-1]
+    snap = snapshot(loss, params={"W": W, "U": U, "V": V})
+    groups = find_groups(snap)
+    assert_nested(groups)
+    (repeat,) = by_kind(groups, "repeat")
+    middle = terms[1:-1]
+    assert all(snap.id_of(t.grad_fn) in repeat["members"] for t in middle[1:])
+    folded = default_collapsed(groups, len(snap.nodes))
+    rep = representatives(groups, folded)
+    drawn = len(set(rep.values())) + sum(1 for n in snap.nodes if n["id"] not in rep)
+    assert drawn < len(snap.nodes) / 10, drawn

@@ -143,6 +143,17 @@ def _period(codes):
     return start, p, covered // p
 
 
+def _join_by_consumers(g, block, order):
+    """A node joins a period when everything that uses it is in that period (its weights, its
+    saved tensors, a side matmul); `order`: consumers first."""
+    for nid in order:
+        if nid in block or not g.consumers[nid]:
+            continue
+        owners = {block.get(c) for c in g.consumers[nid]}
+        if len(owners) == 1 and None not in owners:
+            block[nid] = owners.pop()
+
+
 def _blocks(g):
     """[[member ids] per period], the output's side first, or [] when nothing repeats."""
     spine = g.spine()
@@ -156,13 +167,16 @@ def _blocks(g):
     for j in range(repeats):
         for nid in spine[start + j * p:start + (j + 1) * p]:
             block[nid] = j
-    # a node joins a period when everything that uses it is in that period
-    for nid in g.consumers_first():
-        if nid in block or not g.consumers[nid]:
-            continue
-        owners = {block.get(c) for c in g.consumers[nid]}
-        if len(owners) == 1 and None not in owners:
-            block[nid] = owners.pop()
+    order = g.consumers_first()
+    _join_by_consumers(g, block, order)
+    # an op off the spine made from periods only (a per-step loss term, the running sum of them)
+    # joins the latest period it reads; then what only that op uses follows it
+    on_spine = set(spine)
+    for nid in reversed(order):
+        ins = g.op_inputs[nid]
+        if nid not in block and nid not in on_spine and g.is_op(nid) and ins and all(i in block for i in ins):
+            block[nid] = min(block[i] for i in ins)
+    _join_by_consumers(g, block, order)
     members = [[] for _ in range(repeats)]
     for nid in g.order:
         if nid in block:
