@@ -1,6 +1,7 @@
 // Zoom and pan: the laid-out SVG sits on a stage moved by one CSS transform; the viewport clips it.
 import { overlaps } from "../geometry.js";
 import { h } from "../util.js";
+import { Park } from "./park.js";
 
 const MAX_HEIGHT = 560;           // the viewport's height cap (px); it is resizable by the user
 // Graphviz draws titles at 11 and value lines at 9 units, one CSS px each: a small graph is enlarged
@@ -80,16 +81,19 @@ export class Viewport {
     if (!this.width || !this.height) return;
     const win = this.window = this._screen(1);
     const { nodes, edges } = this.drawing;
+    this.park ||= new Park(this.drawing.root);
+    const place = (g, off) => {
+      if (off === g.classList.contains("is-offscreen")) return;
+      g.classList.toggle("is-offscreen", off);
+      if (off) this.park.hide(g); else this.park.show(g);
+    };
     let hidden = 0;
     for (const { g, box } of nodes.values()) {
       const off = !overlaps(box, win);
       if (off) hidden++;
-      if (off !== g.classList.contains("is-offscreen")) g.classList.toggle("is-offscreen", off);
+      place(g, off);
     }
-    for (const edge of edges.values()) {
-      const off = !overlaps(edge.box(), win);
-      if (off !== edge.g.classList.contains("is-offscreen")) edge.g.classList.toggle("is-offscreen", off);
-    }
+    for (const edge of edges.values()) place(edge.g, !overlaps(edge.box(), win));
     // the gradients and notes a pass writes grow to one per edge: the same for them
     this.onCull?.(win);
     this.el.dataset.offscreen = String(hidden);
