@@ -9,7 +9,9 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import autograd_lab as A
 from autograd_lab.viz import snapshot, to_dot, track_modules
@@ -34,7 +36,7 @@ def assert_nested(groups):
             sa, sb = sets[a["id"]], sets[b["id"]]
             assert sa <= sb or sb <= sa or not (sa & sb), (a["label"], b["label"])
         holders = [b for b in groups if b is not a and sets[a["id"]] <= sets[b["id"]]
-                   and not (sets[a["id"]] == sets[b["id"]] and b["id"] > a["id"])]
+                   and not (sets[a["id"]] == sets[b["id"]] and int(b["id"][1:]) > int(a["id"][1:]))]
         if a["parent"] is None:
             assert not holders, a["label"]
         else:
@@ -268,3 +270,38 @@ def test_a_loss_summed_over_the_steps_folds_with_them():
     rep = representatives(groups, folded)
     drawn = len(set(rep.values())) + sum(1 for n in snap.nodes if n["id"] not in rep)
     assert drawn < len(snap.nodes) / 10, drawn
+
+
+def _run(program, loops, values):
+    """Append to `values` what `program` computes, `loops` times over."""
+    for _ in range(loops):
+        for op, i, j in program:
+            # the last few values: each loop repeats the same structure on the previous one's results
+            a, b = values[-1 - i % min(4, len(values))], values[-1 - j % min(7, len(values))]
+            values.append({"exp": lambda: (a * 0.1).exp(), "tanh": a.tanh, "add": lambda: a + b,
+                           "mul": lambda: a * b, "sum2": lambda: a.sum() * b}[op]())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["exp", "tanh", "add", "mul", "sum2"]), st.integers(0, 9), st.integers(0, 9)),
+                min_size=1, max_size=12),
+       st.integers(1, 8))
+def test_any_graph_folds_into_nested_groups_and_a_consistent_dot(program, loops):
+    """Random programs (a few leaves, unary and binary ops, repeated `loops` times): the groups nest,
+    and folding all of them, or any one, draws each node once, as itself or in its box, with every
+    edge between drawn boxes."""
+    leaves = [A.tensor([0.5, -0.25], requires_grad=True) for _ in range(3)]
+    values = list(leaves)
+    with np.errstate(all="ignore"):   # the values may overflow: only the graph's shape matters here
+        _run(program, loops, values)
+    snap = snapshot(values[-1].sum())
+    groups = find_groups(snap)
+    assert_nested(groups)
+    ids = {n["id"] for n in snap.nodes}
+    for folded in ([g["id"] for g in groups], [g["id"] for g in groups[:1]], []):
+        src = to_dot(snap, groups=groups, collapsed=folded, frames=[g["id"] for g in groups]).source
+        drawn = _dot_nodes(src)
+        rep = representatives(groups, folded)
+        assert drawn == (ids - set(rep)) | set(rep.values())
+        edges = re.findall(r'^\s*"?([\w.]+)"? -> "?([\w.]+)"?', src, re.M)
+        assert all(s in drawn and t in drawn and s != t for s, t in edges)

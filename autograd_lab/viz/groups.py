@@ -263,8 +263,11 @@ def find_groups(snap):
                 for nid in members:
                     home[nid] = (module_of[nid], step)
 
+    taken = {frozenset(members) for _, _, members, _ in found}
     for run in _chains(g, home):
         members = [x for nid in run for x in [nid, *g.saved_of.get(nid, ())]]
+        if frozenset(members) in taken:   # a period that is one chain: one box is enough
+            continue
         names = [short_name(g.nodes[i]["label"]) for i in run]
         text = " → ".join(names) if len(names) <= 4 else " → ".join(names[:2] + ["…", names[-1]])
         found.append(("chain", f"{text} ({len(run)} ops)", members, {}))
