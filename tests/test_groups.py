@@ -294,7 +294,7 @@ def test_any_graph_folds_into_nested_groups_and_a_consistent_dot(program, loops)
     values = list(leaves)
     with np.errstate(all="ignore"):   # the values may overflow: only the graph's shape matters here
         _run(program, loops, values)
-    snap = snapshot(values[-1].sum())
+        snap = snapshot(values[-1].sum())
     groups = find_groups(snap)
     assert_nested(groups)
     ids = {n["id"] for n in snap.nodes}
@@ -305,3 +305,22 @@ def test_any_graph_folds_into_nested_groups_and_a_consistent_dot(program, loops)
         assert drawn == (ids - set(rep)) | set(rep.values())
         edges = re.findall(r'^\s*"?([\w.]+)"? -> "?([\w.]+)"?', src, re.M)
         assert all(s in drawn and t in drawn and s != t for s, t in edges)
+
+
+def test_a_period_ends_at_the_state_it_passes_on():
+    """With a loss term per step, h feeds both the next step and the term: the periods are cut
+    after each tanh (Mm, Add, Tanh in forward order), and every step is one period."""
+    A.manual_seed(0)
+    xs = A.randn(12, 2, 8)
+    W, U, V = (A.randn(8, k, requires_grad=True) for k in (8, 8, 1))
+    h, loss, tanhs = A.zeros(2, 8), 0, []
+    for t in range(12):
+        h = A.tanh(xs[t] @ W + h @ U)
+        tanhs.append(h.grad_fn)
+        loss = loss + (h @ V).pow(2).mean()
+    snap = snapshot(loss, params={"W": W, "U": U, "V": V})
+    blocks = sorted(by_kind(find_groups(snap), "block"), key=lambda b: b["step"])
+    assert len(blocks) == 12 and all("Mm·Add·Tanh" in b["label"] for b in blocks)
+    for b, tanh in zip(blocks, tanhs):
+        ops = [m for m in b["members"] if snap.node(m)["kind"] == "op"]
+        assert snap.id_of(tanh) in ops

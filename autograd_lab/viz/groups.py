@@ -123,7 +123,7 @@ class _Graph:
 
 
 def _period(codes):
-    """(start, period, repeats) of the longest stretch of `codes` that repeats with one period >= 2
+    """(start, period, length) of the longest stretch of `codes` that repeats with one period >= 2
     at least MIN_REPEATS times (the shortest such period), or None."""
     codes = np.asarray(codes)
     best = None
@@ -140,7 +140,7 @@ def _period(codes):
     if best is None:
         return None
     covered, start, p = best
-    return start, p, covered // p
+    return start, p, covered
 
 
 def _join_by_consumers(g, block, order):
@@ -162,10 +162,17 @@ def _blocks(g):
     found = _period([codes[x] for x in labels])
     if found is None:
         return []
-    start, p, repeats = found
+    start, p, covered = found
+    # where a period ends: at the op whose result the most ops use (the state passed on: the layer
+    # norm feeding q, k, v and the residual; the h a step's loss term reads too), counted in the
+    # second period (the first one's result may be the output's alone)
+    uses = [len(set(g.consumers[spine[start + p + r]])) for r in range(p)]
+    shift = max(range(p), key=lambda r: (uses[r], -r))
+    start, covered = start + shift, covered - shift
+    repeats = -(-covered // p)   # the period nearest the inputs may be cut short
     block = {}
     for j in range(repeats):
-        for nid in spine[start + j * p:start + (j + 1) * p]:
+        for nid in spine[start + j * p:min(start + (j + 1) * p, start + covered)]:
             block[nid] = j
     order = g.consumers_first()
     _join_by_consumers(g, block, order)
