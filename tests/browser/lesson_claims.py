@@ -318,7 +318,12 @@ def _after_run_all_03(page, notebook, cells):
     assert _current(clicked) == "a"
     a_id = _node(clicked, "a").get_attribute("data-node-id")
     assert _notes(clicked) == {a_id: "grad 64."}
-    _press_until_done(clicked)
+    # "The click that runs the last node (b's AccumulateGrad) also ends the pass"
+    _step(clicked)
+    expect(clicked).to_have_attribute("data-done", "true")
+    expect(clicked.locator("g.node.is-current")).to_have_count(0)
+    b_id = _node(clicked, "b").get_attribute("data-node-id")
+    assert _notes(clicked) == {a_id: "grad 64.", b_id: "grad 32."}
     expect(status).to_contain_text("step 5/5, done")
     expect(status).to_contain_text("a.grad = tensor(64.)")
     expect(status).to_contain_text("b.grad = tensor(32.)")
