@@ -49,11 +49,10 @@ class Step:
         self.index = index
         self.node = node
         self.grad_in = grad_in      # gradients that arrived, one per output of the node
-        # (empty tuples until the step has something to say: most steps have none of these)
         self.grad_out = ()          # gradient sent along each edge of next_functions (None where none)
-        self.accumulated = ()       # [(tensor, grad added)] for AccumulateGrad
-        self.freed = ()             # names of saved tensors released
-        self.captured = ()          # input indices whose grad autograd.grad took here
+        self.accumulated = []       # [(tensor, grad added)] for AccumulateGrad
+        self.freed = []             # names of saved tensors released
+        self.captured = []          # input indices whose grad autograd.grad took here
 
     def __repr__(self):
         return f"Step({self.index}, {self.node.name()})"
@@ -205,7 +204,7 @@ class GraphTask:
                 grads[0] = _call_hooks(node.variable._backward_hooks, grads[0])
             for i, nr in info.captures:
                 self.captured_grads[i] = grads[nr]
-            step.captured = [i for i, _ in info.captures]
+                step.captured.append(i)
             if not info.needed:
                 return
         if isinstance(node, AccumulateGrad):
@@ -246,7 +245,7 @@ class GraphTask:
                 raise RuntimeError(f"Function AccumulateGrad returned an invalid gradient at index 0 - got "
                                    f"{shape_str(g.shape)} but expected shape compatible with {shape_str(var.shape)}")
             _accumulate_into(var, g, self.undo, self.create_graph)
-            step.accumulated = [(var, g)]
+            step.accumulated.append((var, g))
         if node._post_hooks:
             for fn in list(node._post_hooks.values()):
                 fn((), tuple(grads))
