@@ -563,6 +563,8 @@ def _after_run_all_13(page, notebook, cells):
     # bug 3: press run; the error is said once, and w (the stepper's own) still has no grad
     failing = steppers.nth(1)
     expect(failing).to_have_attribute("data-step", "0")
+    expect(failing.locator("[data-action='run']")).to_be_enabled()    # "and press run"
+    expect(failing.locator("[data-testid='error']")).to_be_hidden()   # nothing has failed yet
     failing.locator("[data-action='run']").click()
     expect(failing.locator("[data-testid='error']")).to_be_visible()
     expect(failing.locator("[data-testid='error']")).to_contain_text("modified by an inplace operation")
