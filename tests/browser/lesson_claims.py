@@ -444,7 +444,9 @@ def _after_run_all_09(page, notebook, cells):
     expect(_section(inspector, ".grad")).to_have_text(re.compile(r"None$"))
     # "x.grad is 3 · clipped"; the hook on w halves its gradient
     assert "x.grad with clipping: tensor([ 3., -3.])" in _printed_by(cells, "hidden.register_hook(lambda grad: grad.clamp")
-    assert "w.grad (halved by the hook): tensor([2.])" in _printed_by(cells, "w.register_hook(lambda grad: grad * 0.5)")
+    leaf = _printed_by(cells, "w.register_hook(lambda grad: grad * 0.5)")
+    assert "w.grad (halved by the hook): tensor([2.])" in leaf, leaf
+    assert re.search(r"w \[1\] \(leaf\)\s+hooks: 1", leaf), leaf   # "The graph drawing counts the hooks"
 
 
 def _after_run_all_10(page, notebook, cells):
@@ -465,6 +467,9 @@ def _after_run_all_11(page, notebook, cells):
     view = _widget(notebook, cells, "GraphView(loss, params=dict(model.named_parameters()))", "graph-view")
     labels = {label for label, _ in _states(view).values()}
     assert {"weight", "bias", "loss", "AddmmBackward0 (logits)", "BinaryCrossEntropyWithLogitsBackward0"} <= labels, labels
+    # "a famously simple form, (sigmoid(z) - y) / N, and autograd agrees"; "equals w - lr * grad"
+    assert "dloss/dlogits matches (sigmoid(z) - y) / N: True" in _printed_by(cells, "by_formula = ")
+    assert "equals w - lr * grad: True" in _printed_by(cells, "optimizer.step()\nprint(\"new w:\"")
     # drawn before backward and optimizer.step(): no .grad note, and the weight as it was then
     assert _notes(view) == {}
     printed_w = _printed_by(cells, "print(model.weight)")
