@@ -4,14 +4,18 @@
 
 Builds graphs of realistic shape with the real engine (benchmarks/widget_graphs.py: a recurrent loop
 on shared weights, a deep MLP, transformer-like blocks; "chain" is the old easy case), takes the
-real BackwardStepper's trait values (the opening message, then what each step changed), and plays
-them into the real bundle (autograd_lab/static/widgets.js) in headless Chromium through a stand-in
-for anywidget's model. No Jupyter: the kernel's share of a click is the measured Python step.
+real BackwardStepper's opening traits and the update messages each step of the whole pass sends
+(what the comm carries), and plays them into the real bundle (autograd_lab/static/widgets.js) in
+headless Chromium through a stand-in for anywidget's model. No Jupyter: the kernel's share of a
+click is the measured Python step.
 
 Prints per graph: the time to the first useful drawing (goal <= 1 s at 1,000 nodes), to the full
-layout, and click to paint per stepper step (a real click on the step button, the step's traits
-applied in a later task as the comm would, up to the next animation frame; plus the kernel's step;
-goal <= 50 ms). Screenshots go to test-artifacts/bench-<graph>-<n>.png.
+layout, and click to paint per stepper step (a real click on the step button, each of the step's
+messages applied in a task of its own as the comm would, up to the first task after the next
+animation frame; goal <= 50 ms) over the first --steps steps of the pass and again over its last
+--steps (the steps between applied at once), with the kernel's step. --trace adds the CPU time a
+click costs per phase (script, style, layout, paint, raster). Screenshots go to
+test-artifacts/bench-<graph>-<n>.png.
 """
 import argparse
 import json

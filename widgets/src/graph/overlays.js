@@ -24,6 +24,7 @@ export class Overlays {
     this.noteData = {};
     this.nonfinite = {};
     this.window = null;           // {x0, y0, x1, y1}: texts outside it are hidden (see Viewport.cull)
+    this.spots = new WeakMap();   // text -> [x, y] where it was put (a cull reads thousands of them)
   }
 
   /** hide the texts outside `win` (drawing units): Chromium repaints every shown text of the svg per step */
@@ -36,7 +37,7 @@ export class Overlays {
   _cullOne(t) {
     const w = this.window;
     if (!w) return;
-    const x = +t.getAttribute("x"), y = +t.getAttribute("y");
+    const [x, y] = this.spots.get(t) || [+t.getAttribute("x"), +t.getAttribute("y")];
     const off = x < w.x0 || x > w.x1 || y < w.y0 || y > w.y1;
     if (off !== t.classList.contains("is-offscreen")) t.classList.toggle("is-offscreen", off);
   }
@@ -133,11 +134,16 @@ export class Overlays {
         y -= LINE_H;
         box = { ...box, y0: y - LINE_H + 3, y1: y + 3 };
       }
-      text.setAttribute("x", cx.toFixed(1));
-      text.setAttribute("y", y.toFixed(1));
-      this._cullOne(text);
+      this._put(text, cx, y);
       this.placed.set(`n:${id}`, box);
     }
+  }
+
+  _put(text, x, y) {
+    text.setAttribute("x", x.toFixed(1));
+    text.setAttribute("y", y.toFixed(1));
+    this.spots.set(text, [x, y]);
+    this._cullOne(text);
   }
 
   /** an overlay <text> with its tooltip: firstChild the text, lastChild the <title> */
@@ -168,9 +174,7 @@ export class Overlays {
       }
       if (bestCost === 0) break;
     }
-    text.setAttribute("x", best.x0.toFixed(1));
-    text.setAttribute("y", (best.y1 - 3).toFixed(1));
-    this._cullOne(text);
+    this._put(text, best.x0, best.y1 - 3);
     this.placed.set(`e:${id}`, best);
   }
 

@@ -58,15 +58,15 @@ export class Viewport {
   // and text of it is laid out and painted again (3,000 nodes: 13 ms of CPU a frame with the texts
   // far off screen hidden, 4.6 ms with whole nodes and edges hidden; all shown: 64 ms). So a big
   // graph keeps what lies more than a screen away hidden (class is-offscreen, display: none).
-  // The hidden band moves only when it must: when the view gets within half a screen of its edge
-  // (a drag, a zoom out, a jump to a search match or to the current node), or after zooming in
-  // twice over (it then hides too little). Moving it shows and hides hundreds of elements, so it
-  // is not done after every small pan a stepper's reveal() makes.
+  // The hidden band moves only when it must: when the screen reaches its edge (a drag, a zoom out,
+  // a jump to a search match or to the current node; done before the frame, so nothing hidden is
+  // ever on screen), or after zooming in twice over (it then hides too little). Moving it shows and
+  // hides hundreds of elements, so it is not done after every small pan a stepper's reveal() makes.
   _cullSoon() {
     if (this.drawing.nodes.size <= CULL_OVER) return;
-    const screen = this._screen(0.5), win = this.window;
-    // culled, the band is 1.5 times as wide as screen(0.5): 3 times after zooming in twice over
-    const loose = win && win.x1 - win.x0 > 3 * (screen.x1 - screen.x0);
+    const screen = this._screen(0), win = this.window;
+    // culled, the band is 3 screens wide: 6 after zooming in twice over
+    const loose = win && win.x1 - win.x0 > 6 * (screen.x1 - screen.x0);
     if (!win || loose || !inside(screen, win)) this.cull();
   }
 
