@@ -7,6 +7,7 @@ import numpy as np
 from . import _device, _dtype
 from .factories import _finish, _size_arg, _sizes, tensor
 from .ops.registry import public
+from .tensor import Tensor
 
 
 def _filled_like(self, fill, shape, dtype, requires_grad, fn):
@@ -42,7 +43,6 @@ def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=Fals
 
 @public(function=False)
 def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
-    from .tensor import Tensor
     if isinstance(data, Tensor):
         warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
                       "sourceTensor.detach().clone().requires_grad_(True), rather than "

@@ -8,6 +8,7 @@ import numpy as np
 from .._printing import shape_str
 from ..ops import conv as _C
 from ..ops import padding as _pad
+from ..tensor import Tensor
 from ._utils import int_tuple
 
 
@@ -235,7 +236,6 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     The mask is drawn as PyTorch draws it: bernoulli(1 - p) shaped (N, C, 1, 1), divided by 1 - p;
     the result is input * mask (MulBackward0)."""
     from .. import random
-    from ..tensor import Tensor
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if input.dim() not in (3, 4):

@@ -6,6 +6,7 @@ import numpy as np
 
 from .._printing import shape_str
 from ..node import Node
+from ..tensor import Tensor
 from .registry import public
 
 
@@ -73,7 +74,6 @@ class GatherBackward0(Node):
         return a._data[_positions(indices, dim)]
 
     def backward(self, g):
-        from ..tensor import Tensor
         zeros = Tensor._make(np.zeros(self.shape, g._data.dtype))
         return ScatterAddBackward0.apply(zeros, g, dim=self.dim, indices=self.indices)
 
@@ -133,7 +133,6 @@ def gather(input, dim, index, *, sparse_grad=False):
 
 def _scatter_args(input, dim, index, src):
     """PyTorch's checks for scatter and scatter_add; the wrapped dim and the index as an array."""
-    from ..tensor import Tensor
     _check_index("scatter", index)
     if isinstance(src, Tensor) and src.dtype is not input.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
@@ -163,7 +162,6 @@ def scatter_add(input, dim, index, src):
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     """``out = input`` with ``src[i][j]`` (or the number ``value``) written at ``out[i][index[i][j]]``
     for dim=1. Where an index repeats, which write wins is unspecified (as in PyTorch)."""
-    from ..tensor import Tensor
     if reduce is not None:
         raise NotImplementedError("autograd_lab: scatter(reduce=...) is not implemented; use scatter_add")
     src = value if src is None else src

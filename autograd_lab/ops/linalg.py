@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..node import Node
+from ..tensor import Tensor
 from ._util import broadcast_shape
 
 
@@ -257,7 +258,6 @@ class TraceBackward0(Node):
         return np.asarray(np.trace(a._data))
 
     def backward(self, g):
-        from ..tensor import Tensor
         return g * Tensor._make(np.eye(*self.shape, dtype=g._data.dtype))
 
     def jvp(self, dA):

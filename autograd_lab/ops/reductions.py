@@ -5,6 +5,8 @@ import numpy as np
 
 from .. import _warnings
 from ..node import Node
+from ..tensor import Tensor
+from .arithmetic import _zeros, mul_scalar, where
 from .gather_scatter import GatherBackward0, ScatterBackward0
 
 
@@ -131,7 +133,6 @@ class _ValueSelecting(Node):
         x = a._data
         idx = self._arg(x, axis=dim, keepdims=True) if x.ndim else np.zeros((), np.int64)
         values = np.take_along_axis(x, idx, axis=dim) if x.ndim else x.copy()
-        from ..tensor import Tensor
         self.save(indices=Tensor._make(idx.astype(np.int64)))  # PyTorch saves (and frees) the indices
         if not keepdim and x.ndim:
             values, idx = values.squeeze(dim), idx.squeeze(dim)
@@ -142,7 +143,6 @@ class _ValueSelecting(Node):
         indices = self.saved("indices")._data
         if not len(self.shape):
             return g
-        from ..tensor import Tensor
         g = g if self.keepdim else g.unsqueeze(self.dim)
         zeros = Tensor._make(np.zeros(self.shape, g._data.dtype))
         return ScatterBackward0.apply(zeros, g, dim=self.dim, indices=indices)
@@ -218,13 +218,11 @@ class LinalgVectorNormBackward0(Node):
         return np.asarray(r, dtype=a._data.dtype)
 
     def backward(self, g):
-        from .arithmetic import where
         a = self.saved("self")
         r = _unsqueeze_dims(self.result, self.dims or (), self.keepdim or self.dims is None)
         g = _unsqueeze_dims(g, self.dims or (), self.keepdim or self.dims is None)
         p = self.ord
         if p == 0:
-            from .arithmetic import _zeros
             return _zeros(a.shape, g.dtype)
         if p == 1:
             return a.sgn() * g
@@ -242,7 +240,6 @@ class LinalgVectorNormBackward0(Node):
         keep = self.keepdim or self.dims is None
         r = _unsqueeze_dims(self.output, self.dims or (), keep)
         if p == 0:
-            from .arithmetic import _zeros
             return _zeros(self.output.shape, da.dtype)
         if p == 1:
             w = a.sgn()
@@ -252,7 +249,6 @@ class LinalgVectorNormBackward0(Node):
             mask = (a.abs() == r) | a.abs().isnan()
             w = a.sgn() * mask / mask.sum(self.dims, keepdim=True)
         else:
-            from .arithmetic import where
             w = a * a.abs() ** (p - 2) * where(r == 0, 0.0, 1 / r ** (p - 1))
         return (w * da).sum(self.dims, keepdim=self.keepdim)
 
@@ -288,7 +284,6 @@ class VarBackward0(Node):
 
     def _var_grad(self, g):
         # PyTorch's var_backward, step for step (so a create_graph graph has its nodes)
-        from .arithmetic import mul_scalar, where
         a = self.saved("self")
         if self.whole:
             if self.dof <= 0:  # 2 / 0: NaN where a equals its mean (inf·0), inf elsewhere
@@ -302,7 +297,6 @@ class VarBackward0(Node):
         """d(out) = Σ 2·(a - mean)·da / (N - correction) over the same dims"""
         a = self.inputs[0]
         centred = a - (a.mean() if self.whole else a.mean(self.dims, keepdim=True))
-        from .arithmetic import mul_scalar
         out = mul_scalar((centred * da).sum(self.dims, keepdim=self.keepdim), _scale(2.0, self.dof))
         if type(self) is StdBackward0:  # d√v = dv / (2√v), 0 where the spread is 0
             r = self.output
@@ -320,7 +314,6 @@ class StdBackward0(VarBackward0):
         return np.sqrt(v)
 
     def backward(self, g):
-        from .arithmetic import mul_scalar
         r = self.result
         # where the spread is 0 the derivative of √ is infinite; PyTorch defines it as 0
         return self._var_grad((g / mul_scalar(r, 2)).masked_fill(r == 0, 0))
@@ -362,7 +355,6 @@ class ProdBackward0(Node):
         return np.asarray(np.prod(x, dtype=dt))
 
     def backward(self, g):
-        from ..tensor import Tensor
         x = self.saved("self")
         if x.dim() == 0:
             return g
@@ -384,7 +376,6 @@ class ProdBackward0(Node):
         data = a._data
         if not (data == 0).any():
             return (da * (self.output / a)).sum()
-        from ..tensor import Tensor
         flat = data.reshape(-1)
         before = np.concatenate([[1], np.cumprod(flat[:-1])]).astype(flat.dtype)
         after = np.concatenate([np.cumprod(flat[::-1][:-1])[::-1], [1]]).astype(flat.dtype)

@@ -6,6 +6,7 @@ V = Vhᵀ, a transposed view, so its V hangs off a ``TransposeBackward0``, as in
 import numpy as np
 
 from ..node import Node
+from ..tensor import Tensor
 from .linalg import matmul
 from .registry import public
 
@@ -46,7 +47,6 @@ class LinalgSvdBackward0(Node):
         self.full_matrices = full_matrices
         u, s, vh = np.linalg.svd(a._data, full_matrices=full_matrices)
         u, vh = _column_major(u), _column_major(vh)
-        from ..tensor import Tensor
         self.save(U=Tensor._make(u), S=Tensor._make(s), Vh=Tensor._make(vh))
         return u, s, vh
 
@@ -124,7 +124,6 @@ def svd(input, some=True, compute_uv=True):
     _check_input(input, legacy=True)
     U, S, Vh = LinalgSvdBackward0.apply(input, full_matrices=not some, _num_outputs=3)
     if not compute_uv:
-        from ..tensor import Tensor
         batch, (m, n) = tuple(input.shape[:-2]), tuple(input.shape[-2:])
         return svd_result((Tensor._make(np.zeros(batch + (m, m), S.dtype.np)), S,
                            Tensor._make(_column_major(np.zeros(batch + (n, n), S.dtype.np)))))
@@ -146,7 +145,6 @@ class LinalgEighBackward0(Node):
 
     def forward(self, a, UPLO):
         w, v = np.linalg.eigh(a._data, UPLO=UPLO)
-        from ..tensor import Tensor
         v = _column_major(v)
         self.save(eigenvalues=Tensor._make(w), eigenvectors=Tensor._make(v))
         return w, v
