@@ -1030,3 +1030,16 @@ def test_done_boxes_are_faded_but_opaque_so_their_words_read_on_dark_pages():
         assert all(abs(int(faded[i:i + 2], 16) - (0.4 * int(style["fillcolor"][i:i + 2], 16) + 0.6 * 255)) <= 1
                    for i in (1, 3, 5))
         assert _contrast(done["fontcolor"], faded) >= 4.5, kind
+
+
+def test_the_key_has_a_folded_group_row_only_when_a_box_is_folded():
+    h = A.zeros(2, 4)
+    w = A.randn(4, 4, requires_grad=True)
+    for _ in range(60):   # a loop: its steps repeat, and the graph is big enough to start folded
+        h = (h @ w).tanh()
+    loss = h.sum()
+    folded, whole = draw(loss), draw(loss, collapse=False)
+    assert folded.options["collapsed"]
+    assert "folded" in [k for k, _ in legend.entries(folded.snapshot, folded=True)]
+    assert "folded group" in folded.source and "al-group" in folded.source
+    assert "folded group" not in whole.source and "al-group" not in whole.source

@@ -49,7 +49,8 @@ class GraphDrawing:
         if self._dot is None or sig != self._drawn_for:
             self._dot = to_dot(self.snapshot, **self.options)
             if self.legend:
-                add_legend(self._dot, self.snapshot, show_saved=self.options["show_saved"])
+                add_legend(self._dot, self.snapshot, show_saved=self.options["show_saved"],
+                           folded=bool(self.options.get("collapsed")))
             self._drawn_for = sig
         return self._dot
 

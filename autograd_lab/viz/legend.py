@@ -10,7 +10,7 @@ It is one node whose label is an HTML-like table (a swatch and its words a row),
 rank, under the graph. Its words are a mid grey, as the edges, so it reads on a light and on a dark
 notebook theme alike.
 """
-from .dot import ERROR_RED, HOOK_PURPLE, KIND_STYLE, NAN_PINK, STATE_MARK, STATE_STYLE, _dim, _text
+from .dot import ERROR_RED, GROUP_STYLE, HOOK_PURPLE, KIND_STYLE, NAN_PINK, STATE_MARK, STATE_STYLE, _dim, _text
 
 LEGEND_ID = "al_legend"
 TEXT_GREY = "#767676"  # 4.5:1 on white, 3.7:1 on a #1e1e1e dark theme
@@ -20,8 +20,9 @@ PURPLE_WORDS = {"hook": ("hook", " registered"), "retain": ("retains grad", ": r
 STATE_WORDS = {"current": "running now", "done": "done", "freed": "freed (buffers gone)", "error": "error"}
 
 
-def entries(snap, show_saved=True, show_nonfinite=True):
-    """What the key of this snapshot's picture lists: ``[(key, words)]`` in the order drawn."""
+def entries(snap, show_saved=True, show_nonfinite=True, folded=False):
+    """What the key of this snapshot's picture lists: ``[(key, words)]`` in the order drawn;
+    ``folded``: some groups are drawn as one box each."""
     drawn = [n for n in snap.nodes if show_saved or n["kind"] != "saved"]
     kinds = {n["kind"] for n in drawn}
     states = {n["state"] for n in drawn}
@@ -37,6 +38,8 @@ def entries(snap, show_saved=True, show_nonfinite=True):
         found.append(("hook", "hook registered"))
     if any(n["retains_grad"] for n in drawn):
         found.append(("retain", "retain_grad()"))
+    if folded:
+        found.append(("folded", "folded group: its nodes drawn as one box (collapse=False draws them all)"))
     return found
 
 
@@ -60,6 +63,12 @@ def _swatch_style(key):
 def _swatch(key):
     """A small box drawn as the nodes of ``key`` are (a table of one cell, fixed size: the row's
     words must not stretch it)."""
+    if key == "folded":  # a folded group's double border: a box in a box
+        fill, color = GROUP_STYLE["fillcolor"], GROUP_STYLE["color"]
+        inner = (f'<TABLE FIXEDSIZE="TRUE" WIDTH="18" HEIGHT="7" BORDER="1" COLOR="{color}" BGCOLOR="{fill}" '
+                 'CELLBORDER="0" CELLPADDING="0" CELLSPACING="0"><TR><TD></TD></TR></TABLE>')
+        return (f'<TABLE STYLE="rounded" FIXEDSIZE="TRUE" WIDTH="24" HEIGHT="13" BORDER="1" COLOR="{color}" '
+                f'BGCOLOR="{fill}" CELLBORDER="0" CELLPADDING="1" CELLSPACING="0"><TR><TD>{inner}</TD></TR></TABLE>')
     fill, color, border, shapes, mark, mark_color = _swatch_style(key)
     style = f' STYLE="{shapes}"' if shapes else ""
     inside = f'<FONT POINT-SIZE="7" COLOR="{mark_color}">{_text(mark)}</FONT>' if mark else ""
@@ -84,9 +93,9 @@ def label(found):
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">{rows}</TABLE>>'
 
 
-def add_legend(g, snap, show_saved=True, show_nonfinite=True):
+def add_legend(g, snap, show_saved=True, show_nonfinite=True, folded=False):
     """Add the key of ``snap``'s picture to the ``graphviz.Digraph`` ``g`` (nothing for an empty graph)."""
-    found = entries(snap, show_saved, show_nonfinite)
+    found = entries(snap, show_saved, show_nonfinite, folded)
     if not found:
         return g
     with g.subgraph(name="al_legend_rank") as s:
