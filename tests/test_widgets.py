@@ -16,6 +16,7 @@ import autograd_lab as torch
 from autograd_lab import engine
 from autograd_lab.autograd import backward_steps
 from autograd_lab.viz import snapshot
+from autograd_lab.viz.groups import representatives
 
 if os.environ.get("CI") != "true":
     pytest.importorskip("anywidget", reason="the widgets need the lab extra (pip install -e .[lab])")
@@ -1009,6 +1010,18 @@ def test_collapsed_and_the_toggles_round_trip_to_a_new_dot():
     assert "Click the box to open it" in s.inspector["sections"][2]["text"]
     s.set_state({"collapsed": []})   # opened: the inspector says so
     assert s.inspector["sections"][2]["title"] == "open"
+
+
+def test_the_text_under_a_folded_drawing_says_what_is_folded():
+    loss, params, *_ = _rnn(30)
+    s = BackwardStepper(loss, params=params, retain_graph=True)
+    rep = representatives(s.groups, s.collapsed)
+    boxes = len(set(rep.values()))
+    line = f"folded: {len(rep)} nodes drawn as {boxes} box{'es' if boxes > 1 else ''} (click"
+    assert line in s.summary and line in repr(s)
+    s.set_state({"collapsed": []})      # as the browser sends it
+    assert "folded:" not in s.summary
+    assert "folded:" not in GraphView(make()[2]).summary
 
 
 def test_a_failing_node_is_never_folded_away():

@@ -138,6 +138,7 @@ class GraphView(Widget):
         (benchmarks/bench_widgets.py): a 500-node recurrent loop, whose shared weights pull long
         edges across every rank, took 151 s with the defaults and 1.9 s with these."""
         collapsed = [c for c in collapsed if c in self._group_ids]
+        self._folded = collapsed   # what the drawing folds, for the text under it
         g = to_dot(self.snapshot, show_values=show_values, show_grads=False, show_saved=show_saved,
                    show_nonfinite=False, collapsed=collapsed, groups=self._groups, frames=self._frames)
         if self._drawn_count(show_saved, collapsed) > BIG_GRAPH:
@@ -155,6 +156,7 @@ class GraphView(Widget):
         self._drawing = {"show_values": self.show_values, "show_saved": self.show_saved}
         with self.hold_sync():
             self.dot = self._dot(self.show_values, self.show_saved, self.collapsed)
+            self._update_summary()
             if self.static_svg:   # a saved notebook shows what the reader last saw
                 self.picture()
             if self.selected in self._group_ids:   # it says whether the box is folded
@@ -592,7 +594,16 @@ class GraphView(Widget):
             counts[n["kind"]] = counts.get(n["kind"], 0) + 1
         parts = ", ".join(f"{counts[k]} {k}" for k in ("output", "op", "leaf", "saved") if k in counts)
         head = f"GraphView: {len(self.snapshot.nodes)} nodes ({parts}), {len(self.snapshot.edges)} edges"
-        return "\n".join([head, text_tree(self.snapshot)])
+        return "\n".join([head, *self._folded_lines(), text_tree(self.snapshot)])
+
+    def _folded_lines(self):
+        """What the drawing folds, for the text under it ([] when nothing is folded)."""
+        rep = representatives(self._groups, self._folded)
+        if not rep:
+            return []
+        boxes = len(set(rep.values()))
+        return [f"folded: {len(rep)} nodes drawn as {boxes} box{'es' if boxes > 1 else ''} "
+                "(click one to open it; .collapsed = [] opens all)"]
 
 
 def _known(value, show=str):
