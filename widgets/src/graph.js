@@ -14,7 +14,7 @@ import { draftSvg } from "./graph/draft.js";
 import { laidOut, layout } from "./graph/layout.js";
 import { Minimap } from "./graph/minimap.js";
 import { Overlays } from "./graph/overlays.js";
-import { Viewport } from "./graph/viewport.js";
+import { Viewport, ZOOM_KEYS } from "./graph/viewport.js";
 import { neighbourhood } from "./graph/find.js";
 import { h } from "./util.js";
 
@@ -278,7 +278,7 @@ export function zoomControls(canvas) {
   const button = (action, text, title, fn) =>
     h("button", { className: "agl-btn agl-btn-small", type: "button", dataset: { action }, title, onclick: fn }, text);
   return h("span", { className: "agl-zoom" },
-    button("zoom-in", "+", "Zoom in (or use the mouse wheel)", () => canvas.zoomBy(1.25)),
+    button("zoom-in", "+", `Zoom in (or ${ZOOM_KEYS})`, () => canvas.zoomBy(1.25)),
     button("zoom-out", "−", "Zoom out", () => canvas.zoomBy(0.8)),
     button("zoom-reset", "fit", "Reset zoom and pan", () => canvas.reset()),
   );

@@ -9,7 +9,7 @@ const MAX_HEIGHT = 560;           // the viewport's height cap (px); it is resiz
 // never shrunk below MIN_FIT, where the value lines would drop under 7 px (pan or search instead)
 const MIN_FIT = 0.8;
 const MAX_FIT = 1.6;
-const ZOOM_KEYS = /Mac|iPhone|iPad/.test(globalThis.navigator?.platform ?? "") ? "⌘ + wheel" : "Ctrl + wheel";
+export const ZOOM_KEYS = /Mac|iPhone|iPad/.test(globalThis.navigator?.platform ?? "") ? "⌘ + wheel" : "Ctrl + wheel";
 const CULL_OVER = 150;           // nodes: a bigger graph hides the labels far off screen (see _cullSoon)
 
 export class Viewport {
