@@ -1,4 +1,6 @@
 """``torch.autograd``: backward, grad, custom Functions, gradcheck, functional transforms."""
+import importlib
+
 import numpy as np
 
 from .. import _warnings, engine
@@ -117,7 +119,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 # as in PyTorch, the function names shadow the submodules of the same name
-from . import functional, graph, profiler  # noqa: E402,F401
+from . import graph  # noqa: E402,F401
 from .function import Function  # noqa: E402,F401
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402,F401
 from . import forward_ad  # noqa: E402,F401
+
+
+def __getattr__(name):
+    # torch.autograd.profiler and torch.autograd.functional load on first use: 2-3 ms each of
+    # `import autograd_lab` for tools few programs touch (import time is one of the benchmarks)
+    if name in ("profiler", "functional"):
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
