@@ -13,7 +13,8 @@ NO_MPS_KERNEL = (
     "the operator doesn't exist for this backend, or was omitted during the selective/custom build process "
     "(if using custom build). If you are a Facebook employee using PyTorch on mobile, please visit "
     "https://fburl.com/ptmfixes for possible resolutions.")
-_DEVICE_STRING = re.compile(r"([a-zA-Z_]+)(?::([1-9]\d*|0))?")  # PyTorch's own pattern
+# PyTorch's own pattern; compiled (and cached by re) at the first string with an index, not at import
+_DEVICE_STRING = r"([a-zA-Z_]+)(?::([1-9]\d*|0))?"
 NO_ACCELERATOR = "Cannot access accelerator device when none is available."
 
 
@@ -29,8 +30,8 @@ class device:
         elif not isinstance(type, str):
             raise TypeError(f"device() received an invalid combination of arguments - got ({_typename(type)}), "
                             "but expected one of:\n * (torch.device device)\n * (str type, int index = -1)\n")
-        else:
-            m = _DEVICE_STRING.fullmatch(type)
+        elif type not in TYPES:  # a bare type ("cpu", what most calls pass) needs no pattern
+            m = re.fullmatch(_DEVICE_STRING, type)
             if m is None:
                 raise RuntimeError(f"Invalid device string: '{type}'")
             if m[1] not in TYPES:

@@ -4,6 +4,7 @@
     python benchmarks/compare_commits.py 9d09611 HEAD             # every workload, 8 rounds
     python benchmarks/compare_commits.py 9d09611 . --only small,chain --rounds 12
     python benchmarks/compare_commits.py 9d09611 HEAD --markdown   # the table for benchmarks/README.md
+    python benchmarks/compare_commits.py 9d09611 HEAD --only import,memory --rounds 15
 
 Each side is a commit (checked out for the run into a temporary detached worktree) or a directory
 holding an autograd_lab tree (``.`` is this working tree, uncommitted edits included). Every
@@ -38,6 +39,8 @@ WORKLOADS = {
     "deep50k": ["deep 50k: forward / node", "deep 50k: backward / node"],
     "deep100k": ["deep 100k: forward / node", "deep 100k: backward / node", "deep 100k: graph memory / node",
                  "deep 100k: peak memory / node"],
+    "import": ["import autograd_lab (wall time, warm bytecode cache)"],
+    "memory": ["training memory, small MLP: peak over 10,000 steps", "training memory: live memory slope / step"],
 }
 GROUPS = {"mlp": ["small", "wide", "big"], "chain": ["chain"], "deep": ["deep10k", "deep50k", "deep100k"]}
 
@@ -47,7 +50,10 @@ def _worker(name):
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = "1"
     sys.modules["torch"] = None  # run.py then leaves PyTorch out
+    t0 = time.perf_counter()
     import autograd_lab as ag  # from PYTHONPATH: the side being measured, before run.py adds its own tree
+    if name == "import":       # this process is fresh: its first import of the package is the figure
+        return [time.perf_counter() - t0]
     sys.path.insert(0, HERE)
     import run
     assert run.ag is ag
@@ -81,6 +87,9 @@ def _worker(name):
                 f, b = f + tf, b + tb
             return f / 2000, b / 2000, (f + b) / 2000
         return median_of(one, 5)
+    if name == "memory":
+        peak, slope, _, _ = run.memory_workload(10_000)["ours"]
+        return [peak, slope]
     n = int(name[4:-1]) * 1000
     x0 = run.chain_inputs()[0]
     run.deep_chain(ag, x0, n)  # warm-up, as run.py's
@@ -104,7 +113,11 @@ def _side(spec, tmp):
 
 
 def _measure(tree, name):
-    env = dict(os.environ, PYTHONPATH=tree)
+    # compiled bytecode is kept (in a cache of its own per tree, not in the tree): the import figure
+    # is a warm import, as after `pip install`, whatever PYTHONDONTWRITEBYTECODE says here
+    cache = os.path.join(tempfile.gettempdir(), "compare_commits_pycache", tree.strip(os.sep).replace(os.sep, "_"))
+    env = dict(os.environ, PYTHONPATH=tree, PYTHONPYCACHEPREFIX=cache)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     p = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", name], env=env, cwd=tree,
                        capture_output=True, text=True)
     if p.returncode:
@@ -123,7 +136,7 @@ def main():
     ap.add_argument("a", nargs="?", help="the side to compare against (commit or directory)")
     ap.add_argument("b", nargs="?", help="the side measured (commit or directory, '.' for this tree)")
     ap.add_argument("--only", default="mlp,chain,deep",
-                    help="comma-separated groups (mlp, chain, deep) or workloads (" + ", ".join(WORKLOADS) + ")")
+                    help="comma-separated groups (mlp, chain, deep; the default) or workloads (" + ", ".join(WORKLOADS) + ")")
     ap.add_argument("--rounds", type=int, default=8)
     ap.add_argument("--markdown", action="store_true", help="print a Markdown table")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
@@ -149,6 +162,9 @@ def main():
             if wt:
                 cleanup.append(wt)
         samples = {n: ([], []) for n in names}  # per workload: rounds of A, rounds of B
+        if "import" in names:   # the figure is a warm import: fill both trees' bytecode caches first
+            for tree in trees:
+                _measure(tree, "import")
         t0 = time.perf_counter()
         load0 = os.getloadavg()[0]
         for r in range(args.rounds):
@@ -168,9 +184,10 @@ def main():
         for i, label in enumerate(WORKLOADS[n]):
             a = statistics.median(x[i] for x in a_runs)
             b = statistics.median(x[i] for x in b_runs)
-            ratios = sorted(y[i] / x[i] for x, y in zip(a_runs, b_runs))
-            rows.append((label, _fmt(label, a), _fmt(label, b), f"{(b / a - 1) * 100:+.1f}%",
-                         f"{(ratios[0] - 1) * 100:+.0f}% .. {(ratios[-1] - 1) * 100:+.0f}%"))
+            ratios = sorted(y[i] / x[i] for x, y in zip(a_runs, b_runs) if x[i])
+            change = f"{(b / a - 1) * 100:+.1f}%" if a else "–"   # (a memory slope can be exactly 0)
+            spread = f"{(ratios[0] - 1) * 100:+.0f}% .. {(ratios[-1] - 1) * 100:+.0f}%" if ratios else "–"
+            rows.append((label, _fmt(label, a), _fmt(label, b), change, spread))
     head = ("figure", args.a, args.b, "change (medians)", "spread of round ratios")
     print(f"{args.rounds} interleaved rounds, fresh process per measurement, CPU time; "
           f"load average {load0:.2f} -> {load1:.2f}; {time.perf_counter() - t0:.0f} s")
