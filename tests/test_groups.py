@@ -250,17 +250,24 @@ def test_draw_folds_a_big_graph_and_never_the_failing_node():
     assert failing in _dot_nodes(src) and any(n.startswith("g") for n in _dot_nodes(src))
 
 
-def test_a_loss_summed_over_the_steps_folds_with_them():
-    """loss = sum over t of a term of h_t: each step's term, and the running sum, join that step."""
+def _rnn_with_a_loss_term_per_step(steps):
+    """h_t = tanh(x_t @ W + h @ U), loss = the sum over t of mean((h_t @ V)²): (snapshot, each step's
+    tanh node, each step's loss term)."""
     A.manual_seed(0)
-    xs = A.randn(40, 2, 8)
+    xs = A.randn(steps, 2, 8)
     W, U, V = (A.randn(8, k, requires_grad=True) for k in (8, 8, 1))
-    h, loss, terms = A.zeros(2, 8), 0, []
-    for _ in range(40):
-        h = A.tanh(xs[_] @ W + h @ U)
+    h, loss, tanhs, terms = A.zeros(2, 8), 0, [], []
+    for t in range(steps):
+        h = A.tanh(xs[t] @ W + h @ U)
+        tanhs.append(h.grad_fn)
         terms.append((h @ V).pow(2).mean())
         loss = loss + terms[-1]
-    snap = snapshot(loss, params={"W": W, "U": U, "V": V})
+    return snapshot(loss, params={"W": W, "U": U, "V": V}), tanhs, terms
+
+
+def test_a_loss_summed_over_the_steps_folds_with_them():
+    """loss = sum over t of a term of h_t: each step's term, and the running sum, join that step."""
+    snap, _, terms = _rnn_with_a_loss_term_per_step(40)
     groups = find_groups(snap)
     assert_nested(groups)
     (repeat,) = by_kind(groups, "repeat")
@@ -310,15 +317,7 @@ def test_any_graph_folds_into_nested_groups_and_a_consistent_dot(program, loops)
 def test_a_period_ends_at_the_state_it_passes_on():
     """With a loss term per step, h feeds both the next step and the term: the periods are cut
     after each tanh (Mm, Add, Tanh in forward order), and every step is one period."""
-    A.manual_seed(0)
-    xs = A.randn(12, 2, 8)
-    W, U, V = (A.randn(8, k, requires_grad=True) for k in (8, 8, 1))
-    h, loss, tanhs = A.zeros(2, 8), 0, []
-    for t in range(12):
-        h = A.tanh(xs[t] @ W + h @ U)
-        tanhs.append(h.grad_fn)
-        loss = loss + (h @ V).pow(2).mean()
-    snap = snapshot(loss, params={"W": W, "U": U, "V": V})
+    snap, tanhs, _ = _rnn_with_a_loss_term_per_step(12)
     blocks = sorted(by_kind(find_groups(snap), "block"), key=lambda b: b["step"])
     assert len(blocks) == 12 and all("Mm·Add·Tanh" in b["label"] for b in blocks)
     for b, tanh in zip(blocks, tanhs):
