@@ -34,7 +34,6 @@ This module imports only NumPy, the standard library and the dtype table (``_dty
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import math
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -65,15 +64,20 @@ def shape_str(shape):
 # --------------------------------------------------------------------------
 
 
-@dataclasses.dataclass
 class PrintOptions:
-    """The print options, with PyTorch's defaults."""
+    """The print options, with PyTorch's defaults. (A plain class rather than a dataclass: importing
+    ``dataclasses`` alone was 2% of ``import autograd_lab``, one of the benchmarks.)"""
 
-    precision: int = 4
-    threshold: float = 1000
-    edgeitems: int = 3
-    linewidth: int = 80
-    sci_mode: bool | None = None
+    def __init__(self, precision: int = 4, threshold: float = 1000, edgeitems: int = 3, linewidth: int = 80,
+                 sci_mode: bool | None = None):
+        self.precision, self.threshold, self.edgeitems = precision, threshold, edgeitems
+        self.linewidth, self.sci_mode = linewidth, sci_mode
+
+    def __eq__(self, other):
+        return isinstance(other, PrintOptions) and vars(self) == vars(other)
+
+    def __repr__(self):
+        return "PrintOptions(" + ", ".join(f"{k}={v!r}" for k, v in vars(self).items()) + ")"
 
 
 #: The one current options object.  It is mutated in place, never replaced,
@@ -118,7 +122,7 @@ def set_printoptions(
 
 def get_printoptions() -> dict[str, Any]:
     """The current options as a dict usable as ``set_printoptions(**d)``."""
-    return dataclasses.asdict(PRINT_OPTS)
+    return dict(vars(PRINT_OPTS))
 
 
 @contextlib.contextmanager
