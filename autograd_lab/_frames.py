@@ -10,8 +10,14 @@ PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _FUNCTION_APPLY = (os.path.join(PACKAGE_DIR, "autograd", "function.py"), "apply")
 
 
+_OURS = {}  # filename -> is it autograd_lab's? (asked for every frame of every op under detect_anomaly)
+
+
 def is_ours(filename):
-    return os.path.abspath(filename).startswith(PACKAGE_DIR)
+    ours = _OURS.get(filename)
+    if ours is None:
+        ours = _OURS[filename] = os.path.abspath(filename).startswith(PACKAGE_DIR)
+    return ours
 
 
 def _first_outside(frame):
@@ -53,7 +59,13 @@ def user_scope(wanted):
 
 
 def user_frames():
-    """The stack as ``traceback.extract_stack`` gives it, without autograd_lab's frames (but with
-    ``Function.apply``, as PyTorch shows its own)."""
-    return [f for f in traceback.extract_stack()[:-1]
-            if not is_ours(f.filename) or (os.path.abspath(f.filename), f.name) == _FUNCTION_APPLY]
+    """The stack as ``traceback.extract_stack`` gives it (outermost first), without autograd_lab's
+    frames (but with ``Function.apply``, as PyTorch shows its own). Ours are dropped before their
+    source lines are looked up: under detect_anomaly this runs for every op."""
+    kept = [(frame, lineno) for frame, lineno in traceback.walk_stack(sys._getframe(1))
+            if not is_ours(frame.f_code.co_filename) or _is_function_apply(frame.f_code)]
+    return list(traceback.StackSummary.extract(reversed(kept)))
+
+
+def _is_function_apply(code):
+    return code.co_name == "apply" and os.path.abspath(code.co_filename) == _FUNCTION_APPLY[0]
