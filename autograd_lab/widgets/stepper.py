@@ -25,7 +25,7 @@ NOT_RETAINED = ("Reset needs retain_graph=True: without it each node frees its s
 NOTHING_YET = "Nothing to reset yet: take a step first."
 CAN_RESET = "Put every .grad back as it was and start again from the output."
 # the whole-state traits a step does not send: it sends `delta`, what it changed, instead
-WHOLE_STATE = ("state_codes", "edge_grads", "notes")
+WHOLE_STATE = ("state_codes", "edge_grads", "notes", "nonfinite")
 
 
 class BackwardStepper(GraphView):
@@ -232,7 +232,7 @@ class BackwardStepper(GraphView):
     def _sending_changes_only(self):
         """One message for the browser, even when the step raises, holding `delta` (what changed)
         instead of the whole state; the whole state follows once the pass has ended."""
-        codes, edges, notes = self.state_codes, self.edge_grads, self.notes
+        codes, edges, notes, marks = self.state_codes, self.edge_grads, self.notes, self.nonfinite
         self._quiet = True
         try:
             with self.hold_sync():
@@ -242,7 +242,8 @@ class BackwardStepper(GraphView):
                     self._sync()
                     self._seq += 1
                     self.delta = {"seq": self._seq, "states": _changed_codes(self._order, codes, self.state_codes),
-                                  "edge_grads": _changed(edges, self.edge_grads), "notes": _changed(notes, self.notes)}
+                                  "edge_grads": _changed(edges, self.edge_grads), "notes": _changed(notes, self.notes),
+                                  "nonfinite": _changed(marks, self.nonfinite)}
         finally:
             self._quiet = False
             if self.done or self.error is not None:

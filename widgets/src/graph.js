@@ -254,10 +254,14 @@ export class GraphCanvas {
   /** notes: {node id: text} — a line above a node (a leaf's .grad as it grows) */
   setNotes(notes) { this.overlays.setNotes(notes); }
 
-  /** delta: {states: {node id: letter}, edge_grads: {edge id: text}, notes: {node id: text}} — what
-   * one stepper step changed (BackwardStepper sends this instead of the whole state) */
+  /** delta: {states: {node id: letter}, edge_grads: {edge id: text}, notes: {node id: text},
+   * nonfinite: {node id: "nan" | "inf"}} — what one stepper step changed (BackwardStepper sends this
+   * instead of the whole state; a pass only adds NaN marks, a reset sends them whole) */
   applyDelta(delta) {
     this.patchStates(delta.states || {});
+    const marks = delta.nonfinite || {};
+    // before the labels, which are placed clear of the badges
+    if (Object.keys(marks).length) this.setNonfinite({ ...this.overlays.nonfinite, ...marks });
     this.overlays.patchEdgeLabels(delta.edge_grads || {});
     this.overlays.patchNotes(delta.notes || {});
   }
