@@ -205,6 +205,24 @@ def test_nan_marks_travel_in_the_delta_and_add_up(wire):
     assert sent and marks == stepper.nonfinite and set(marks.values()) <= {"nan", "inf"}
 
 
+def test_a_view_says_when_a_later_backward_freed_what_it_drew():
+    """Run All: the view's cell ran before the cell that calls backward(). Its drawing turns the
+    freed buffers dashed on a click (drawing and inspector agree), and the inspector says that this
+    one thing happened after the view was drawn; a view drawn after the backward does not."""
+    x, w, loss = make()
+    before = GraphView(loss)
+    loss.backward()
+    after = GraphView(loss)
+    op = next(n["id"] for n in before.snapshot.nodes if n["label"] == "SigmoidBackward0")
+    before.selected = op
+    assert before.states[op] == "freed"
+    first = before.inspector["sections"][0]
+    assert first["title"] == "freed after this view was drawn" and "later backward()" in first["text"]
+    after.selected = op
+    assert after.states[op] == "freed"
+    assert all(s["title"] != "freed after this view was drawn" for s in after.inspector["sections"])
+
+
 def test_reset_puts_the_grads_back_and_steps_again():
     x, w, loss = make()
     x.grad = torch.tensor([10., 10., 10.])

@@ -96,6 +96,7 @@ class GraphView(Widget):
         self._edge_of = {(e["target"], e["index"]): e["id"] for e in self.snapshot.edges if e["kind"] == "grad"}
         self._order = [n["id"] for n in self.snapshot.nodes]
         self._states = dict(self.snapshot.states)
+        self._freed_then = {nid for nid, st in self._states.items() if st == "freed"}
         self._drawing = {"show_values": show_values, "show_saved": show_saved}
         self._groups = find_groups(self.snapshot)
         self._group_ids = {g["id"] for g in self._groups}
@@ -499,6 +500,12 @@ class GraphView(Widget):
         nonfinite = self._nonfinite_notes(node_id)
         if nonfinite:
             sections.insert(0, {"title": "NaN / inf", "list": nonfinite, "tone": "nan"})
+        if state == "freed" and node_id not in self._freed_then and not self._steps:
+            # the one thing this view shows live rather than as it was when its cell ran: say so
+            sections.insert(0, {"title": "freed after this view was drawn", "text":
+                                "A later backward() without retain_graph=True freed these buffers after this "
+                                "cell ran. The drawing shows them freed since your click; values and .grad "
+                                "are still those of this cell's moment."})
         why = self._explanation(node_id)
         if why is not None:
             sections.append({"title": "why is .grad None?", "text": why.message, "tone": "why",
