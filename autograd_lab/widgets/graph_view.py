@@ -503,9 +503,9 @@ class GraphView(Widget):
         if state == "freed" and node_id not in self._freed_then and not self._steps:
             # the one thing this view shows live rather than as it was when its cell ran: say so
             sections.insert(0, {"title": "freed after this view was drawn", "text":
-                                "A later backward() without retain_graph=True freed these buffers after this "
-                                "cell ran. The drawing shows them freed since your click; values and .grad "
-                                "are still those of this cell's moment."})
+                                "A later backward() or autograd.grad() without retain_graph=True freed these "
+                                "buffers after this cell ran. The drawing shows them freed since your click; "
+                                "the values and .grad it shows are still this cell's."})
         why = self._explanation(node_id)
         if why is not None:
             sections.append({"title": "why is .grad None?", "text": why.message, "tone": "why",

@@ -11,6 +11,8 @@ cell must not show through), then clicks what the text asks the reader to click.
 import re
 import xml.etree.ElementTree as ET
 
+from .jupyter_driver import shot
+
 try:
     from playwright.sync_api import expect
 except ImportError:  # conftest skips the browser tests (or fails them under CI=true) and says why
@@ -593,6 +595,10 @@ def _after_run_all_14(page, notebook, cells):
     assert _notes(view) == {}     # autograd.grad returns the gradient: x.grad stays None
     inspector = _click(view, "x")
     expect(_section(inspector, ".grad")).to_have_text(re.compile(r"None$"))
+    # autograd.grad, in a later cell, freed the buffers: a click draws them freed and says why
+    inspector = _click(view, "SinBackward0")
+    expect(_section(inspector, "freed after this view was drawn")).to_contain_text("autograd.grad()")
+    shot(page, "lesson-14-freed-later")
     # "Both directions give the same derivative here"
     both = _printed_by(cells, "(reverse,) = torch.autograd.grad(y, x)").splitlines()
     assert both[0].split(":", 1)[1].strip() == both[1].split(":", 1)[1].strip(), both
