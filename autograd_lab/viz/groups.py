@@ -330,7 +330,8 @@ def default_collapsed(groups, drawn_nodes):
 def representatives(groups, collapsed):
     """{node id: the id of the outermost folded group holding it} for every folded node."""
     rep = {}
-    folded = [grp for grp in groups if grp["id"] in set(collapsed)]
+    collapsed = set(collapsed)
+    folded = [grp for grp in groups if grp["id"] in collapsed]
     for grp in sorted(folded, key=lambda x: -len(x["members"])):
         for m in grp["members"]:
             rep.setdefault(m, grp["id"])
