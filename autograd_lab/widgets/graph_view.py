@@ -139,16 +139,21 @@ class GraphView(Widget):
         (benchmarks/bench_widgets.py): a 500-node recurrent loop, whose shared weights pull long
         edges across every rank, took 151 s with the defaults and 1.9 s with these."""
         collapsed = [c for c in collapsed if c in self._group_ids]
-        self._folded = collapsed   # what the drawing folds, for the text under it
+        rep = representatives(self._groups, collapsed)
+        # what the drawing folds, for the text under it: worked out once per drawing, not again in
+        # the summary every stepper step sends
+        self._folded_lines = _folded_text(rep)
         g = to_dot(self.snapshot, show_values=show_values, show_grads=False, show_saved=show_saved,
                    show_nonfinite=False, collapsed=collapsed, groups=self._groups, frames=self._frames)
-        if self._drawn_count(show_saved, collapsed) > BIG_GRAPH:
+        if self._drawn_count(show_saved, collapsed, rep) > BIG_GRAPH:
             g.graph_attr.update(FAST_LAYOUT)
         return g.source
 
-    def _drawn_count(self, show_saved, collapsed):
-        """How many boxes a drawing has: the nodes outside folded groups, and one per folded group."""
-        rep = representatives(self._groups, collapsed)
+    def _drawn_count(self, show_saved, collapsed, rep=None):
+        """How many boxes a drawing has: the nodes outside folded groups, and one per folded group
+        (rep: ``representatives`` of `collapsed`, when the caller has it already)."""
+        if rep is None:
+            rep = representatives(self._groups, collapsed)
         return len(set(rep.values())) + sum(
             1 for n in self.snapshot.nodes if n["id"] not in rep and (show_saved or n["kind"] != "saved"))
 
@@ -601,16 +606,16 @@ class GraphView(Widget):
             counts[n["kind"]] = counts.get(n["kind"], 0) + 1
         parts = ", ".join(f"{counts[k]} {k}" for k in ("output", "op", "leaf", "saved") if k in counts)
         head = f"GraphView: {len(self.snapshot.nodes)} nodes ({parts}), {len(self.snapshot.edges)} edges"
-        return "\n".join([head, *self._folded_lines(), text_tree(self.snapshot)])
+        return "\n".join([head, *self._folded_lines, text_tree(self.snapshot)])
 
-    def _folded_lines(self):
-        """What the drawing folds, for the text under it ([] when nothing is folded)."""
-        rep = representatives(self._groups, self._folded)
-        if not rep:
-            return []
-        boxes = len(set(rep.values()))
-        return [f"folded: {len(rep)} nodes drawn as {boxes} box{'es' if boxes > 1 else ''} "
-                "(click one to open it; .collapsed = [] opens all)"]
+
+def _folded_text(rep):
+    """What a drawing folds (``representatives``'s answer), for the text under it ([] when nothing is)."""
+    if not rep:
+        return []
+    boxes = len(set(rep.values()))
+    return [f"folded: {len(rep)} nodes drawn as {boxes} box{'es' if boxes > 1 else ''} "
+            "(click one to open it; .collapsed = [] opens all)"]
 
 
 def _known(value, show=str):

@@ -383,7 +383,7 @@ class BackwardStepper(GraphView):
             head = f"BackwardStepper: step {i}/{total}, current {self._label_of(self.current)}"
         else:
             head = f"BackwardStepper: step {i}/{total}, not started"
-        return "\n".join([head, *self._folded_lines(), *self._leaf_lines()])
+        return "\n".join([head, *self._folded_lines, *self._leaf_lines()])
 
 
     def close(self):
