@@ -101,9 +101,10 @@ class _Graph:
                     queue.append(src)
         return queue
 
-    def spine(self):
-        """The longest path of ops from the output towards the leaves (ties: the earlier input)."""
-        ops = [i for i in reversed(self.consumers_first()) if self.is_op(i)]  # inputs before consumers
+    def spine(self, order):
+        """The longest path of ops from the output towards the leaves (ties: the earlier input);
+        `order`: ``consumers_first()``, which the caller needs too."""
+        ops = [i for i in reversed(order) if self.is_op(i)]  # inputs before consumers
         depth = {}
         for nid in ops:
             depth[nid] = 1 + max((depth[s] for s in self.op_inputs[nid]), default=0)
@@ -156,7 +157,8 @@ def _join_by_consumers(g, block, order):
 
 def _blocks(g):
     """[[member ids] per period], the output's side first, or [] when nothing repeats."""
-    spine = g.spine()
+    order = g.consumers_first()
+    spine = g.spine(order)
     labels = [g.nodes[i]["label"] for i in spine]
     codes = {x: k for k, x in enumerate(dict.fromkeys(labels))}
     found = _period([codes[x] for x in labels])
@@ -174,7 +176,6 @@ def _blocks(g):
     for j in range(repeats):
         for nid in spine[start + j * p:min(start + (j + 1) * p, start + covered)]:
             block[nid] = j
-    order = g.consumers_first()
     _join_by_consumers(g, block, order)
     # an op off the spine made from periods only (a per-step loss term, the running sum of them)
     # joins the latest period it reads; then what only that op uses follows it
