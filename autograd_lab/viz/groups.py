@@ -156,14 +156,15 @@ def _join_by_consumers(g, block, order):
 
 
 def _blocks(g):
-    """[[member ids] per period], the output's side first, or [] when nothing repeats."""
+    """([[member ids] per period], the output's side first; the period's op labels), or None when
+    nothing repeats."""
     order = g.consumers_first()
     spine = g.spine(order)
     labels = [g.nodes[i]["label"] for i in spine]
     codes = {x: k for k, x in enumerate(dict.fromkeys(labels))}
     found = _period([codes[x] for x in labels])
     if found is None:
-        return []
+        return None
     start, p, covered = found
     # where a period ends: at the op whose result the most ops use (the state passed on: the layer
     # norm feeding q, k, v and the residual; the h a step's loss term reads too), counted in the
@@ -254,7 +255,7 @@ def find_groups(snap):
                 return True
         return False
 
-    blocks = _blocks(g) if len(g.order) > 2 else []
+    blocks = _blocks(g) if len(g.order) > 2 else None
     home = {nid: (module_of[nid],) for nid in g.order}
     if blocks:
         periods, unit = blocks
