@@ -204,7 +204,7 @@ def _caption(text, width=100):
 
 def _module_title(path, snap):
     """A layer's box is called by what it is: "<B>Linear(2→16)</B> 0" (the path after the type)."""
-    kind = getattr(snap, "module_labels", {}).get(path)
+    kind = snap.module_labels.get(path)
     return f"<B>{_text(kind)}</B> {_small(path)}" if kind else _text(path)
 
 

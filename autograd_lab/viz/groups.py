@@ -70,7 +70,7 @@ class _Graph:
     def __init__(self, snap):
         self.nodes = {n["id"]: n for n in snap.nodes}
         self.order = [n["id"] for n in snap.nodes]
-        self.roots = list(getattr(snap, "roots", ()))
+        self.roots = list(snap.roots)
         self.inputs = {i: [] for i in self.order}      # every edge kind, as drawn
         self.consumers = {i: [] for i in self.order}
         self.op_inputs = {i: [] for i in self.order}   # grad edges from ops, in input order
@@ -233,7 +233,7 @@ def find_groups(snap):
     """The groups of a snapshot (see the module docstring), in a fixed order with ids g0, g1 ..."""
     g = _Graph(snap)
     module_of = {nid: n.get("module") or None for nid, n in g.nodes.items()}
-    labels_of = getattr(snap, "module_labels", None) or {}
+    labels_of = snap.module_labels
     found = []   # (kind, label, members, extra)
 
     # modules, outermost first, in the order they first appear
