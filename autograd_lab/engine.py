@@ -181,7 +181,7 @@ class GraphTask:
         self._tie += 1
 
     def evaluate(self, node, grads, step):
-        """Tensor hooks, pre-hooks, captures, then the node's backward (PyTorch's evaluate_function)."""
+        """Tensor hooks, captures, then pre-hooks and the node's backward (PyTorch's evaluate_function)."""
         info = None
         if self.exec_info is not None:
             info = self.exec_info.get(node)
@@ -191,22 +191,19 @@ class GraphTask:
                     # retain_grad (PyTorch calls them for every node it evaluates), and no more
                     _tensor_pre_hooks(node, grads, self.undo)
                 return
-        if node._tensor_pre_hooks or node._retains_grad:
+        if node._tensor_pre_hooks or node._retains_grad or type(node) is AccumulateGrad:
             _tensor_pre_hooks(node, grads, self.undo)
-        if node._pre_hooks:
-            for fn in list(node._pre_hooks.values()):
-                r = fn(tuple(grads))
-                if r is not None:
-                    grads[:] = list(r)
         if info is not None:
-            if info.captures and not info.needed and isinstance(node, AccumulateGrad) and node.variable._backward_hooks:
-                # autograd.grad of a leaf: its hooks still see (and may change) the gradient, as in PyTorch
-                grads[0] = _call_hooks(node.variable._backward_hooks, grads[0])
             for i, nr in info.captures:
                 self.captured_grads[i] = grads[nr]
                 step.captured.append(i)
             if not info.needed:
                 return
+        if node._pre_hooks:
+            for fn in list(node._pre_hooks.values()):
+                r = fn(tuple(grads))
+                if r is not None:
+                    grads[:] = list(r)
         if isinstance(node, AccumulateGrad):
             self.accumulate_grad(node, grads, step)
         else:
@@ -236,10 +233,8 @@ class GraphTask:
             step.freed = node.release()
 
     def accumulate_grad(self, node, grads, step):
-        """AccumulateGrad: the leaf's own hooks, then ``.grad += grad`` (undoable)."""
+        """AccumulateGrad: ``.grad += grad`` (undoable); the leaf's own hooks ran in evaluate."""
         g, var = grads[0], node.variable
-        if var._backward_hooks:
-            g = _call_hooks(var._backward_hooks, g)
         if g is not None:
             if g.shape != var.shape:
                 raise RuntimeError(f"Function AccumulateGrad returned an invalid gradient at index 0 - got "
@@ -396,7 +391,13 @@ def _report_error(node, exc):
 
 
 def _tensor_pre_hooks(node, grads, undo):
-    """The hooks registered on the tensors this node produced, then retain_grad."""
+    """The hooks registered on the tensors this node produced (an AccumulateGrad's: its leaf's), then
+    retain_grad: before a capture and before the node's pre-hooks, as PyTorch runs them."""
+    if type(node) is AccumulateGrad:
+        hooks = node.variable._backward_hooks
+        if hooks and grads[0] is not None:
+            grads[0] = _call_hooks(hooks, grads[0])
+        return
     if node._tensor_pre_hooks:
         for nr, hooks in node._tensor_pre_hooks.items():
             if grads[nr] is not None and hooks:

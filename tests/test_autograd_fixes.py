@@ -163,3 +163,24 @@ def test_mse_loss_of_integers_is_not_implemented(dtypes):
 ])
 def test_grad_error_order(call):
     raises_same(call)
+
+
+def test_hook_order_leaf_tensor_hooks_before_prehooks_and_no_prehook_for_a_capture():
+    """PyTorch runs a tensor's hooks (a leaf's included) before its node's pre-hooks, and a node that
+    autograd.grad only captures gets its tensor hooks but not its pre-hooks (nor runs)."""
+    def trace(T):
+        order = []
+        x = T.tensor([1., 2.], requires_grad=True)
+        h = x * 3
+        y = (h * h).sum()
+        acc = h.grad_fn.next_functions[0][0]
+        x.register_hook(lambda g: order.append("x hook") or g * 2)
+        acc.register_prehook(lambda gs: order.append(f"acc prehook {gs[0].tolist()}"))
+        h.grad_fn.register_prehook(lambda gs: order.append("h prehook"))
+        h.register_hook(lambda g: order.append("h hook"))
+        y.backward(retain_graph=True)
+        order.append(f"x.grad {x.grad.tolist()}")
+        (gh,) = T.autograd.grad(y, h, retain_graph=True)
+        (gx,) = T.autograd.grad(y, x)
+        return order + [gh.tolist(), gx.tolist()]
+    assert trace(A) == trace(torch)
