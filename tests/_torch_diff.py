@@ -4,6 +4,9 @@ the same inputs and compare everything a user can see (values, dtype, repr, grap
 Test modules import torch with ``pytest.importorskip`` (or plainly under CI) *before* importing
 this module, so importing torch here never decides whether a test is skipped.
 """
+import contextlib
+import io
+
 import numpy as np
 import torch
 
@@ -227,3 +230,14 @@ def raises_same(fn, *args):
     assert type(m) is type(r), f"type {type(m).__name__} != {type(r).__name__}: {m} / {r}"
     assert str(m) == str(r), f"message:\n{m}\n!=\n{r}"
     return str(r)
+
+
+def prints_same(src):
+    """Run the program ``src`` with ``torch`` bound to each library: both must print the same."""
+    out = {}
+    for L in LIBS:
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            exec(src, {"torch": L})
+        out[L] = buf.getvalue()
+    assert out[A] == out[torch]
