@@ -94,7 +94,7 @@ def stepper_payloads(kind, n_nodes, collapse=False):
     return initial, steps, len(s.snapshot.nodes), len(s.snapshot.edges), build_ms, py_ms
 
 
-IN_PAGE_FIRST = """async ({ url, state, kind, timeout }) => {
+IN_PAGE_FIRST = """async ({ url, state, timeout }) => {
     const t0 = performance.now();
     // as the loader does: the bundle's bytes imported from a Blob URL (the layout worker starts from it)
     window.bundleUrl ||= URL.createObjectURL(new Blob([await (await fetch(url)).text()], { type: "text/javascript" }));
@@ -231,8 +231,7 @@ def measure(page, kind, n_nodes, n_steps, timeout_ms, shot=None, trace=None, col
     row = {"graph": kind, "nodes": drawn, "edges": n_edges, "python_ms": build_ms, "pass_steps": len(steps),
            "dot_kb": len(initial["dot"]) / 1024, "graph_kb": len(json.dumps(initial["graph"])) / 1024,
            "open_kb": len(json.dumps(initial)) / 1024}
-    first = page.evaluate(IN_PAGE_FIRST, {"url": f"{ORIGIN}/widgets.js", "state": initial, "kind": kind,
-                                          "timeout": timeout_ms})
+    first = page.evaluate(IN_PAGE_FIRST, {"url": f"{ORIGIN}/widgets.js", "state": initial, "timeout": timeout_ms})
     row.update(first)
     if steps and first["full"] is not None:
         early = steps[:n_steps]
@@ -316,10 +315,10 @@ def main():
             body=bundle.read_bytes() if route.request.url.endswith(".js") else PAGE))
         page.goto(f"{ORIGIN}/index.html")
         page.wait_for_function("window.ready === true")
+        collapse = "auto" if args.collapse == "auto" else False
+        suffix = "-folded" if collapse else ""
         for kind in args.graphs.split(","):
             for n in map(int, args.sizes.split(",")):
-                collapse = "auto" if args.collapse == "auto" else False
-                suffix = "-folded" if collapse else ""
                 shot = str(Path(args.shots) / f"bench-{kind}-{n}{suffix}.png")
                 rows.append(measure(page, kind, n, args.steps, args.timeout * 1000, shot, args.trace, collapse))
                 print_row(rows[-1])
