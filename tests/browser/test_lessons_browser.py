@@ -43,7 +43,7 @@ except ImportError:  # conftest skips these tests (or fails them under CI=true) 
 
 from .conftest import IGNORED_CONSOLE
 from .lesson_claims import AFTER_RUN_ALL, _node
-from .jupyter_driver import ARTIFACTS, ROOT, TOKEN, stray_text
+from .jupyter_driver import ARTIFACTS, ROOT, TOKEN, shot, stray_text
 
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 RUN_TIMEOUT = 120_000      # ms, one lesson's Run All (kernel start and `import torch` included)
@@ -98,6 +98,16 @@ def _describe(i, source, count=None):
 
 # ---------------------------------------------------------------------------------------- fixtures
 
+def _open_lab(page, lab, commands):
+    """Open JupyterLab (a fresh workspace) on `page` and wait until `commands` are registered."""
+    page.goto(f"{lab.base}/lab?reset&token={TOKEN}")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell", timeout=60_000)
+    # the app object exists before its plugins have registered their commands: wait for the restore
+    page.evaluate("async () => { await window.jupyterapp.restored; }")
+    page.wait_for_function("(cs) => cs.every(c => window.jupyterapp.commands.hasCommand(c))", arg=commands,
+                           timeout=60_000)
+
+
 @pytest.fixture(scope="module")
 def lesson_page(lab, browser):
     """One page on the session's JupyterLab for all lessons; console errors go to page.console_errors."""
@@ -119,12 +129,7 @@ def lesson_page(lab, browser):
     page.on("console", on_console)
     page.on("pageerror", on_error)
     page.console_errors = errors
-    page.goto(f"{lab.base}/lab?reset&token={TOKEN}")
-    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell", timeout=60_000)
-    # the app object exists before its plugins have registered their commands: wait for the restore
-    page.evaluate("async () => { await window.jupyterapp.restored; }")
-    page.wait_for_function("() => ['docmanager:open', 'notebook:run-all-cells'].every("
-                           "c => window.jupyterapp.commands.hasCommand(c))", timeout=60_000)
+    _open_lab(page, lab, ["docmanager:open", "notebook:run-all-cells"])
     yield page
     context.close()
 
@@ -389,11 +394,7 @@ def test_projector_size(lab, browser):
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
-        page.goto(f"{lab.base}/lab?reset&token={TOKEN}")
-        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell", timeout=60_000)
-        page.evaluate("async () => { await window.jupyterapp.restored; }")
-        page.wait_for_function("() => ['docmanager:open', 'notebook:run-all-cells', 'apputils:change-theme']"
-                               ".every(c => window.jupyterapp.commands.hasCommand(c))", timeout=60_000)
+        _open_lab(page, lab, ["docmanager:open", "notebook:run-all-cells", "apputils:change-theme"])
         page.evaluate(OPEN, rel)
         page.wait_for_function(KERNEL_READY, timeout=60_000)
         page.evaluate(RUN_ALL)
@@ -421,8 +422,7 @@ def test_projector_size(lab, browser):
         spill = inspector.evaluate("el => Math.max(...[...el.querySelectorAll('table, pre')]"
                                    ".map(t => t.getBoundingClientRect().right))")
         assert spill <= right + 1, f"a table or value spills out of the inspector ({spill} > {right})"
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "projector-1024x700-light.png"))
+        shot(page, "projector-1024x700-light")
         light_bg = view.evaluate("el => getComputedStyle(el).backgroundColor")
         _theme(page, "JupyterLab Dark")
         page.wait_for_function("([el, before]) => getComputedStyle(el).backgroundColor !== before",
@@ -556,7 +556,6 @@ def test_lesson_after_run_all_in_notebook7(lesson, notebook7, page, notebook_dir
     expect(notebook.locator("[data-testid='backward-stepper'] g.node[data-node-id]").first).to_be_attached(
         timeout=RENDER_TIMEOUT)
     AFTER_RUN_ALL[lesson.name[:2]](page, notebook, cells)
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"nb7-lesson-{lesson.name[:2]}.png"))
+    shot(page, f"nb7-lesson-{lesson.name[:2]}")
     page.evaluate("async () => { const p = window.jupyterapp.shell.currentWidget; "
                   "await p.sessionContext.shutdown(); p.context.model.dirty = false; }")
