@@ -259,3 +259,31 @@ def test_leaf_hooks_run_in_autograd_grad():
         g, = L.autograd.grad((b * 2).sum(), [b])
         out[L] = (seen, g.tolist(), b.grad)
     assert out[A] == out[torch]
+
+
+def test_register_multi_grad_hook_keeps_no_finished_pass_alive():
+    """A multi-grad hook lives as long as its tensors; the backward passes it saw (and their graphs)
+    must not: mode="any" remembers each pass it fired in, mode="all" a pass that reached only some."""
+    import gc
+    import weakref
+
+    from autograd_lab import engine
+    a = A.tensor([1.0], requires_grad=True)
+    b = A.tensor([2.0], requires_grad=True)
+    tasks = []
+    real_init = engine.GraphTask.__init__
+
+    def spy(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        tasks.append(weakref.ref(self))
+    engine.GraphTask.__init__ = spy
+    try:
+        A.autograd.graph.register_multi_grad_hook((a, b), lambda g: None, mode="any")
+        A.autograd.graph.register_multi_grad_hook((a, b), lambda gs: None)
+        for _ in range(3):
+            (a * b).sum().backward()
+            (a * 2).sum().backward()   # reaches a only
+    finally:
+        engine.GraphTask.__init__ = real_init
+    gc.collect()
+    assert len(tasks) == 6 and all(t() is None for t in tasks)

@@ -7,6 +7,7 @@ saves it and keeps only what that returns; backward (or reading ``grad_fn._saved
 activations compressed, on disk, or (in PyTorch) on the CPU while the model runs on a GPU.
 """
 import contextlib
+import weakref
 
 from .. import engine
 from ..node import Node, saved_tensors_hooks_stack  # noqa: F401  (Node: isinstance(x.grad_fn, Node))
@@ -88,7 +89,9 @@ def register_multi_grad_hook(tensors, fn, *, mode="all"):
     gradient computed, once per pass."""
     if mode not in ("all", "any"):
         raise ValueError(f"Expects mode to be one of ('all', 'any') but got {mode}")
-    seen = {}  # backward pass (GraphTask) -> what has arrived in it
+    # backward pass (GraphTask) -> what has arrived in it; weak, so that a pass that ended (or never
+    # reached every tensor) is not kept alive, with its graph, by a hook that outlives it
+    seen = weakref.WeakKeyDictionary()
     if mode == "any":
         def first(grad):
             task = engine.running[-1]
