@@ -57,7 +57,8 @@ export function findControls(canvas, select) {
       if (canvas.selected !== found[at]) select(found[at]);
     }
   };
-  input.addEventListener("input", () => { found = matches(canvas.drawing, input.value, (id) => canvas.folds.boxOf(id)); at = found.length ? 0 : -1; show(); });
+  const search = () => matches(canvas.drawing, input.value, (id) => canvas.folds.boxOf(id));
+  input.addEventListener("input", () => { found = search(); at = found.length ? 0 : -1; show(); });
   input.addEventListener("keydown", (ev) => {
     ev.stopPropagation();  // typing here is not a stepper key nor a notebook shortcut
     if (ev.key === "Enter" && found.length) { at = (at + 1) % found.length; show(); }
@@ -68,6 +69,6 @@ export function findControls(canvas, select) {
     onclick: () => canvas.setFocus(canvas.focused ? "" : canvas.selected),
   }, "focus");
   // a new drawing (the full layout after the draft) keeps the matches
-  canvas.onSwap = () => { found = matches(canvas.drawing, input.value, (id) => canvas.folds.boxOf(id)); show(); };
+  canvas.onSwap = () => { found = search(); show(); };
   return h("span", { className: "agl-find" }, input, count, focus);
 }
