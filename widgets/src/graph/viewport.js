@@ -108,8 +108,7 @@ export class Viewport {
 
   /** centre the view on a point of the stage (CSS px before zoom), keeping the zoom */
   lookAt(px, py) {
-    const { k } = this.view;
-    this.view = { k, x: this.width / 2 - px * k, y: this.height / 2 - py * k };
+    this._centreOn(px, py);
     this.touched = true;
     this._apply();
   }
@@ -149,9 +148,12 @@ export class Viewport {
 
   _centre(id) {
     const p = this.drawing.centre(id);
-    if (!p) return;
+    if (p) this._centreOn(p.x, p.y);
+  }
+
+  _centreOn(px, py) {
     const { k } = this.view;
-    this.view = { k, x: this.width / 2 - p.x * k, y: this.height / 2 - p.y * k };
+    this.view = { k, x: this.width / 2 - px * k, y: this.height / 2 - py * k };
   }
 
   /** pan (never zoom) so that a node is on screen: the current node must not step out of view */
