@@ -92,6 +92,11 @@ export function pointAlong({ line, lengths }, f) {
   return [0, 1].map((d) => line[i - 1][d] + t * (line[i][d] - line[i - 1][d]));
 }
 
+/** Is box `a` wholly inside box `b`? */
+export function inside(a, b) {
+  return a.x0 >= b.x0 && a.y0 >= b.y0 && a.x1 <= b.x1 && a.y1 <= b.y1;
+}
+
 /** Do two boxes {x0, y0, x1, y1} overlap? */
 export function overlaps(a, b) {
   return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;

@@ -1,5 +1,5 @@
 // Zoom and pan: the laid-out SVG sits on a stage moved by one CSS transform; the viewport clips it.
-import { overlaps } from "../geometry.js";
+import { inside, overlaps } from "../geometry.js";
 import { h } from "../util.js";
 import { Park } from "./park.js";
 
@@ -248,9 +248,4 @@ export class Viewport {
     clearTimeout(this.hintTimer);
     for (const fn of this.cleanups.splice(0)) fn();
   }
-}
-
-/** is box `a` inside box `b`? */
-function inside(a, b) {
-  return a.x0 >= b.x0 && a.y0 >= b.y0 && a.x1 <= b.x1 && a.y1 <= b.y1;
 }
