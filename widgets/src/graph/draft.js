@@ -39,17 +39,17 @@ export function draftSvg(graph) {
   });
   const width = text.map((t) => Math.max(40, t.length * CHAR_W + 16));
   const height = nodes.map((n) => (n.kind === "saved" ? SMALL_H : H));
-  // x: each layer in the order of its parents' mean position, packed left to right
-  const order = nodes.map(() => 0), x = nodes.map(() => 0), y = nodes.map(() => 0);
+  // x: each layer in the order of its parents' mean position, packed left to right (a layer's x is
+  // set after its parents' and before the centring below, so the sort reads the packed positions)
+  const x = nodes.map(() => 0), y = nodes.map(() => 0);
   let maxW = 0, top = 0;
   const rows = [];
   for (const layer of layers) {
     if (!layer) continue;
-    const key = (i) => (into[i].length ? into[i].reduce((a, s) => a + order[s], 0) / into[i].length : order[i]);
+    const key = (i) => (into[i].length ? into[i].reduce((a, s) => a + x[s], 0) / into[i].length : x[i]);
     layer.sort((a, b) => key(a) - key(b));
     let left = 0;
     for (const i of layer) { x[i] = left + width[i] / 2; left += width[i] + GAP_X; }
-    layer.forEach((i, k) => { order[i] = x[i]; });
     const rowH = Math.max(...layer.map((i) => height[i]));
     for (const i of layer) y[i] = top + rowH / 2;
     rows.push({ layer, w: left - GAP_X });
