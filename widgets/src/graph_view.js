@@ -5,7 +5,7 @@ import { findControls } from "./graph/find.js";
 import { legend } from "./legend.js";
 import { toggleControls } from "./toggles.js";
 import { renderError, renderInspector } from "./panels.js";
-import { batched, h, textSummary } from "./util.js";
+import { batched, h, onChanges, textSummary } from "./util.js";
 
 const FIND_OVER = 40;  // nodes: a graph this big gets the search box and focus mode
 const FULL = ["state_codes", "current", "edge_grads", "notes", "nonfinite", "selected", "inspector", "error_info"];
@@ -67,11 +67,7 @@ export async function mountGraph({ model, el, testid, title }) {
     }
     dirty.clear();
   });
-  const stops = [...FULL, "delta"].map((name) => {
-    const fn = () => { dirty.add(name); apply(); };
-    model.on(`change:${name}`, fn);
-    return () => model.off(`change:${name}`, fn);
-  });
+  const stops = [...FULL, "delta"].map((name) => onChanges(model, [name], () => { dirty.add(name); apply(); }));
   // a new DOT (a group folded or unfolded, a toggle): laid out again, with the view's states kept
   // the key's "folded group" line shows while a box is folded
   const markFolds = () => root.classList.toggle("has-folds", !!canvas.folds?.drawn.size);
@@ -80,9 +76,8 @@ export async function mountGraph({ model, el, testid, title }) {
     graphHost.dataset.relayout = "failed";
     canvas.viewport.el.append(h("div", { className: "agl-muted agl-draft-note" }, `Graphviz could not lay this out: ${err.message}`));
   });
-  model.on("change:dot", relayout);
+  stops.push(onChanges(model, ["dot"], relayout), toggles.stop);
   if (model.get("dot") !== canvas.dot) relayout();   // folded or toggled while the first layout ran
-  stops.push(() => model.off("change:dot", relayout), toggles.stop);
   const stop = () => stops.forEach((f) => f());
   apply();
   // a held sync arrives as several change events in one task: apply them together, now

@@ -1,7 +1,7 @@
 // Show or hide the saved tensors (half the boxes of a recurrent net) and the value lines of the
 // labels from the widget itself. Each is a trait (show_saved, show_values): Python sends a DOT
 // without them and the graph is laid out again, so what is hidden frees its room.
-import { h } from "./util.js";
+import { h, onChanges } from "./util.js";
 
 /** root: the widget's .agl-root; model: its model (graph payload, show_saved, show_values).
  * Returns {el, stop}: the buttons, and what stops them following the model. */
@@ -19,8 +19,7 @@ export function toggleControls(root, model) {
       b.setAttribute("aria-pressed", String(on));
       root.classList.toggle(cls, !on);   // the legend drops its key for what is not drawn
     };
-    model.on(`change:${trait}`, show);
-    stops.push(() => model.off(`change:${trait}`, show));
+    stops.push(onChanges(model, [trait], show));
     show();
     return b;
   };
