@@ -26,7 +26,7 @@ export function legend(graph, { stepper = false } = {}) {
   const kinds = new Set(nodes.map((n) => n.kind));
   if (graph.show_saved === false) kinds.delete("saved");  // not drawn: no key for it
   const item = (key, classes, text) => h("span", { className: "agl-legend-item", dataset: { key } }, swatch(classes), text);
-  const items = KINDS.filter(([k]) => kinds.has(k)).map(([k, text]) => item(k, `kind-${k === "op" ? "op" : k} state-pending`, text));
+  const items = KINDS.filter(([k]) => kinds.has(k)).map(([k, text]) => item(k, `kind-${k} state-pending`, text));
   if (stepper) items.push(...STATES.map(([s, text]) => item(s, `kind-op state-${s}`, text)));
   items.push(item("freed", "kind-op state-freed", "freed (buffers gone)"), item("error", "kind-op state-error", "error"));
   items.push(item("nan", "kind-op has-nan", "holds NaN / inf"));
