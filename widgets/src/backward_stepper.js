@@ -13,8 +13,8 @@ export async function render({ model, el }) {
   // its delta): a view opened now asks for the whole state once
   if (model.get("step_index") > 0 && !model.get("done")) send("resync");
 
-  const button = (action, text) => {
-    const b = h("button", { className: "agl-btn", type: "button", dataset: { action }, onclick: () => send(action) }, text);
+  const button = (action, text, onclick = () => send(action)) => {
+    const b = h("button", { className: "agl-btn", type: "button", dataset: { action }, onclick }, text);
     // a disabled button gets no pointer events, so its tooltip lives on a wrapper too
     const wrap = h("span", { className: "agl-btn-wrap" }, b);
     return { b, wrap };
@@ -24,8 +24,8 @@ export async function render({ model, el }) {
   const run = button("run", "run ▸▸");
   const reset = button("reset", "reset ↺");
   // play: one step, then the next once the kernel has answered and the chosen pause has passed
-  const play = { b: h("button", { className: "agl-btn", type: "button", dataset: { action: "play" }, "aria-pressed": "false" }, "play ▶") };
-  play.wrap = h("span", { className: "agl-btn-wrap" }, play.b);
+  const play = button("play", "play ▶", () => setPlaying(!playing));
+  play.b.setAttribute("aria-pressed", "false");
   const speed = h("select", { className: "agl-speed", dataset: { action: "speed" }, title: "Pause between two steps while playing" },
     ...[["1600", "slow"], ["800", "1 step/0.8 s"], ["300", "fast"], ["80", "fastest"]].map(([ms, text]) =>
       h("option", { value: ms, selected: ms === "800" }, text)));
@@ -38,7 +38,6 @@ export async function render({ model, el }) {
     view.root.dataset.playing = String(on);
     if (on) send("step");
   };
-  play.b.addEventListener("click", () => setPlaying(!playing));
   const onStepped = () => {
     if (!playing) return;
     const finished = model.get("done") || !!(model.get("error_info") || {}).message;
