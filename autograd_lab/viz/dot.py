@@ -237,8 +237,7 @@ def to_dot(snap, *, show_values=True, show_grads=True, show_saved=True, show_att
     collapsed = set(collapsed or ())
     rep = representatives(groups, collapsed)
     drawn = [n for n in snap.nodes if (show_saved or n["kind"] != "saved") and n["id"] not in rep]
-    shown = {n["id"] for n in drawn}
-    snap_index = {n["id"]: n for n in drawn}
+    shown = {n["id"]: n for n in drawn}
     folded = [by_id[gid] for gid in dict.fromkeys(rep.values())]
     framed = {gid for gid in frames if gid in by_id and by_id[gid]["kind"] != "module"}
     smallest = {}   # node id -> the smallest group holding it
@@ -294,7 +293,7 @@ def to_dot(snap, *, show_values=True, show_grads=True, show_saved=True, show_att
     uses = {}   # folded box -> the names of the shared inputs it reads
     for (source, target), kind in merged.items():
         if fan.get(source, 0) > FAN_IN_LINE and target in by_id:
-            n = snap_index[source]
+            n = shown[source]
             uses.setdefault(target, []).append(n["name"] or n["label"])
             continue
         # an edge to or from a folded group: one for all its members' edges between the same two boxes
