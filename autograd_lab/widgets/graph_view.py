@@ -99,7 +99,7 @@ class GraphView(Widget):
         self._freed_then = {nid for nid, st in self._states.items() if st == "freed"}
         self._drawing = {"show_values": show_values, "show_saved": show_saved}
         self._groups = find_groups(self.snapshot)
-        self._group_ids = {g["id"] for g in self._groups}
+        self._group_by_id = {g["id"]: g for g in self._groups}
         drawn = sum(1 for n in self.snapshot.nodes if show_saved or n["kind"] != "saved")
         # (the failing node is drawn, not folded away; an unfolded repeat, block or chain gets a
         # frame with its fold toggle once folding is on)
@@ -138,7 +138,7 @@ class GraphView(Widget):
         and short searches for ranks, positions and crossings. Measured in Graphviz's WASM
         (benchmarks/bench_widgets.py): a 500-node recurrent loop, whose shared weights pull long
         edges across every rank, took 151 s with the defaults and 1.9 s with these."""
-        collapsed = [c for c in collapsed if c in self._group_ids]
+        collapsed = [c for c in collapsed if c in self._group_by_id]
         rep = representatives(self._groups, collapsed)
         # what the drawing folds, for the text under it: worked out once per drawing, not again in
         # the summary every stepper step sends
@@ -165,7 +165,7 @@ class GraphView(Widget):
             self._update_summary()
             if self.static_svg:   # a saved notebook shows what the reader last saw
                 self.picture()
-            if self.selected in self._group_ids:   # it says whether the box is folded
+            if self.selected in self._group_by_id:   # it says whether the box is folded
                 self.inspector = self.inspect(self.selected)
 
     def _initial_traits(self):
@@ -391,7 +391,7 @@ class GraphView(Widget):
 
     def inspect(self, node_id):
         """The inspector's content for one node, read from the live objects now (or for a folded group)."""
-        if node_id in self._group_ids:
+        if node_id in self._group_by_id:
             return self._inspect_group(node_id)
         if node_id not in self.snapshot:
             return {}
@@ -526,7 +526,7 @@ class GraphView(Widget):
 
     def _inspect_group(self, group_id):
         """What a folded box holds: its ops by name, where backward is in it, and how to open it."""
-        group = next(g for g in self._groups if g["id"] == group_id)
+        group = self._group_by_id[group_id]
         members = [self.snapshot.node(m) for m in group["members"]]
         counts = {}
         for n in reversed(members):   # snapshot order runs from the output: the inputs' side first
