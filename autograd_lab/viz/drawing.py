@@ -7,7 +7,7 @@ compare, on a machine without Graphviz.
 from pathlib import Path
 
 from .dot import GraphvizNotInstalled, error_caption, has_dot, render, to_dot
-from .groups import BIG_GRAPH, choose, find_groups
+from .groups import choose, find_groups
 from .legend import add_legend
 from .snapshot import Snapshot, snapshot
 from .text import text_tree
@@ -30,11 +30,12 @@ class GraphDrawing:
                         "show_attrs": show_attrs, "rankdir": rankdir, "caption": caption,
                         "max_attr_chars": max_attr_chars}
         drawn = sum(1 for n in snap.nodes if show_saved or n["kind"] != "saved")
-        if collapse is not False and (collapse != "auto" or drawn > BIG_GRAPH):
-            groups = find_groups(snap)
-            error = snap.error["node"] if snap.error else None
-            collapsed, frames = choose(groups, collapse, drawn, keep=error)
-            self.options.update(groups=groups, collapsed=collapsed, frames=frames)
+        # found once here: without them to_dot would find them again on every redraw (a stepper's
+        # states); a small graph with collapse="auto" gets nothing folded and no frames from choose
+        groups = find_groups(snap)
+        error = snap.error["node"] if snap.error else None
+        collapsed, frames = choose(groups, collapse, drawn, keep=error)
+        self.options.update(groups=groups, collapsed=collapsed, frames=frames)
         self._dot = None
         self._drawn_for = None
 
@@ -50,7 +51,7 @@ class GraphDrawing:
             self._dot = to_dot(self.snapshot, **self.options)
             if self.legend:
                 add_legend(self._dot, self.snapshot, show_saved=self.options["show_saved"],
-                           folded=bool(self.options.get("collapsed")))
+                           folded=bool(self.options["collapsed"]))
             self._drawn_for = sig
         return self._dot
 
