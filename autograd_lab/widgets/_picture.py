@@ -44,7 +44,7 @@ class _AsShown:
 
 def picture(view, show_values=True, show_saved=True):
     """SVG text of a GraphView (or stepper) as it shows now; "" without ``dot`` or past MAX_NODES."""
-    collapsed = list(getattr(view, "collapsed", ()))
+    collapsed = list(view.collapsed)
     if view._drawn_count(show_saved, collapsed) > MAX_NODES or not has_dot():
         return ""
     try:
